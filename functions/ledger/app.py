@@ -1,0 +1,85 @@
+"""Ledger function app (核心业务): units, personal accounts, remittances, balances and statements.
+
+Handlers are one line of mapping around one service call; the rules live in hpf.ledger.
+"""
+
+from hpf import bootstrap
+from hpf.common.paging import PageRequest
+from hpf.identity.roles import Role
+from hpf.ledger import schemas as s
+from hpf.ledger.services import OpenAccount, RegisterUnit
+from hpf.web.api import Api, RequestContext
+
+STAFF = {Role.COUNTER_CLERK}
+VIEWERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
+
+api = Api("ledger", "核心业务（缴存）", "单位开户、个人开户、汇缴、余额与明细查询")
+app = api.app
+
+
+@api.route("/units", method="POST", roles=STAFF, body=s.RegisterUnitRequest, response=s.UnitView, status=201,
+           summary="单位开户")
+def register_unit(ctx: RequestContext) -> s.UnitView:
+    b = ctx.body
+    command = RegisterUnit(b.name, b.credit_code, b.unit_ratio, b.personal_ratio, b.org, b.address)
+    return s.UnitView.of(bootstrap.ledger_service().register_unit(command, ctx.principal, ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, response=s.UnitView, summary="单位信息查询")
+def get_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    return s.UnitView.of(bootstrap.ledger_service().get_unit(unit_account, ctx.principal))
+
+
+@api.route("/units/{unit_account}/accounts", method="POST", roles=STAFF, body=s.OpenAccountRequest,
+           response=s.AccountView, status=201, summary="个人开户")
+def open_account(ctx: RequestContext, unit_account: str) -> s.AccountView:
+    b = ctx.body
+    command = OpenAccount(b.name, b.id_number, b.deposit_base, b.mobile or "")
+    return s.AccountView.of(
+        bootstrap.ledger_service().open_account(unit_account, command, ctx.principal, ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
+           body=s.RecordRemittanceRequest, response=s.RemittanceView, status=202,
+           summary="登记月度汇缴（入账异步完成）")
+def record_remittance(ctx: RequestContext, unit_account: str) -> s.RemittanceView:
+    return s.RemittanceView.of(bootstrap.ledger_service().record_remittance(
+        unit_account, ctx.body.month, ctx.principal, ctx.correlation_id))
+
+
+@api.route("/remittances/{remittance_id}", roles=VIEWERS | {Role.UNIT_AGENT}, response=s.RemittanceView,
+           summary="汇缴查询")
+def get_remittance(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
+    return s.RemittanceView.of(bootstrap.ledger_service().get_remittance(remittance_id, ctx.principal))
+
+
+@api.route("/accounts/{account_no}", roles=VIEWERS | {Role.DEPOSITOR, Role.UNIT_AGENT}, response=s.AccountView,
+           summary="个人账户余额查询")
+def get_account(ctx: RequestContext, account_no: str) -> s.AccountView:
+    return s.AccountView.of(bootstrap.ledger_service().get_account(account_no, ctx.principal))
+
+
+@api.route("/accounts/{account_no}/entries", roles=VIEWERS | {Role.DEPOSITOR}, query=s.StatementQuery,
+           response=s.StatementView, summary="个人明细查询")
+def statement(ctx: RequestContext, account_no: str) -> s.StatementView:
+    q = ctx.query
+    page = bootstrap.ledger_service().statement(account_no, q.start, q.end, PageRequest(q.page_size, q.page_token),
+                                                ctx.principal)
+    return s.StatementView(account_no=account_no, entries=[s.EntryView.of(e) for e in page.items],
+                           next_page_token=page.next_token)
+
+
+@app.lambda_function(name="ledger_events")
+def ledger_events(event, context):
+    """Queue consumer of ledger events (SQS, partial batch failure)."""
+    from hpf.ledger.consumers import handle_ledger_events
+
+    return handle_ledger_events(event, context)
+
+
+@app.lambda_function(name="post_remittance")
+def post_remittance(event, context):
+    """State-machine task of remittance-posting: post every line of the remittance to its account."""
+    from hpf.ledger.tasks import post_remittance_task
+
+    return post_remittance_task(event)

@@ -1,0 +1,1 @@
+"""Implementations of the domain ports: AWS services (boto3) and partner systems (httpx)."""

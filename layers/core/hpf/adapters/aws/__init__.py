@@ -1,0 +1,1 @@
+"""boto3 adapters. Clients are created once per process and lazily (cold starts)."""

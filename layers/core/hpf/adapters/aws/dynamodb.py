@@ -1,0 +1,107 @@
+"""DynamoDB helpers: (de)serialisation and a buffer of writes committed as one transaction.
+
+Every buffered write names the domain error its condition stands for. When DynamoDB cancels the transaction,
+the cancellation reasons say which item failed, and that item's error is raised — a duplicate credit code
+becomes UNIT_ALREADY_REGISTERED, a moved version becomes a CONCURRENT_UPDATE conflict — with nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from hpf.adapters.aws.clients import client
+from hpf.common.errors import Conflict, HpfError, TransientFailure
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+MAX_TRANSACTION_ITEMS = 100
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+@dataclass
+class _Write:
+    operation: dict[str, Any]
+    on_conflict: HpfError
+
+
+class TransactionBuffer:
+    def __init__(self) -> None:
+        self._writes: list[_Write] = []
+
+    def put(self, table: str, item: dict[str, Any], *, condition: str | None = None,
+            names: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+            on_conflict: HpfError | None = None) -> None:
+        put: dict[str, Any] = {"TableName": table, "Item": to_item(item)}
+        _conditions(put, condition, names, values)
+        self._writes.append(_Write({"Put": put}, on_conflict or Conflict()))
+
+    def update(self, table: str, item_key: dict[str, Any], expression: str, *, condition: str,
+               names: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+               on_conflict: HpfError | None = None) -> None:
+        update: dict[str, Any] = {"TableName": table, "Key": item_key, "UpdateExpression": expression}
+        _conditions(update, condition, names, values)
+        self._writes.append(_Write({"Update": update}, on_conflict or Conflict()))
+
+    def __len__(self) -> int:
+        return len(self._writes)
+
+    def clear(self) -> None:
+        self._writes.clear()
+
+    def commit(self) -> None:
+        if not self._writes:
+            return
+        if len(self._writes) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} writes")
+        try:
+            client("dynamodb").transact_write_items(TransactItems=[w.operation for w in self._writes])
+        except ClientError as exc:
+            raise self._translate(exc) from exc
+        finally:
+            self._writes.clear()
+
+    def _translate(self, exc: ClientError) -> HpfError:
+        error = exc.response.get("Error", {})
+        if error.get("Code") == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or _reasons_from_message(error.get("Message", ""))
+            for write, reason in zip(self._writes, reasons):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    return write.on_conflict
+            return TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")
+        if error.get("Code") in {"ProvisionedThroughputExceededException", "ThrottlingException",
+                                 "RequestLimitExceeded", "InternalServerError"}:
+            return TransientFailure()
+        raise exc
+
+
+def _conditions(op: dict[str, Any], condition: str | None, names: dict[str, str] | None,
+                values: dict[str, Any] | None) -> None:
+    if condition:
+        op["ConditionExpression"] = condition
+    if names:
+        op["ExpressionAttributeNames"] = names
+    if values:
+        op["ExpressionAttributeValues"] = to_item(values)
+
+
+def _reasons_from_message(message: str) -> list[dict[str, str]]:
+    # Some endpoints only list the reasons in the message: "... reasons [ConditionalCheckFailed, None]".
+    if "[" not in message:
+        return []
+    inner = message[message.index("[") + 1: message.rindex("]")]
+    return [{"Code": part.strip()} for part in inner.split(",")]

@@ -1,0 +1,264 @@
+"""The ledger's unit of work on one DynamoDB table (single-table design) plus the outbox table.
+
+Keys (pk / sk):
+  UNIT#<dwzh>        / META                 unit, version-checked
+  USCC#<code>        / UNIQUE               one unit per credit code
+  ACCOUNT#<grzh>     / META                 personal account (gsi1: UNIT#<dwzh> / ACCOUNT#<grzh>)
+  PERSON#<sha256(id)>/ ACTIVE               one active account per person (the ID itself is not a key)
+  ACCOUNT#<grzh>     / ENTRY#<date>#<id>    statement entries, append-only, in date order
+  ACCOUNT#<grzh>     / POSTED#<id>          marker that makes each posting happen once
+  REMIT#<id>         / META                 remittance list
+  SEQ#<name>         / SEQ                  number sequences (gaps allowed)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hpf.adapters.aws.clients import client
+from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key
+from hpf.adapters.aws.outbox import buffer_event
+from hpf.common.errors import Conflict
+from hpf.common.events import DomainEvent
+from hpf.common.paging import Page, PageRequest, encode_token
+from hpf.ledger.model import (
+    AccountEntry,
+    AccountStatus,
+    EntryKind,
+    PersonalAccount,
+    Remittance,
+    RemittanceLine,
+    RemittanceStatus,
+    Unit,
+    UnitStatus,
+)
+
+_CONCURRENT = Conflict("数据已被他人修改，请刷新后重试", code="CONCURRENT_UPDATE")
+_VERSION_CHECK = "#v = :expected"
+
+
+def _person_key(id_number: str) -> str:
+    return "PERSON#" + hashlib.sha256(id_number.encode()).hexdigest()
+
+
+class _Repo:
+    def __init__(self, table: str, buffer: TransactionBuffer):
+        self._table = table
+        self._buffer = buffer
+
+    def _get(self, pk: str, sk: str = "META") -> dict[str, Any] | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(pk, sk), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def _put_versioned(self, values: dict[str, Any], version: int) -> None:
+        """Write a whole aggregate if nobody else wrote it since we read ``version``."""
+        self._buffer.put(
+            self._table, {**values, "version": version + 1},
+            condition="attribute_not_exists(pk)" if version == 0 else _VERSION_CHECK,
+            names=None if version == 0 else {"#v": "version"},
+            values=None if version == 0 else {":expected": version},
+            on_conflict=_CONCURRENT,
+        )
+
+
+class DynamoUnits(_Repo):
+    def get(self, unit_account: str) -> Unit | None:
+        item = self._get(f"UNIT#{unit_account}")
+        if not item:
+            return None
+        return Unit(
+            unit_account=item["unit_account"], name=item["name"], credit_code=item["credit_code"], org=item["org"],
+            unit_ratio=item["unit_ratio"], personal_ratio=item["personal_ratio"],
+            status=UnitStatus(item["status"]), opened_on=date.fromisoformat(item["opened_on"]),
+            address=item.get("address", ""), version=int(item["version"]),
+        )
+
+    def add(self, unit: Unit) -> None:
+        self._buffer.put(
+            self._table, {"pk": f"USCC#{unit.credit_code}", "sk": "UNIQUE", "unit_account": unit.unit_account},
+            condition="attribute_not_exists(pk)",
+            on_conflict=Conflict("该统一社会信用代码已开立单位账户", code="UNIT_ALREADY_REGISTERED"),
+        )
+        self._put_versioned(self._values(unit), 0)
+        unit.version = 1
+
+    def update(self, unit: Unit) -> None:
+        self._put_versioned(self._values(unit), unit.version)
+        unit.version += 1
+
+    @staticmethod
+    def _values(unit: Unit) -> dict[str, Any]:
+        return {
+            "pk": f"UNIT#{unit.unit_account}", "sk": "META", "unit_account": unit.unit_account, "name": unit.name,
+            "credit_code": unit.credit_code, "org": unit.org, "unit_ratio": unit.unit_ratio,
+            "personal_ratio": unit.personal_ratio, "status": unit.status.value,
+            "opened_on": unit.opened_on.isoformat(), "address": unit.address,
+        }
+
+
+class DynamoAccounts(_Repo):
+    def get(self, account_no: str) -> PersonalAccount | None:
+        item = self._get(f"ACCOUNT#{account_no}")
+        return self._account(item) if item else None
+
+    def add(self, account: PersonalAccount) -> None:
+        self._buffer.put(
+            self._table, {"pk": _person_key(account.id_number), "sk": "ACTIVE", "account_no": account.account_no},
+            condition="attribute_not_exists(pk)",
+            on_conflict=Conflict("该职工在本中心已有个人账户", code="PERSON_ALREADY_HAS_ACCOUNT"),
+        )
+        self._put_versioned(self._values(account), 0)
+        account.version = 1
+
+    def update(self, account: PersonalAccount) -> None:
+        self._put_versioned(self._values(account), account.version)
+        account.version += 1
+
+    def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
+        accounts = []
+        paginator = client("dynamodb").get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table, IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :unit",
+            ExpressionAttributeValues={":unit": {"S": f"UNIT#{unit_account}"}},
+        ):
+            accounts.extend(self._account(from_item(item)) for item in page.get("Items", []))
+        return accounts
+
+    @staticmethod
+    def _values(account: PersonalAccount) -> dict[str, Any]:
+        return {
+            "pk": f"ACCOUNT#{account.account_no}", "sk": "META",
+            "gsi1pk": f"UNIT#{account.unit_account}", "gsi1sk": f"ACCOUNT#{account.account_no}",
+            "account_no": account.account_no, "unit_account": account.unit_account, "org": account.org,
+            "name": account.name, "id_number": account.id_number, "deposit_base": account.deposit_base,
+            "status": account.status.value, "opened_on": account.opened_on.isoformat(),
+            "balance": account.balance, "mobile": account.mobile,
+        }
+
+    @staticmethod
+    def _account(item: dict[str, Any]) -> PersonalAccount:
+        return PersonalAccount(
+            account_no=item["account_no"], unit_account=item["unit_account"], org=item["org"], name=item["name"],
+            id_number=item["id_number"], deposit_base=item["deposit_base"], status=AccountStatus(item["status"]),
+            opened_on=date.fromisoformat(item["opened_on"]), balance=Decimal(item["balance"]),
+            mobile=item.get("mobile", ""), version=int(item["version"]),
+        )
+
+
+class DynamoRemittances(_Repo):
+    def get(self, remittance_id: str) -> Remittance | None:
+        item = self._get(f"REMIT#{remittance_id}")
+        if not item:
+            return None
+        return Remittance(
+            remittance_id=item["remittance_id"], unit_account=item["unit_account"], org=item["org"],
+            month=item["month"],
+            lines=[RemittanceLine(l["account_no"], l["unit_amount"], l["personal_amount"]) for l in item["lines"]],
+            status=RemittanceStatus(item["status"]), recorded_at=datetime.fromisoformat(item["recorded_at"]),
+            posted_at=datetime.fromisoformat(item["posted_at"]) if item.get("posted_at") else None,
+            version=int(item["version"]),
+        )
+
+    def add(self, remittance: Remittance) -> None:
+        self._buffer.put(
+            self._table, {**self._values(remittance), "version": 1}, condition="attribute_not_exists(pk)",
+            on_conflict=Conflict(f"{remittance.month}的汇缴已登记", code="REMITTANCE_ALREADY_RECORDED"),
+        )
+        remittance.version = 1
+
+    def update(self, remittance: Remittance) -> None:
+        self._put_versioned(self._values(remittance), remittance.version)
+        remittance.version += 1
+
+    @staticmethod
+    def _values(r: Remittance) -> dict[str, Any]:
+        return {
+            "pk": f"REMIT#{r.remittance_id}", "sk": "META", "remittance_id": r.remittance_id,
+            "unit_account": r.unit_account, "org": r.org, "month": r.month, "status": r.status.value,
+            "lines": [{"account_no": l.account_no, "unit_amount": l.unit_amount,
+                       "personal_amount": l.personal_amount} for l in r.lines],
+            "recorded_at": r.recorded_at.isoformat(),
+            "posted_at": r.posted_at.isoformat() if r.posted_at else None,
+        }
+
+
+class DynamoEntries(_Repo):
+    def exists(self, account_no: str, entry_id: str) -> bool:
+        return self._get(f"ACCOUNT#{account_no}", f"POSTED#{entry_id}") is not None
+
+    def add(self, entry: AccountEntry) -> None:
+        pk = f"ACCOUNT#{entry.account_no}"
+        self._buffer.put(
+            self._table, {"pk": pk, "sk": f"POSTED#{entry.entry_id}", "entry_date": entry.business_date.isoformat()},
+            condition="attribute_not_exists(pk)",
+            on_conflict=Conflict("该笔业务已入账", code="ENTRY_ALREADY_POSTED"),
+        )
+        self._buffer.put(self._table, {
+            "pk": pk, "sk": f"ENTRY#{entry.business_date.isoformat()}#{entry.entry_id}",
+            "account_no": entry.account_no, "entry_id": entry.entry_id,
+            "business_date": entry.business_date.isoformat(), "kind": entry.kind.value, "amount": entry.amount,
+            "balance_after": entry.balance_after, "reference": entry.reference, "month": entry.month,
+            "description": entry.description,
+        }, condition="attribute_not_exists(pk)")
+
+    def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]:
+        low = f"ENTRY#{start.isoformat() if start else ''}"
+        high = f"ENTRY#{end.isoformat() if end else '9999-12-31'}#~"
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": {"S": f"ACCOUNT#{account_no}"}, ":low": {"S": low},
+                                          ":high": {"S": high}},
+            "Limit": page.size,
+            "ConsistentRead": True,
+        }
+        cursor = page.cursor
+        if cursor:
+            query["ExclusiveStartKey"] = {"pk": {"S": f"ACCOUNT#{account_no}"}, "sk": {"S": str(cursor.get("sk"))}}
+        result = client("dynamodb").query(**query)
+        items = [from_item(i) for i in result.get("Items", [])]
+        last = result.get("LastEvaluatedKey")
+        return Page(
+            items=[AccountEntry(
+                account_no=i["account_no"], entry_id=i["entry_id"],
+                business_date=date.fromisoformat(i["business_date"]), kind=EntryKind(i["kind"]),
+                amount=Decimal(i["amount"]), balance_after=Decimal(i["balance_after"]), reference=i["reference"],
+                month=i.get("month", ""), description=i.get("description", ""),
+            ) for i in items],
+            next_token=encode_token({"sk": last["sk"]["S"]}) if last else None,
+        )
+
+
+class DynamoLedgerUnitOfWork:
+    def __init__(self, table: str, outbox_table: str):
+        self._table = table
+        self._outbox_table = outbox_table
+        self._buffer = TransactionBuffer()
+        self.units = DynamoUnits(table, self._buffer)
+        self.accounts = DynamoAccounts(table, self._buffer)
+        self.remittances = DynamoRemittances(table, self._buffer)
+        self.entries = DynamoEntries(table, self._buffer)
+
+    def next_number(self, sequence: str) -> int:
+        result = client("dynamodb").update_item(
+            TableName=self._table, Key=key(f"SEQ#{sequence}", "SEQ"),
+            UpdateExpression="ADD #n :one", ExpressionAttributeNames={"#n": "value"},
+            ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["value"]["N"])
+
+    def publish(self, event: DomainEvent) -> None:
+        buffer_event(self._buffer, self._outbox_table, event)
+
+    def commit(self) -> None:
+        self._buffer.commit()
+
+    def __enter__(self) -> "DynamoLedgerUnitOfWork":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._buffer.clear()  # whatever was not committed is dropped: no partial writes

@@ -1,0 +1,60 @@
+"""The composition root: builds services from settings, once per process, on first use."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from hpf import settings
+
+
+@lru_cache(maxsize=1)
+def clock() -> Any:
+    from hpf.common.clock import SystemClock
+
+    return SystemClock()
+
+
+@lru_cache(maxsize=1)
+def ledger_service() -> Any:
+    from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
+    from hpf.ledger.policy import load_policy_book
+    from hpf.ledger.services import LedgerService
+
+    table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
+    return LedgerService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), load_policy_book())
+
+
+@lru_cache(maxsize=1)
+def operation_log() -> Any:
+    from hpf.adapters.aws.oplog import DynamoOperationLog
+
+    return DynamoOperationLog(settings.env("HPF_OPLOG_TABLE"))
+
+
+@lru_cache(maxsize=1)
+def token_verifier() -> Any:
+    from hpf.identity.tokens import TokenVerifier
+
+    return TokenVerifier.from_json(settings.identity_jwks(), settings.env("HPF_IDENTITY_ISSUER"))
+
+
+@lru_cache(maxsize=1)
+def outbox_relay() -> Any:
+    from hpf.adapters.aws.outbox import OutboxRelay
+
+    return OutboxRelay(settings.env("HPF_OUTBOX_TABLE"), settings.event_routes())
+
+
+@lru_cache(maxsize=1)
+def workflows() -> Any:
+    from hpf.adapters.aws.workflows import StepFunctionsWorkflows
+
+    return StepFunctionsWorkflows()
+
+
+def reset() -> None:
+    """Forget every built service (tests that change settings between cases)."""
+    for factory in (clock, ledger_service, operation_log, token_verifier, outbox_relay, workflows):
+        factory.cache_clear()
+    settings.identity_jwks.cache_clear()

@@ -1,0 +1,1 @@
+"""Foundations every area shares: money, identifiers, business calendar, clock, errors, paging."""

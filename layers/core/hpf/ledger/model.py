@@ -1,0 +1,219 @@
+"""Ledger aggregates. Field names follow the basic data standard (JGJ/T 320-2014) in their docstrings.
+
+Status codes are the standard's code tables (Appendix A.4 unit account status, A.6 personal account status);
+see docs/interfaces/basic-data-standard.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from hpf.common.errors import BusinessRuleViolation
+from hpf.common.lifecycle import Lifecycle
+from hpf.common.money import ZERO
+
+
+class _Coded(str, Enum):
+    label: str
+
+    def __new__(cls, code: str, label: str) -> "_Coded":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+
+class UnitStatus(_Coded):
+    """单位账户状态 DWZHZT (A.4)."""
+
+    NORMAL = ("01", "正常")
+    OPENING = ("02", "开户")
+    DEFERRED = ("03", "缓缴")
+    CLOSED = ("04", "销户")
+    SEALED = ("05", "封存")
+
+
+class UnitEvent(_Coded):
+    ACTIVATE = ("activate", "开户确认")
+    DEFER = ("defer", "缓缴")
+    END_DEFERRAL = ("end_deferral", "缓缴结束")
+    SEAL = ("seal", "封存")
+    UNSEAL = ("unseal", "启封")
+    CLOSE = ("close", "销户")
+    REMIT = ("remit", "汇缴")
+
+
+UNIT_LIFECYCLE: Lifecycle[UnitStatus, UnitEvent] = Lifecycle(
+    "UNIT_STATUS",
+    "单位账户",
+    {
+        (UnitStatus.OPENING, UnitEvent.ACTIVATE): UnitStatus.NORMAL,
+        (UnitStatus.OPENING, UnitEvent.CLOSE): UnitStatus.CLOSED,
+        (UnitStatus.NORMAL, UnitEvent.DEFER): UnitStatus.DEFERRED,
+        (UnitStatus.NORMAL, UnitEvent.SEAL): UnitStatus.SEALED,
+        (UnitStatus.NORMAL, UnitEvent.CLOSE): UnitStatus.CLOSED,
+        (UnitStatus.NORMAL, UnitEvent.REMIT): UnitStatus.NORMAL,
+        (UnitStatus.DEFERRED, UnitEvent.END_DEFERRAL): UnitStatus.NORMAL,
+        (UnitStatus.DEFERRED, UnitEvent.REMIT): UnitStatus.DEFERRED,  # a deferred unit may still pay
+        (UnitStatus.DEFERRED, UnitEvent.SEAL): UnitStatus.SEALED,
+        (UnitStatus.SEALED, UnitEvent.UNSEAL): UnitStatus.NORMAL,
+        (UnitStatus.SEALED, UnitEvent.CLOSE): UnitStatus.CLOSED,
+    },
+)
+
+
+class AccountStatus(_Coded):
+    """个人账户状态 GRZHZT (A.6)."""
+
+    NORMAL = ("01", "正常")
+    SEALED = ("02", "封存")
+    CLOSED_MERGED = ("03", "合并销户")
+    CLOSED_TRANSFERRED = ("04", "外部转出销户")
+    CLOSED_WITHDRAWN = ("05", "提取销户")
+    FROZEN = ("06", "冻结")
+
+    @property
+    def is_closed(self) -> bool:
+        return self in {AccountStatus.CLOSED_MERGED, AccountStatus.CLOSED_TRANSFERRED,
+                        AccountStatus.CLOSED_WITHDRAWN}
+
+
+class AccountEvent(_Coded):
+    DEPOSIT = ("deposit", "缴存入账")
+    SEAL = ("seal", "封存")
+    UNSEAL = ("unseal", "启封")
+    FREEZE = ("freeze", "冻结")
+    UNFREEZE = ("unfreeze", "解冻")
+    CLOSE_MERGE = ("close_merge", "合并销户")
+    CLOSE_TRANSFER = ("close_transfer", "转出销户")
+    CLOSE_WITHDRAW = ("close_withdraw", "提取销户")
+
+
+ACCOUNT_LIFECYCLE: Lifecycle[AccountStatus, AccountEvent] = Lifecycle(
+    "ACCOUNT_STATUS",
+    "个人账户",
+    {
+        (AccountStatus.NORMAL, AccountEvent.DEPOSIT): AccountStatus.NORMAL,
+        (AccountStatus.NORMAL, AccountEvent.SEAL): AccountStatus.SEALED,
+        (AccountStatus.NORMAL, AccountEvent.FREEZE): AccountStatus.FROZEN,
+        (AccountStatus.NORMAL, AccountEvent.CLOSE_MERGE): AccountStatus.CLOSED_MERGED,
+        (AccountStatus.NORMAL, AccountEvent.CLOSE_TRANSFER): AccountStatus.CLOSED_TRANSFERRED,
+        (AccountStatus.NORMAL, AccountEvent.CLOSE_WITHDRAW): AccountStatus.CLOSED_WITHDRAWN,
+        (AccountStatus.SEALED, AccountEvent.UNSEAL): AccountStatus.NORMAL,
+        (AccountStatus.SEALED, AccountEvent.FREEZE): AccountStatus.FROZEN,
+        (AccountStatus.SEALED, AccountEvent.CLOSE_MERGE): AccountStatus.CLOSED_MERGED,
+        (AccountStatus.SEALED, AccountEvent.CLOSE_TRANSFER): AccountStatus.CLOSED_TRANSFERRED,
+        (AccountStatus.SEALED, AccountEvent.CLOSE_WITHDRAW): AccountStatus.CLOSED_WITHDRAWN,
+        (AccountStatus.FROZEN, AccountEvent.UNFREEZE): AccountStatus.NORMAL,
+        (AccountStatus.FROZEN, AccountEvent.DEPOSIT): AccountStatus.FROZEN,  # a court freeze blocks payouts, not deposits
+    },
+)
+
+
+class RemittanceStatus(_Coded):
+    RECORDED = ("RECORDED", "已登记")
+    POSTED = ("POSTED", "已入账")
+
+
+@dataclass
+class Unit:
+    """缴存单位 (4.0.2) with its account (5.0.2)."""
+
+    unit_account: str  # DWZH 单位账号
+    name: str  # DWMC 单位名称
+    credit_code: str  # 统一社会信用代码
+    org: str  # the office (管理部) that manages the unit
+    unit_ratio: Decimal  # DWJCBL
+    personal_ratio: Decimal  # GRJCBL
+    status: UnitStatus
+    opened_on: date  # DWKHRQ
+    address: str = ""
+    version: int = 0
+
+
+@dataclass
+class PersonalAccount:
+    """个人账户 (5.0.4) with the person (4.0.3)."""
+
+    account_no: str  # GRZH 个人账号
+    unit_account: str  # DWZH
+    org: str
+    name: str  # XINGMING
+    id_number: str  # ZJHM (证件类型 01 居民身份证)
+    deposit_base: Decimal  # GRJCJS 个人缴存基数
+    status: AccountStatus  # GRZHZT
+    opened_on: date  # KHRQ
+    balance: Decimal = ZERO  # GRZHYE
+    mobile: str = ""
+    version: int = 0
+
+    def apply(self, event: AccountEvent) -> None:
+        self.status = ACCOUNT_LIFECYCLE.next(self.status, event)
+
+    def credit(self, amount: Decimal) -> Decimal:
+        if amount <= 0:
+            raise BusinessRuleViolation("入账金额必须大于零", code="AMOUNT_NOT_POSITIVE")
+        self.apply(AccountEvent.DEPOSIT)
+        self.balance += amount
+        return self.balance
+
+
+@dataclass(frozen=True)
+class RemittanceLine:
+    """One depositor's row of a remittance list (汇缴清册)."""
+
+    account_no: str
+    unit_amount: Decimal  # DWYJCE 单位月缴存额
+    personal_amount: Decimal  # GRYJCE 个人月缴存额
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_amount + self.personal_amount
+
+
+@dataclass
+class Remittance:
+    """汇缴: one unit's deposit for one month (HBJNY 汇补缴年月)."""
+
+    remittance_id: str
+    unit_account: str
+    org: str
+    month: str  # YYYY-MM
+    lines: list[RemittanceLine]
+    status: RemittanceStatus
+    recorded_at: datetime
+    posted_at: datetime | None = None
+    version: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @staticmethod
+    def id_for(unit_account: str, month: str) -> str:
+        # Deterministic: one remittance per unit and month, so a retried request cannot create a second one.
+        return f"RMT-{unit_account}-{month.replace('-', '')}"
+
+
+class EntryKind(str, Enum):
+    """个人业务明细类型 (our codes where A.5 is not public: docs/interfaces/basic-data-standard.md)."""
+
+    REMITTANCE = "01"  # 汇缴
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    """个人业务明细 (5.0.5): append-only; a correction is a reversing entry, never an edit."""
+
+    account_no: str
+    entry_id: str  # derived from the business id (YWLSH): posting twice is impossible
+    business_date: date  # JZRQ 记账日期
+    kind: EntryKind
+    amount: Decimal  # FSE 发生额 (credit positive)
+    balance_after: Decimal
+    reference: str  # the business id, e.g. the remittance id
+    month: str = ""  # HBJNY for deposits
+    description: str = ""

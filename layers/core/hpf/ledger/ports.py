@@ -1,0 +1,53 @@
+"""Ports of the ledger: a unit of work over its repositories.
+
+Reads go straight to the store; writes are buffered and applied atomically by ``commit`` together with the
+events published in the same unit of work (the outbox). Each buffered write names the domain error to raise
+if its condition fails (a duplicate, a lost race), so the caller gets a precise 409 and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from hpf.common.events import DomainEvent
+from hpf.common.paging import Page, PageRequest
+from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
+
+
+class UnitRepository(Protocol):
+    def get(self, unit_account: str) -> Unit | None: ...
+    def add(self, unit: Unit) -> None: ...  # conflict if the account or the credit code exists
+    def update(self, unit: Unit) -> None: ...  # conflict if the stored version moved
+
+
+class AccountRepository(Protocol):
+    def get(self, account_no: str) -> PersonalAccount | None: ...
+    def add(self, account: PersonalAccount) -> None: ...  # conflict if the person has an account already
+    def update(self, account: PersonalAccount) -> None: ...
+    def list_by_unit(self, unit_account: str) -> list[PersonalAccount]: ...
+
+
+class RemittanceRepository(Protocol):
+    def get(self, remittance_id: str) -> Remittance | None: ...
+    def add(self, remittance: Remittance) -> None: ...
+    def update(self, remittance: Remittance) -> None: ...
+
+
+class EntryRepository(Protocol):
+    def exists(self, account_no: str, entry_id: str) -> bool: ...
+    def add(self, entry: AccountEntry) -> None: ...  # append-only; conflict if the entry id exists
+    def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]: ...
+
+
+class LedgerUnitOfWork(Protocol):
+    units: UnitRepository
+    accounts: AccountRepository
+    remittances: RemittanceRepository
+    entries: EntryRepository
+
+    def next_number(self, sequence: str) -> int: ...
+    def publish(self, event: DomainEvent) -> None: ...
+    def commit(self) -> None: ...
+    def __enter__(self) -> "LedgerUnitOfWork": ...
+    def __exit__(self, *exc: object) -> None: ...

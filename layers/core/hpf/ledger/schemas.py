@@ -1,0 +1,135 @@
+"""Request and response models of the ledger's HTTP interface. Money travels as decimal strings ("1234.50")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
+from hpf.observability.masking import mask_name, mask_text
+from hpf.web.schemas import PageQuery
+
+Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_places=4,
+                                 description="比例，如 0.12 表示 12%")]
+Amount = Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2, description="金额（元），最多两位小数")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterUnitRequest(_Strict):
+    name: Text = Field(description="单位名称 DWMC")
+    credit_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] = Field(
+        description="统一社会信用代码")
+    unit_ratio: Ratio = Field(description="单位缴存比例 DWJCBL")
+    personal_ratio: Ratio = Field(description="个人缴存比例 GRJCBL")
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        None, description="管理部代码；缺省为经办人所在机构")
+    address: Annotated[str, StringConstraints(max_length=255)] = ""
+
+
+class UnitView(BaseModel):
+    unit_account: str = Field(description="单位账号 DWZH")
+    name: str
+    credit_code: str
+    org: str
+    unit_ratio: Decimal
+    personal_ratio: Decimal
+    status: str = Field(description="单位账户状态 DWZHZT（A.4）")
+    status_label: str
+    opened_on: date
+
+    @classmethod
+    def of(cls, unit: Unit) -> "UnitView":
+        return cls(unit_account=unit.unit_account, name=unit.name, credit_code=unit.credit_code, org=unit.org,
+                   unit_ratio=unit.unit_ratio, personal_ratio=unit.personal_ratio, status=unit.status.value,
+                   status_label=unit.status.label, opened_on=unit.opened_on)
+
+
+class OpenAccountRequest(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
+        description="姓名")
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] = Field(
+        description="居民身份证号码")
+    deposit_base: Amount = Field(description="个人缴存基数 GRJCJS（元）")
+    mobile: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = None
+
+
+class AccountView(BaseModel):
+    account_no: str = Field(description="个人账号 GRZH")
+    unit_account: str
+    name: str = Field(description="姓名（脱敏）")
+    id_number: str = Field(description="证件号码（脱敏）")
+    deposit_base: Decimal
+    status: str = Field(description="个人账户状态 GRZHZT（A.6）")
+    status_label: str
+    balance: Decimal = Field(description="账户余额 GRZHYE（元）")
+    opened_on: date
+
+    @classmethod
+    def of(cls, account: PersonalAccount) -> "AccountView":
+        return cls(account_no=account.account_no, unit_account=account.unit_account, name=mask_name(account.name),
+                   id_number=mask_text(account.id_number), deposit_base=account.deposit_base,
+                   status=account.status.value, status_label=account.status.label, balance=account.balance,
+                   opened_on=account.opened_on)
+
+
+class RecordRemittanceRequest(_Strict):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
+        description="汇缴年月 YYYY-MM")
+
+
+class RemittanceLineView(BaseModel):
+    account_no: str
+    unit_amount: Decimal
+    personal_amount: Decimal
+
+
+class RemittanceView(BaseModel):
+    remittance_id: str
+    unit_account: str
+    month: str
+    status: str
+    total: Decimal
+    lines: list[RemittanceLineView]
+    recorded_at: datetime
+    posted_at: datetime | None
+
+    @classmethod
+    def of(cls, r: Remittance) -> "RemittanceView":
+        return cls(remittance_id=r.remittance_id, unit_account=r.unit_account, month=r.month, status=r.status.value,
+                   total=r.total, recorded_at=r.recorded_at, posted_at=r.posted_at,
+                   lines=[RemittanceLineView(account_no=l.account_no, unit_amount=l.unit_amount,
+                                             personal_amount=l.personal_amount) for l in r.lines])
+
+
+class StatementQuery(PageQuery):
+    start: date | None = Field(None, description="开始日期 YYYY-MM-DD")
+    end: date | None = Field(None, description="结束日期 YYYY-MM-DD")
+
+
+class EntryView(BaseModel):
+    entry_id: str
+    business_date: date
+    kind: str
+    amount: Decimal
+    balance_after: Decimal
+    reference: str
+    month: str
+    description: str
+
+    @classmethod
+    def of(cls, e: AccountEntry) -> "EntryView":
+        return cls(entry_id=e.entry_id, business_date=e.business_date, kind=e.kind.value, amount=e.amount,
+                   balance_after=e.balance_after, reference=e.reference, month=e.month, description=e.description)
+
+
+class StatementView(BaseModel):
+    account_no: str
+    entries: list[EntryView]
+    next_page_token: str | None

@@ -1,0 +1,266 @@
+"""Ledger services: each public method is one business step, run in its own unit of work."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from hpf.common.clock import Clock, business_date
+from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, TransientFailure, ValidationFailed
+from hpf.common.events import DomainEvent
+from hpf.common.identifiers import resident_id, social_credit_code
+from hpf.common.money import to_money
+from hpf.common.paging import Page, PageRequest
+from hpf.identity.principal import Principal
+from hpf.identity.roles import CENTER_ORG
+from hpf.ledger.access import require_account_visible, require_unit_visible
+from hpf.ledger.model import (
+    UNIT_LIFECYCLE,
+    AccountEntry,
+    AccountStatus,
+    EntryKind,
+    PersonalAccount,
+    Remittance,
+    RemittanceLine,
+    RemittanceStatus,
+    Unit,
+    UnitEvent,
+    UnitStatus,
+)
+from hpf.ledger.policy import PolicyBook
+from hpf.ledger.ports import LedgerUnitOfWork
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# An account posting retries when a concurrent posting to the same account won the version race.
+_POSTING_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class RegisterUnit:
+    name: str
+    credit_code: str
+    unit_ratio: Decimal
+    personal_ratio: Decimal
+    org: str | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class OpenAccount:
+    name: str
+    id_number: str
+    deposit_base: Decimal
+    mobile: str = ""
+
+
+class LedgerService:
+    def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock, policies: PolicyBook):
+        self._uow = uow_factory
+        self._clock = clock
+        self._policies = policies
+
+    # -- units ---------------------------------------------------------------------------------------------
+    def register_unit(self, command: RegisterUnit, actor: Principal, correlation_id: str | None = None) -> Unit:
+        """单位开户: the credit code is validated and unique; ratios within the policy of today."""
+        credit_code = social_credit_code(command.credit_code)
+        org = command.org or actor.org or CENTER_ORG
+        actor.require_org(org)
+        today = business_date(self._clock)
+        self._policies.on(today).check_ratios(command.unit_ratio, command.personal_ratio)
+        with self._uow() as uow:
+            unit = Unit(
+                unit_account=f"{CENTER_ORG}{uow.next_number('unit'):06d}",
+                name=command.name.strip(),
+                credit_code=credit_code,
+                org=org,
+                unit_ratio=command.unit_ratio,
+                personal_ratio=command.personal_ratio,
+                status=UnitStatus.NORMAL,
+                opened_on=today,
+                address=command.address,
+            )
+            uow.units.add(unit)
+            uow.publish(self._event("ledger.UnitRegistered", unit.unit_account, correlation_id,
+                                    unit_account=unit.unit_account, org=org, credit_code=credit_code))
+            uow.commit()
+        return unit
+
+    def get_unit(self, unit_account: str, actor: Principal) -> Unit:
+        with self._uow() as uow:
+            unit = self._unit(uow, unit_account)
+        require_unit_visible(actor, unit)
+        return unit
+
+    # -- personal accounts -------------------------------------------------------------------------------
+    def open_account(self, unit_account: str, command: OpenAccount, actor: Principal,
+                     correlation_id: str | None = None) -> PersonalAccount:
+        """个人开户: resident ID validated; one active account per person in the center."""
+        id_number = resident_id(command.id_number)
+        deposit_base = to_money(command.deposit_base)
+        today = business_date(self._clock)
+        self._policies.on(today).check_base(deposit_base)
+        with self._uow() as uow:
+            unit = self._unit(uow, unit_account)
+            require_unit_visible(actor, unit)
+            if unit.status not in (UnitStatus.NORMAL, UnitStatus.DEFERRED):
+                raise BusinessRuleViolation(
+                    f"单位账户状态为“{unit.status.label}”，不能开立个人账户", code="UNIT_NOT_ACTIVE"
+                )
+            account = PersonalAccount(
+                account_no=f"{CENTER_ORG}{uow.next_number('account'):09d}",
+                unit_account=unit.unit_account,
+                org=unit.org,
+                name=command.name.strip(),
+                id_number=id_number,
+                deposit_base=deposit_base,
+                status=AccountStatus.NORMAL,
+                opened_on=today,
+                mobile=command.mobile,
+            )
+            uow.accounts.add(account)
+            uow.publish(self._event("ledger.AccountOpened", account.account_no, correlation_id,
+                                    account_no=account.account_no, unit_account=unit.unit_account))
+            uow.commit()
+        return account
+
+    def get_account(self, account_no: str, actor: Principal) -> PersonalAccount:
+        with self._uow() as uow:
+            account = self._account(uow, account_no)
+        require_account_visible(actor, account, unit_agent_allowed=True)
+        return account
+
+    def statement(self, account_no: str, start: date | None, end: date | None, page: PageRequest,
+                  actor: Principal) -> Page[AccountEntry]:
+        """个人明细: entries in date order, paged."""
+        if start and end and start > end:
+            raise ValidationFailed("开始日期不能晚于结束日期", code="INVALID_DATE_RANGE")
+        with self._uow() as uow:
+            account = self._account(uow, account_no)
+            require_account_visible(actor, account, unit_agent_allowed=False)
+            return uow.entries.list(account_no, start, end, page)
+
+    # -- remittances (汇缴) -------------------------------------------------------------------------------
+    def record_remittance(self, unit_account: str, month: str, actor: Principal,
+                          correlation_id: str | None = None) -> Remittance:
+        """Record a unit's remittance list for one month; posting to the accounts follows asynchronously."""
+        match = _MONTH.match(month)
+        if not match:
+            raise ValidationFailed("缴存年月格式应为YYYY-MM", code="INVALID_MONTH")
+        today = business_date(self._clock)
+        if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+            raise BusinessRuleViolation("不能登记未来月份的汇缴", code="MONTH_IN_FUTURE")
+        with self._uow() as uow:
+            unit = self._unit(uow, unit_account)
+            require_unit_visible(actor, unit)
+            UNIT_LIFECYCLE.next(unit.status, UnitEvent.REMIT)
+            if month < unit.opened_on.strftime("%Y-%m"):
+                raise BusinessRuleViolation("缴存年月早于单位开户年月", code="MONTH_BEFORE_OPENING")
+            policy = self._policies.on(today)
+            lines = [
+                RemittanceLine(
+                    account_no=a.account_no,
+                    unit_amount=policy.monthly_amount(a.deposit_base, unit.unit_ratio),
+                    personal_amount=policy.monthly_amount(a.deposit_base, unit.personal_ratio),
+                )
+                for a in uow.accounts.list_by_unit(unit_account)
+                if a.status in (AccountStatus.NORMAL, AccountStatus.FROZEN)
+            ]
+            if not lines:
+                raise BusinessRuleViolation("单位没有正常缴存的职工，无法生成汇缴清册", code="NO_ACTIVE_DEPOSITORS")
+            remittance = Remittance(
+                remittance_id=Remittance.id_for(unit_account, month),
+                unit_account=unit_account,
+                org=unit.org,
+                month=month,
+                lines=lines,
+                status=RemittanceStatus.RECORDED,
+                recorded_at=self._clock.now(),
+            )
+            uow.remittances.add(remittance)
+            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
+                                    remittance_id=remittance.remittance_id, unit_account=unit_account,
+                                    month=month, total=str(remittance.total), lines=len(lines)))
+            uow.commit()
+        return remittance
+
+    def get_remittance(self, remittance_id: str, actor: Principal) -> Remittance:
+        with self._uow() as uow:
+            remittance = self._remittance(uow, remittance_id)
+            require_unit_visible(actor, self._unit(uow, remittance.unit_account))
+        return remittance
+
+    def post_remittance(self, remittance_id: str, correlation_id: str | None = None) -> Remittance:
+        """入账: credit every line to its account. Safe to run any number of times (idempotent per line)."""
+        with self._uow() as uow:
+            remittance = self._remittance(uow, remittance_id)
+        if remittance.status is RemittanceStatus.POSTED:
+            return remittance
+        for line in remittance.lines:
+            self._post_line(remittance, line)
+        with self._uow() as uow:
+            remittance = self._remittance(uow, remittance_id)
+            if remittance.status is RemittanceStatus.POSTED:
+                return remittance
+            remittance.status = RemittanceStatus.POSTED
+            remittance.posted_at = self._clock.now()
+            uow.remittances.update(remittance)
+            uow.publish(self._event("ledger.RemittancePosted", remittance_id, correlation_id,
+                                    remittance_id=remittance_id, unit_account=remittance.unit_account,
+                                    month=remittance.month, total=str(remittance.total)))
+            uow.commit()
+        return remittance
+
+    def _post_line(self, remittance: Remittance, line: RemittanceLine) -> None:
+        entry_id = remittance.remittance_id
+        for _ in range(_POSTING_ATTEMPTS):
+            with self._uow() as uow:
+                if uow.entries.exists(line.account_no, entry_id):
+                    return
+                account = self._account(uow, line.account_no)
+                balance = account.credit(line.amount)
+                uow.accounts.update(account)
+                uow.entries.add(AccountEntry(
+                    account_no=line.account_no,
+                    entry_id=entry_id,
+                    business_date=business_date(self._clock),
+                    kind=EntryKind.REMITTANCE,
+                    amount=line.amount,
+                    balance_after=balance,
+                    reference=remittance.remittance_id,
+                    month=remittance.month,
+                    description=f"{remittance.month}汇缴",
+                ))
+                try:
+                    uow.commit()
+                    return
+                except Conflict:
+                    continue  # another posting moved the account; re-read and try again
+        raise TransientFailure("账户并发入账冲突，稍后重试", code="POSTING_CONTENTION")
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _event(self, event_type: str, aggregate_id: str, correlation_id: str | None, **payload: object) -> DomainEvent:
+        return DomainEvent(event_type, aggregate_id, payload, self._clock.now(), correlation_id)
+
+    @staticmethod
+    def _unit(uow: LedgerUnitOfWork, unit_account: str) -> Unit:
+        unit = uow.units.get(unit_account)
+        if unit is None:
+            raise NotFound("单位账户不存在", code="UNIT_NOT_FOUND")
+        return unit
+
+    @staticmethod
+    def _account(uow: LedgerUnitOfWork, account_no: str) -> PersonalAccount:
+        account = uow.accounts.get(account_no)
+        if account is None:
+            raise NotFound("个人账户不存在", code="ACCOUNT_NOT_FOUND")
+        return account
+
+    @staticmethod
+    def _remittance(uow: LedgerUnitOfWork, remittance_id: str) -> Remittance:
+        remittance = uow.remittances.get(remittance_id)
+        if remittance is None:
+            raise NotFound("汇缴记录不存在", code="REMITTANCE_NOT_FOUND")
+        return remittance

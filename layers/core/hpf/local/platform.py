@@ -1,0 +1,128 @@
+"""``LocalPlatform``: start and stop the whole platform in this process (used by ``hpf serve`` and tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hpf.adapters.aws.clients import client
+from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, free_port, with_defaults
+from hpf.local.dispatch import FunctionRegistry, load_app_module
+from hpf.local.runners import QueuePoller, Scheduler, StreamPoller, start_loop
+from hpf.local.template import ROOT, TEMPLATE, load_template, package_locally
+from hpf.sandbox.identity import IdentitySandbox
+from hpf.sandbox.server import BackgroundServer
+
+STAGE = "local"
+STACK = "hpf-local"
+
+
+@dataclass
+class LocalPlatform:
+    port: int = 0  # the gateway; 0 = any free port
+    aws_port: int = 0
+    identity_port: int = 0
+    state_dir: Path = ROOT / ".hpf"
+    # Exposed after start():
+    aws: EmbeddedAws | None = None
+    identity: IdentitySandbox = field(default_factory=IdentitySandbox)
+    registry: FunctionRegistry = field(default_factory=FunctionRegistry)
+    physical: dict[str, str] = field(default_factory=dict)
+    scheduler: Scheduler | None = None
+    _servers: list[BackgroundServer] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    gateway_url: str = ""
+    identity_url: str = ""
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "logs" / "functions.log"
+
+    def start(self) -> "LocalPlatform":
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("HPF_LOG_FILE", str(self.log_file))
+        os.environ["HPF_STAGE"] = STAGE
+
+        identity_server = BackgroundServer(self.identity, self.identity_port).start()
+        self._servers.append(identity_server)
+        self.identity_url = identity_server.url
+
+        self.aws = EmbeddedAws(self.aws_port)
+        self.aws.start(self.registry)
+
+        template = load_template(TEMPLATE)
+        packaged = package_locally(template)
+        parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
+                      "IdentityJwks": json.dumps(self.identity.issuer.jwks())}
+        self.physical = create_stack(STACK, packaged, parameters)
+        apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
+
+        for logical_id, source in packaged.functions.items():
+            self.registry.register(self.physical[logical_id], source)
+        self._adopt_function_environments()
+
+        for definition in packaged.event_sources:
+            function = self.physical[definition.function_logical_id]
+            source_id, attribute = definition.source["Fn::GetAtt"]
+            if attribute == "StreamArn":
+                stream_arn = client("dynamodb").describe_table(
+                    TableName=self.physical[source_id])["Table"]["LatestStreamArn"]
+                poller: Any = StreamPoller(self.registry, function, stream_arn, definition.batch_size,
+                                           definition.maximum_retry_attempts)
+                idle = 0.2
+            else:
+                queue_arn = client("sqs").get_queue_attributes(
+                    QueueUrl=self.physical[source_id], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                poller = QueuePoller(self.registry, function, queue_arn, definition.batch_size)
+                idle = 0.0  # the poll itself waits up to a second
+            self._threads.append(start_loop(definition.logical_id, poller.step, self._stop, idle))
+
+        self.scheduler = Scheduler(self.registry, ACCOUNT, REGION)
+        self._threads.append(start_loop("scheduler", self.scheduler.step, self._stop, 1.0))
+
+        from hpf.local.gateway import Gateway
+
+        apps = {source.code_dir.name: load_app_module(source.code_dir).app
+                for source in packaged.functions.values() if source.handler == "app.app"}
+        gateway_server = BackgroundServer(Gateway(apps), self.port).start()
+        self._servers.append(gateway_server)
+        self.gateway_url = gateway_server.url
+        self.areas = sorted(apps)
+        self._write_state()
+        return self
+
+    def _adopt_function_environments(self) -> None:
+        """In process, every function shares one environment: adopt each function's variables, refusing two
+        functions that give one variable different values (it would mean the template is inconsistent)."""
+        lam = client("lambda")
+        seen: dict[str, tuple[str, str]] = {}
+        for name in self.registry.names():
+            variables = lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            for key, value in variables.items():
+                if key in seen and seen[key][1] != value:
+                    raise RuntimeError(f"{key} differs between {seen[key][0]} and {name}")
+                seen[key] = (name, value)
+                os.environ[key] = value
+
+    def _write_state(self) -> None:
+        state = {"gateway": self.gateway_url, "aws_endpoint": self.aws.endpoint if self.aws else None,
+                 "identity": self.identity_url, "stage": STAGE, "stack": STACK, "pid": os.getpid(),
+                 "region": REGION, "log_file": str(self.log_file)}
+        (self.state_dir / "local.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+    def stop(self) -> None:
+        self._stop.set()
+        for server in reversed(self._servers):
+            server.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.aws:
+            self.aws.stop()
+        state = self.state_dir / "local.json"
+        if state.exists():
+            state.unlink()

@@ -1,0 +1,1 @@
+"""Logging, metrics and correlation ids, shared by every function."""

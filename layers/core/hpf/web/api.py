@@ -1,0 +1,205 @@
+"""``Api``: one area's Chalice app with the platform's rules built in.
+
+A route is declared with the roles it admits (there is no default: a route without roles cannot be declared,
+so access is denied unless granted), the pydantic models of its query and body, and its response model. The
+wrapper then, for every request:
+
+  1. carries the correlation id (header ``X-Correlation-Id`` or the gateway's request id) into the logs;
+  2. verifies the bearer token (401) and the role (403);
+  3. validates query and body with pydantic (400 with the field errors);
+  4. calls the handler — one service call — and maps a typed domain error to its status and stable code;
+  5. for a state-changing method, appends an operation record (操作留痕), success or failure.
+
+Handlers are thin: ``def handler(ctx: RequestContext, **path_params) -> BaseModel``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalice import Chalice, Response
+from pydantic import BaseModel, ValidationError
+
+from hpf import bootstrap
+from hpf.common.clock import SHANGHAI
+from hpf.common.errors import Forbidden, HpfError, Unauthenticated, ValidationFailed
+from hpf.identity.principal import Principal
+from hpf.identity.roles import ALL_ROLES, Role
+from hpf.observability.correlation import HEADER, set_correlation_id
+from hpf.observability.logging import get_logger
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ANY_AUTHENTICATED = ALL_ROLES
+_CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/octet-stream"]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    roles: frozenset[Role]
+    summary: str
+    handler_name: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class RequestContext:
+    principal: Principal
+    correlation_id: str
+    request_id: str
+    body: Any = None
+    query: Any = None
+    path: dict[str, str] = field(default_factory=dict)
+
+
+class Api:
+    def __init__(self, area: str, title: str, description: str = ""):
+        self.area = area
+        self.title = title
+        self.description = description
+        self.app = Chalice(app_name=f"hpf-{area}")
+        self.app.log.disabled = True  # our Logger writes JSON; chalice's own logger would duplicate lines
+        self.routes: list[RouteSpec] = []
+        self.logger = get_logger(f"hpf-{area}")
+        self.route("/openapi.json", roles=ANY_AUTHENTICATED, summary="本服务的 OpenAPI 文档")(self._openapi)
+
+    # -- declaring routes ----------------------------------------------------------------------------------
+    def route(self, path: str, *, roles: frozenset[Role] | set[Role], summary: str, method: str = "GET",
+              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+              response: type[BaseModel] | None = None, status: int = 200) -> Callable:
+        if not roles:
+            raise ValueError(f"route {method} {path} names no roles: every route must grant access explicitly")
+        method = method.upper()
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(path=path, method=method, roles=frozenset(roles), summary=summary,
+                             handler_name=handler.__name__, body=body, query=query, response=response,
+                             status=status, tags=(self.area,))
+            self.routes.append(spec)
+
+            def view(**path_params: str) -> Response:
+                return self._handle(spec, handler, path_params)
+
+            view.__name__ = f"{handler.__name__}_{method.lower()}"
+            self.app.route(path, methods=[method], content_types=_CONTENT_TYPES,
+                           name=view.__name__)(view)
+            return handler
+
+        return decorator
+
+    # -- handling one request ------------------------------------------------------------------------------
+    def _handle(self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
+        request = self.app.current_request
+        headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+        request_id = (request.context or {}).get("requestId") or uuid.uuid4().hex
+        correlation_id = set_correlation_id(headers.get(HEADER) or request_id)
+        self.logger.set_correlation_id(correlation_id)
+        principal: Principal | None = None
+        status, error_code = 500, "INTERNAL_ERROR"
+        try:
+            principal = self._authenticate(headers)
+            if not principal.has_any(spec.roles):
+                raise Forbidden("当前角色无权办理此业务", code="FORBIDDEN_ROLE")
+            ctx = RequestContext(
+                principal=principal, correlation_id=correlation_id, request_id=request_id, path=path_params,
+                query=_validate_query(spec.query, request.query_params),
+                body=_validate_body(spec.body, request.raw_body),
+            )
+            result = handler(ctx, **path_params)
+            status, error_code = spec.status, None
+            return _json_response(_dump(result), status, correlation_id)
+        except HpfError as error:
+            status, error_code = error.status, error.code
+            self.logger.info("request refused", extra={"code": error.code, "status": error.status,
+                                                       "route": f"{spec.method} {spec.path}"})
+            return _json_response(error.to_body(), error.status, correlation_id)
+        except Exception:
+            self.logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+            return _json_response({"code": "INTERNAL_ERROR", "message": "系统内部错误，请稍后重试或联系管理员"},
+                                  500, correlation_id)
+        finally:
+            if spec.method in STATE_CHANGING and principal is not None:
+                self._record_operation(spec, principal, path_params, status, error_code, request_id, correlation_id)
+
+    def _authenticate(self, headers: dict[str, str]) -> Principal:
+        authorization = headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("请先登录（缺少 Bearer 令牌）", code="TOKEN_MISSING")
+        return bootstrap.token_verifier().verify(token.strip())
+
+    def _record_operation(self, spec: RouteSpec, principal: Principal, path_params: dict[str, str], status: int,
+                          error_code: str | None, request_id: str, correlation_id: str) -> None:
+        from hpf.platform.operations import OperationRecord
+
+        record = OperationRecord(
+            record_id=request_id, at=datetime.now(SHANGHAI), subject=principal.subject,
+            subject_name=principal.name, roles=tuple(sorted(principal.roles)), org=principal.org,
+            channel=principal.channel.value, area=self.area, action=f"{spec.method} {spec.path}",
+            target=",".join(f"{k}={v}" for k, v in sorted(path_params.items())), outcome=status,
+            error_code=error_code, correlation_id=correlation_id,
+        )
+        try:
+            bootstrap.operation_log().append(record)
+        except Exception:
+            # The business outcome stands; a missing trail is an incident operators must see.
+            self.logger.exception("operation record not written", extra={"record_id": request_id})
+
+    # -- OpenAPI -------------------------------------------------------------------------------------------
+    def _openapi(self, ctx: RequestContext) -> dict[str, Any]:
+        from hpf.web.openapi import build_openapi
+
+        return build_openapi(self)
+
+
+def _validate_query(model: type[BaseModel] | None, params: dict[str, str] | None) -> Any:
+    if model is None:
+        return None
+    try:
+        return model.model_validate(dict(params or {}))
+    except ValidationError as exc:
+        raise ValidationFailed("查询参数校验未通过", code="INVALID_QUERY", details=_errors(exc)) from None
+
+
+def _validate_body(model: type[BaseModel] | None, raw: bytes | None) -> Any:
+    if model is None:
+        return None
+    if not raw:
+        raise ValidationFailed("请求体不能为空", code="BODY_REQUIRED")
+    try:
+        json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("请求体不是合法的JSON", code="MALFORMED_JSON") from None
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValidationFailed("请求参数校验未通过", code="VALIDATION_FAILED", details=_errors(exc)) from None
+
+
+def _errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in e["loc"]), "type": e["type"], "message": e["msg"]}
+            for e in exc.errors(include_url=False, include_input=False)]
+
+
+def _dump(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return result
+
+
+def _json_response(body: Any, status: int, correlation_id: str) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", "X-Correlation-Id": correlation_id},
+    )

@@ -1,0 +1,18 @@
+"""Response shapes every route shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine code, e.g. INVALID_RESIDENT_ID")
+    message: str = Field(description="中文说明，可直接展示给用户")
+    details: Any = None
+
+
+class PageQuery(BaseModel):
+    page_size: int = Field(50, ge=1, le=200, description="每页条数")
+    page_token: str | None = Field(None, description="上一页返回的 next_page_token")

@@ -21,12 +21,29 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _CARD = re.compile(r"^\d{12,19}$")
 
 
+# GB/T 2260 province-level codes. The county part is not checked: stdnum's county table is older than some
+# current codes (it rejects 360681 贵溪市), and a number keeps its code for life even when a county is renamed.
+_PROVINCES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
+}
+
+
 def resident_id(value: str) -> str:
-    """居民身份证号码 (18 digits, GB 11643 check digit, valid birth date)."""
+    """居民身份证号码: 18 characters, GB 11643 check character, a real birth date, a known province."""
+    number = ric.compact(value.strip().upper())
+    invalid = ValidationFailed("居民身份证号码格式或校验位不正确", code="INVALID_RESIDENT_ID")
+    if len(number) != 18 or not number[:17].isdigit() or number[:2] not in _PROVINCES:
+        raise invalid
+    if ric.calc_check_digit(number) != number[-1]:
+        raise invalid
     try:
-        return ric.validate(value.strip().upper())
+        born = ric.get_birth_date(number)
     except StdnumError as exc:
-        raise ValidationFailed("居民身份证号码格式或校验位不正确", code="INVALID_RESIDENT_ID") from exc
+        raise invalid from exc
+    if born > date.today():
+        raise invalid
+    return number
 
 
 def birth_date_of(resident_id_number: str) -> date:

@@ -1,0 +1,142 @@
+"""The ``hpf`` command line: ``hpf serve``, ``hpf run-schedule NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hpf", description="housing provident fund platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the whole platform on this machine (loopback only)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("HPF_PORT", "8080")),
+                       help="gateway port (default 8080; 0 = any free port)")
+    serve.add_argument("--aws-port", type=int, default=0, help="embedded AWS endpoint port (default: any free)")
+    serve.add_argument("--identity-port", type=int, default=0, help="identity sandbox port (default: any free)")
+    serve.add_argument("--no-demo", action="store_true", help="start without the demo data set")
+
+    run = commands.add_parser("run-schedule", help="fire one schedule of the running local platform now")
+    run.add_argument("name", nargs="?", help="schedule name, e.g. outbox-sweep (omit to list them)")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _run_schedule(args.name)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from hpf.local.template import ROOT
+
+    state_dir = ROOT / ".hpf"
+    os.environ["HPF_LOG_FILE"] = str(state_dir / "logs" / "functions.log")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per embedded-endpoint request otherwise
+
+    from hpf.local.demo import load_demo, write_tokens
+    from hpf.local.platform import LocalPlatform
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    platform = LocalPlatform(port=args.port, aws_port=args.aws_port, identity_port=args.identity_port,
+                             state_dir=state_dir)
+    print("hpf: starting the local platform…", flush=True)
+    try:
+        platform.start()
+        demo = load_demo(platform.identity, platform.gateway_url) if not args.no_demo else None
+        _print_summary(platform, demo, state_dir)
+        if demo:
+            write_tokens(platform.identity, demo.users, state_dir / "tokens")
+        print("hpf: ready", flush=True)
+        stop.wait()
+    finally:
+        print("hpf: stopping…", flush=True)
+        platform.stop()
+        print("hpf: stopped", flush=True)
+    return 0
+
+
+def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
+    lines = [
+        "",
+        "hpf-platform is running (loopback only)",
+        f"  gateway            {platform.gateway_url}/<area>/...   areas: {', '.join(platform.areas)}",
+        *[f"  openapi            {platform.gateway_url}/{area}/openapi.json" for area in platform.areas],
+        f"  AWS endpoint       {platform.aws.endpoint}   (AWS_ENDPOINT_URL; any access key)",
+        f"  identity sandbox   {platform.identity_url}   admin key: {platform.identity.admin_key}",
+        f"  function logs      {platform.log_file}",
+        f"  state              {state_dir / 'local.json'}",
+        "  schedules          " + ", ".join(r["Name"] for r in platform.scheduler.rules())
+        + "   (fire one: hpf run-schedule NAME)",
+    ]
+    if demo:
+        lines += ["", "demo users (password, role, office) — tokens in " + str(state_dir / "tokens") + "/<user>.jwt"]
+        for user in demo.users:
+            scope = user.org or user.unit_account or ""
+            lines.append(f"  {user.username:<12} {user.password:<18} {','.join(user.roles):<14} {scope}")
+        lines += [
+            "",
+            f"demo units {', '.join(demo.unit_accounts)}; accounts {', '.join(demo.account_numbers)}",
+            "try:",
+            f"  curl -s -H \"Authorization: Bearer $(cat {state_dir}/tokens/depositor01.jwt)\" "
+            f"{platform.gateway_url}/ledger/accounts/{demo.account_numbers[0]}",
+            f"  curl -s -H \"Authorization: Bearer $(cat {state_dir}/tokens/clerk01.jwt)\" "
+            f"{platform.gateway_url}/ledger/accounts/{demo.account_numbers[0]}/entries",
+        ]
+    lines += ["", "Ctrl-C stops everything.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def _run_schedule(name: str | None) -> int:
+    from hpf.local.template import ROOT
+
+    state_file = ROOT / ".hpf" / "local.json"
+    if not state_file.exists():
+        print("hpf: no local platform is running (start it with scripts/serve)", file=sys.stderr)
+        return 2
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    import boto3
+
+    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",
+                                    region_name=state["region"])
+    events = session.client("events", endpoint_url=state["aws_endpoint"])
+    lam = session.client("lambda", endpoint_url=state["aws_endpoint"])
+    prefix = f"hpf-{state['stage']}-"
+    rules = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression")]
+    if not name:
+        for rule in rules:
+            print(f"{rule['Name'].removeprefix(prefix):<24} {rule['ScheduleExpression']:<24} {rule.get('State')}")
+        return 0
+    matching = [r for r in rules if r["Name"] in (name, prefix + name)]
+    if not matching:
+        known = ", ".join(r["Name"].removeprefix(prefix) for r in rules)
+        print(f"hpf: no schedule named {name} (known: {known})", file=sys.stderr)
+        return 2
+    from datetime import datetime, timezone
+
+    from hpf.local.schedules import scheduled_event
+
+    rule = matching[0]
+    event = scheduled_event(rule["Name"], rule["Arn"], datetime.now(timezone.utc), rule["Arn"].split(":")[4],
+                            state["region"])
+    status = 0
+    for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
+        result = lam.invoke(FunctionName=target["Arn"], Payload=json.dumps(event).encode())
+        payload = result["Payload"].read().decode()
+        failed = "FunctionError" in result
+        status = status or (1 if failed else 0)
+        print(f"{target['Arn'].split(':')[-1]}: {'FAILED ' if failed else ''}{payload}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The demo data set and demo users of the local platform, loaded through the real HTTP interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from stdnum.cn import ric, uscc
+
+from hpf.common.clock import SHANGHAI
+from hpf.sandbox.identity import IdentitySandbox, SandboxUser
+
+
+def valid_credit_code(body17: str) -> str:
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def valid_resident_id(body17: str) -> str:
+    return body17 + ric.calc_check_digit(body17 + "0")  # stdnum wants a placeholder check digit
+
+
+STAFF = [
+    SandboxUser("clerk01", "demo-clerk01", "staff", ["counter_clerk"], "王敏", org="360600", default_channel="counter"),
+    SandboxUser("clerk-gx", "demo-clerk-gx", "staff", ["counter_clerk"], "刘洋", org="360681", default_channel="counter"),
+    SandboxUser("approver01", "demo-approver01", "staff", ["approver"], "陈静", org="360600", default_channel="counter"),
+    SandboxUser("finance01", "demo-finance01", "staff", ["finance"], "赵磊", org="360600", default_channel="counter"),
+    SandboxUser("auditor01", "demo-auditor01", "staff", ["auditor"], "孙丽", org="360600", default_channel="web"),
+    SandboxUser("leader01", "demo-leader01", "staff", ["leader"], "周强", org="360600", default_channel="web"),
+    SandboxUser("operator01", "demo-operator01", "staff", ["operator"], "吴昊", org="360600", default_channel="web"),
+    SandboxUser("terminal01", "demo-terminal01", "terminal", ["terminal"], "月湖大厅1号终端", org="360602",
+                default_channel="terminal"),
+    SandboxUser("developer01", "demo-developer01", "developer", ["developer"], "鹰潭示范置业有限公司",
+                default_channel="developer_web"),
+]
+
+UNITS = [
+    {"name": "鹰潭市示范科技有限公司", "credit_code": valid_credit_code("91360600MA35DE001"),
+     "unit_ratio": "0.12", "personal_ratio": "0.12", "org": "360600"},
+    {"name": "贵溪市示范铜业有限公司", "credit_code": valid_credit_code("91360681MA35DE002"),
+     "unit_ratio": "0.08", "personal_ratio": "0.08", "org": "360681"},
+]
+PEOPLE = [
+    {"name": "李华", "id_number": valid_resident_id("36060219900101123"), "deposit_base": "6800.00", "unit": 0},
+    {"name": "张伟", "id_number": valid_resident_id("36060219851212345"), "deposit_base": "5200.00", "unit": 0},
+    {"name": "黄芳", "id_number": valid_resident_id("36068119920606222"), "deposit_base": "4300.00", "unit": 1},
+]
+
+
+@dataclass
+class DemoData:
+    users: list[SandboxUser] = field(default_factory=list)
+    unit_accounts: list[str] = field(default_factory=list)
+    account_numbers: list[str] = field(default_factory=list)
+    remittances: list[str] = field(default_factory=list)
+
+
+def load_demo(identity: IdentitySandbox, gateway_url: str) -> DemoData:
+    demo = DemoData()
+    for user in STAFF:
+        identity.add_user(user)
+        demo.users.append(user)
+    clerk = {"Authorization": f"Bearer {identity.token_for('clerk01')}"}
+    month = datetime.now(SHANGHAI).strftime("%Y-%m")
+    with httpx.Client(base_url=gateway_url, timeout=30, headers=clerk) as http:
+        for unit in UNITS:
+            demo.unit_accounts.append(_ok(http.post("/ledger/units", json=unit))["unit_account"])
+        for person in PEOPLE:
+            body = {k: person[k] for k in ("name", "id_number", "deposit_base")}
+            opened = _ok(http.post(f"/ledger/units/{demo.unit_accounts[person['unit']]}/accounts", json=body))
+            demo.account_numbers.append(opened["account_no"])
+        for unit_account in demo.unit_accounts:
+            recorded = _ok(http.post(f"/ledger/units/{unit_account}/remittances", json={"month": month}))
+            demo.remittances.append(recorded["remittance_id"])
+    depositor = SandboxUser("depositor01", "demo-depositor01", "depositor", ["depositor"], PEOPLE[0]["name"],
+                            id_number=PEOPLE[0]["id_number"], default_channel="app")
+    agent = SandboxUser("unitagent01", "demo-unitagent01", "unit_agent", ["unit_agent"], "单位经办人 李敏",
+                        unit_account=demo.unit_accounts[0], default_channel="unit_web")
+    for user in (depositor, agent):
+        identity.add_user(user)
+        demo.users.append(user)
+    return demo
+
+
+def write_tokens(identity: IdentitySandbox, users: list[SandboxUser], directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for user in users:
+        (directory / f"{user.username}.jwt").write_text(identity.token_for(user.username), encoding="utf-8")
+
+
+def _ok(response: httpx.Response) -> dict:
+    if response.status_code >= 300:
+        raise RuntimeError(f"demo data: {response.request.method} {response.request.url} → "
+                           f"{response.status_code} {response.text}")
+    return response.json()

@@ -1,0 +1,165 @@
+"""An in-memory unit of work for the ledger, with the same conditions as the DynamoDB one: uniqueness of
+credit codes, persons and entries; optimistic versions; all-or-nothing commit."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+from hpf.common.errors import Conflict
+from hpf.common.events import DomainEvent
+from hpf.common.paging import Page, PageRequest, encode_token
+from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
+
+
+class LedgerStore:
+    """What the fake 'database' holds; shared by every unit of work of one test."""
+
+    def __init__(self) -> None:
+        self.units: dict[str, Unit] = {}
+        self.credit_codes: set[str] = set()
+        self.accounts: dict[str, PersonalAccount] = {}
+        self.persons: set[str] = set()
+        self.remittances: dict[str, Remittance] = {}
+        self.entries: dict[str, list[AccountEntry]] = {}
+        self.sequences: dict[str, int] = {}
+        self.events: list[DomainEvent] = []
+        self.commits = 0
+
+
+class _Repo:
+    def __init__(self, uow: "FakeLedgerUnitOfWork"):
+        self._uow = uow
+        self._store = uow.store
+
+
+class FakeUnits(_Repo):
+    def get(self, unit_account: str) -> Unit | None:
+        found = self._store.units.get(unit_account)
+        return copy.deepcopy(found) if found else None
+
+    def add(self, unit: Unit) -> None:
+        self._uow.stage(lambda s: _unique(s.credit_codes, unit.credit_code, "UNIT_ALREADY_REGISTERED"),
+                        lambda s: _versioned(s.units, unit.unit_account, unit, 0))
+        unit.version = 1
+
+    def update(self, unit: Unit) -> None:
+        expected = unit.version
+        self._uow.stage(lambda s: _versioned(s.units, unit.unit_account, unit, expected))
+        unit.version += 1
+
+
+class FakeAccounts(_Repo):
+    def get(self, account_no: str) -> PersonalAccount | None:
+        found = self._store.accounts.get(account_no)
+        return copy.deepcopy(found) if found else None
+
+    def add(self, account: PersonalAccount) -> None:
+        self._uow.stage(lambda s: _unique(s.persons, account.id_number, "PERSON_ALREADY_HAS_ACCOUNT"),
+                        lambda s: _versioned(s.accounts, account.account_no, account, 0))
+        account.version = 1
+
+    def update(self, account: PersonalAccount) -> None:
+        expected = account.version
+        self._uow.stage(lambda s: _versioned(s.accounts, account.account_no, account, expected))
+        account.version += 1
+
+    def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
+        return [copy.deepcopy(a) for a in self._store.accounts.values() if a.unit_account == unit_account]
+
+
+class FakeRemittances(_Repo):
+    def get(self, remittance_id: str) -> Remittance | None:
+        found = self._store.remittances.get(remittance_id)
+        return copy.deepcopy(found) if found else None
+
+    def add(self, remittance: Remittance) -> None:
+        self._uow.stage(lambda s: _versioned(s.remittances, remittance.remittance_id, remittance, 0,
+                                             "REMITTANCE_ALREADY_RECORDED"))
+        remittance.version = 1
+
+    def update(self, remittance: Remittance) -> None:
+        expected = remittance.version
+        self._uow.stage(lambda s: _versioned(s.remittances, remittance.remittance_id, remittance, expected))
+        remittance.version += 1
+
+
+class FakeEntries(_Repo):
+    def exists(self, account_no: str, entry_id: str) -> bool:
+        return any(e.entry_id == entry_id for e in self._store.entries.get(account_no, []))
+
+    def add(self, entry: AccountEntry) -> None:
+        def apply(s: LedgerStore) -> None:
+            if any(e.entry_id == entry.entry_id for e in s.entries.get(entry.account_no, [])):
+                raise Conflict(code="ENTRY_ALREADY_POSTED")
+            s.entries.setdefault(entry.account_no, []).append(entry)
+
+        self._uow.stage(apply)
+
+    def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]:
+        rows = sorted((e for e in self._store.entries.get(account_no, [])
+                       if (start is None or e.business_date >= start) and (end is None or e.business_date <= end)),
+                      key=lambda e: (e.business_date, e.entry_id))
+        offset = int((page.cursor or {}).get("offset", 0))
+        chunk = rows[offset: offset + page.size]
+        more = offset + page.size < len(rows)
+        return Page(chunk, encode_token({"offset": offset + page.size}) if more else None)
+
+
+def _unique(values: set[str], value: str, code: str) -> None:
+    if value in values:
+        raise Conflict(code=code)
+    values.add(value)
+
+
+def _versioned(table: dict, key: str, aggregate: object, expected: int, code: str = "CONCURRENT_UPDATE") -> None:
+    current = table.get(key)
+    if (current is None and expected != 0) or (current is not None and current.version != expected):
+        raise Conflict(code=code)
+    stored = copy.deepcopy(aggregate)
+    stored.version = expected + 1
+    table[key] = stored
+
+
+class FakeLedgerUnitOfWork:
+    def __init__(self, store: LedgerStore):
+        self.store = store
+        self._staged: list = []
+        self._events: list[DomainEvent] = []
+        self.units = FakeUnits(self)
+        self.accounts = FakeAccounts(self)
+        self.remittances = FakeRemittances(self)
+        self.entries = FakeEntries(self)
+
+    def stage(self, *operations) -> None:
+        self._staged.extend(operations)
+
+    def next_number(self, sequence: str) -> int:
+        self.store.sequences[sequence] = self.store.sequences.get(sequence, 0) + 1
+        return self.store.sequences[sequence]
+
+    def publish(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
+    def commit(self) -> None:
+        # All or nothing: apply to a copy, swap in only if every operation's condition held.
+        trial = copy.deepcopy(self.store)
+        try:
+            for operation in self._staged:
+                operation(trial)
+            for event in self._events:
+                if any(e.event_id == event.event_id for e in trial.events):
+                    raise Conflict(code="EVENT_ALREADY_RECORDED")
+                trial.events.append(event)
+        finally:
+            self._staged.clear()
+            self._events.clear()
+        trial.commits += 1
+        self.store.__dict__.update(trial.__dict__)
+
+    def __enter__(self) -> "FakeLedgerUnitOfWork":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._staged.clear()
+        self._events.clear()

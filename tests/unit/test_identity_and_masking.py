@@ -1,0 +1,86 @@
+"""Token verification against the identity sandbox's keys, and masking of personal data in logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from hpf.common.errors import Unauthenticated
+from hpf.identity.roles import Role
+from hpf.identity.tokens import TokenVerifier
+from hpf.observability.masking import mask, mask_text
+from hpf.sandbox.identity import IdentitySandbox, SandboxUser, TokenIssuer
+
+
+@pytest.fixture
+def sandbox() -> IdentitySandbox:
+    s = IdentitySandbox()
+    s.add_user(SandboxUser("clerk", "pw", "staff", ["counter_clerk"], "王敏", org="360600"))
+    return s
+
+
+def verifier(s: IdentitySandbox) -> TokenVerifier:
+    return TokenVerifier(s.issuer.jwks(), s.issuer.issuer)
+
+
+def test_a_valid_token_becomes_a_principal(sandbox):
+    principal = verifier(sandbox).verify(sandbox.token_for("clerk", "counter"))
+    assert principal.roles == {Role.COUNTER_CLERK} and principal.org == "360600" and principal.is_staff
+
+
+@pytest.mark.parametrize("mutate, code", [
+    (lambda t: t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB"), "TOKEN_INVALID"),
+    (lambda t: "not.a.token", "TOKEN_INVALID"),
+])
+def test_tampered_tokens_are_refused(sandbox, mutate, code):
+    with pytest.raises(Unauthenticated) as error:
+        verifier(sandbox).verify(mutate(sandbox.token_for("clerk")))
+    assert error.value.code == code
+
+
+def test_expired_tokens_and_foreign_keys_are_refused(sandbox):
+    sandbox.faults = {"expired_tokens": True}
+    with pytest.raises(Unauthenticated) as error:
+        verifier(sandbox).verify(sandbox.token_for("clerk"))
+    assert error.value.code == "TOKEN_EXPIRED"
+    sandbox.faults = {}
+    other = IdentitySandbox(TokenIssuer())
+    other.add_user(SandboxUser("clerk", "pw", "staff", ["counter_clerk"], "x", org="360600"))
+    with pytest.raises(Unauthenticated) as foreign:
+        verifier(sandbox).verify(other.token_for("clerk"))
+    assert foreign.value.code == "TOKEN_KEY_UNKNOWN"
+
+
+def test_sandbox_refuses_incomplete_users(sandbox):
+    with pytest.raises(ValueError, match="org"):
+        sandbox.add_user(SandboxUser("x", "pw", "staff", ["counter_clerk"], "x"))
+    with pytest.raises(ValueError, match="unknown role"):
+        sandbox.add_user(SandboxUser("y", "pw", "depositor", ["root"], "y", id_number="1"))
+
+
+def test_masking_by_pattern_and_by_key():
+    text = mask_text("身份证360602199001011237 手机13800001234 卡6222021234567890123")
+    assert "360602199001011237" not in text and "13800001234" not in text and "6222021234567890123" not in text
+    assert "1237" in text and "138****1234" in text and text.endswith("0123")
+    masked = mask({"name": "李华", "id_number": "360602199001011237", "nested": [{"mobile": "13800001234"}],
+                   "amount": "1200.00", "unit_account": "360600000001"})
+    assert masked["name"] == "李*" and masked["id_number"].endswith("1237") and "3606021990" not in masked["id_number"]
+    assert masked["nested"][0]["mobile"].endswith("1234") and masked["amount"] == "1200.00"
+    assert masked["unit_account"] == "360600000001"  # account numbers are not personal data
+
+
+def test_every_log_line_is_masked(monkeypatch):
+    from hpf.observability.logging import get_logger
+
+    logger = get_logger("hpf-test-masking")
+    stream = io.StringIO()
+    for handler in logger.handlers:
+        monkeypatch.setattr(handler, "stream", stream, raising=False)
+    logger.info("开户 360602199001011237", extra={"person_name": "张伟", "mobile": "13800001234"})
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert "360602199001011237" not in line["message"] and line["person_name"] == "张*"
+    assert line["mobile"] == "*******1234"
+    assert logging.getLogger("hpf-test-masking") is not None

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
 
 class Gateway:
@@ -46,8 +46,9 @@ class Gateway:
             response = gateway.handle_request(environ["REQUEST_METHOD"], target, headers, body)
         except LocalGatewayException as exc:
             status = getattr(exc, "CODE", 403)
-            if status == 403 and b"Missing Authentication Token" in (exc.body or b""):
-                # API Gateway answers an unknown route so; ours says what it is.
+            if isinstance(exc, ForbiddenError):
+                # LocalGateway, like API Gateway, answers an unknown route with 403 (we use no Chalice
+                # authorizers, so that is its only 403); ours says what it is.
                 return _send(start_response, 404, {"Content-Type": "application/json; charset=utf-8"},
                              json.dumps({"code": "ROUTE_NOT_FOUND", "message": "请求的接口不存在"},
                                         ensure_ascii=False).encode())

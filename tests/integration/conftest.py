@@ -1,0 +1,102 @@
+"""The local platform in this process: moto server, stack from infra/, functions dispatched in process."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from hpf.common.clock import SHANGHAI
+from hpf.local.demo import STAFF
+from hpf.sandbox.identity import SandboxUser
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from hpf.local.platform import LocalPlatform
+
+    running = LocalPlatform(state_dir=tmp_path_factory.mktemp("hpf-state")).start()
+    for user in STAFF:
+        running.identity.add_user(user)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def http(platform: Any) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def auth(platform: Any) -> Callable[..., dict[str, str]]:
+    def headers(username: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {platform.identity.token_for(username)}", **extra}
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+def add_user(platform: Any) -> Callable[[SandboxUser], None]:
+    return platform.identity.add_user
+
+
+def this_month() -> str:
+    return datetime.now(SHANGHAI).strftime("%Y-%m")
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2) -> Any:
+    """Poll until ``check`` returns a truthy value (the asynchronous parts run on their own threads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout}s: {check}")
+        time.sleep(interval)
+
+
+_serial = iter(range(1, 10_000))
+
+
+def fresh_credit_code() -> str:
+    from hpf.local.demo import valid_credit_code
+
+    return valid_credit_code(f"91360600MA35{next(_serial):05d}")
+
+
+def fresh_resident_id() -> str:
+    from hpf.local.demo import valid_resident_id
+
+    return valid_resident_id(f"36060219880808{next(_serial):03d}")
+
+
+@pytest.fixture(scope="session")
+def new_unit(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Callable[..., dict[str, Any]]:
+    def create(org: str = "360600", clerk: str = "clerk01") -> dict[str, Any]:
+        response = http.post("/ledger/units", headers=auth(clerk), json={
+            "name": "鹰潭集成测试有限公司", "credit_code": fresh_credit_code(), "unit_ratio": "0.12",
+            "personal_ratio": "0.12", "org": org})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def new_account(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Callable[..., dict[str, Any]]:
+    def create(unit_account: str, base: str = "5000.00", clerk: str = "clerk01") -> dict[str, Any]:
+        id_number = fresh_resident_id()
+        response = http.post(f"/ledger/units/{unit_account}/accounts", headers=auth(clerk),
+                             json={"name": "李华", "id_number": id_number, "deposit_base": base})
+        assert response.status_code == 201, response.text
+        return {**response.json(), "full_id_number": id_number}
+
+    return create

@@ -1,0 +1,101 @@
+"""Every route of every app: 401 without a valid token, 403 with a role it does not admit, 400 with a Chinese
+message for a malformed or invalid body — and each app's OpenAPI document is valid OpenAPI 3."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from hpf.identity.roles import ALL_ROLES, Role
+from hpf.local.dispatch import load_app_module
+from hpf.local.template import ROOT
+from hpf.sandbox.identity import SandboxUser
+
+AREAS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+ROUTES = [(area, spec) for area in AREAS for spec in load_app_module(ROOT / "functions" / area).api.routes]
+USERS = {
+    Role.COUNTER_CLERK: "clerk01", Role.APPROVER: "approver01", Role.FINANCE: "finance01",
+    Role.AUDITOR: "auditor01", Role.LEADER: "leader01", Role.OPERATOR: "operator01", Role.TERMINAL: "terminal01",
+    Role.DEVELOPER: "developer01", Role.DEPOSITOR: "edge-depositor", Role.UNIT_AGENT: "edge-agent",
+    Role.REGULATOR: "edge-regulator",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def other_users(add_user):
+    add_user(SandboxUser("edge-depositor", "pw", "depositor", ["depositor"], "测试", id_number="360602199001011237"))
+    add_user(SandboxUser("edge-agent", "pw", "unit_agent", ["unit_agent"], "测试", unit_account="360600999999"))
+    add_user(SandboxUser("edge-regulator", "pw", "partner", ["regulator"], "省监管平台"))
+
+
+def url(area: str, path: str) -> str:
+    return f"/{area}" + re.sub(r"{\w+}", "360600999999", path)
+
+
+def test_there_are_routes_in_every_app():
+    assert AREAS == ["ledger", "platform"]
+    assert {area for area, _ in ROUTES} == set(AREAS)
+
+
+@pytest.mark.parametrize("area, spec", ROUTES, ids=lambda v: getattr(v, "path", v))
+def test_no_token_is_401(http, area, spec):
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}):
+        response = http.request(spec.method, url(area, spec.path), headers=headers, json={})
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] in {"TOKEN_MISSING", "TOKEN_INVALID"}
+        assert "登录" in response.json()["message"]
+
+
+@pytest.mark.parametrize("area, spec", ROUTES, ids=lambda v: getattr(v, "path", v))
+def test_a_role_not_admitted_is_403(http, auth, area, spec):
+    outsiders = sorted(ALL_ROLES - spec.roles)
+    if not outsiders:
+        pytest.skip("admits every authenticated role (documented: docs/roles.md)")
+    for role in outsiders:
+        response = http.request(spec.method, url(area, spec.path), headers=auth(USERS[role]), json={})
+        assert response.status_code == 403, (role, response.text)
+        assert response.json()["code"] == "FORBIDDEN_ROLE"
+
+
+@pytest.mark.parametrize("area, spec", [r for r in ROUTES if r[1].body], ids=lambda v: getattr(v, "path", v))
+def test_malformed_and_invalid_bodies_are_400(http, auth, area, spec):
+    role = sorted(spec.roles)[0]
+    headers = {**auth(USERS[role]), "Content-Type": "application/json"}
+    malformed = http.request(spec.method, url(area, spec.path), headers=headers, content=b"{not json")
+    assert (malformed.status_code, malformed.json()["code"]) == (400, "MALFORMED_JSON")
+    empty = http.request(spec.method, url(area, spec.path), headers=headers, content=b"")
+    assert (empty.status_code, empty.json()["code"]) == (400, "BODY_REQUIRED")
+    invalid = http.request(spec.method, url(area, spec.path), headers=headers, json={"unexpected": 1})
+    assert (invalid.status_code, invalid.json()["code"]) == (400, "VALIDATION_FAILED")
+    assert invalid.json()["message"] == "请求参数校验未通过" and invalid.json()["details"]
+
+
+@pytest.mark.parametrize("area, spec", [r for r in ROUTES if r[1].query], ids=lambda v: getattr(v, "path", v))
+def test_invalid_queries_are_400(http, auth, area, spec):
+    role = sorted(spec.roles)[0]
+    response = http.request(spec.method, url(area, spec.path), headers=auth(USERS[role]),
+                            params={"page_size": "0", "day": "not-a-date", "start": "x"})
+    assert (response.status_code, response.json()["code"]) == (400, "INVALID_QUERY")
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_openapi_documents_are_valid_and_carry_schemas(http, auth, area):
+    document = http.get(f"/{area}/openapi.json", headers=auth("clerk01")).json()
+    validate(document)
+    app_routes = {(spec.path, spec.method.lower()) for a, spec in ROUTES if a == area}
+    assert {(path, method) for path, ops in document["paths"].items() for method in ops} == app_routes
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            assert operation["x-roles"] and operation["security"] == [{"bearer": []}]
+    if area == "ledger":
+        body = document["paths"]["/units"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        name = body["$ref"].rsplit("/", 1)[1]
+        assert "credit_code" in document["components"]["schemas"][name]["properties"]
+
+
+def test_unknown_routes_are_404_with_a_code(http, auth):
+    for path in ("/nowhere/x", "/ledger/nowhere"):
+        response = http.get(path, headers=auth("clerk01"))
+        assert (response.status_code, response.json()["code"]) == (404, "ROUTE_NOT_FOUND")

@@ -73,11 +73,20 @@ def test_a_posting_run_twice_at_once_credits_once(platform, http, auth, new_unit
     # Recorded through the service, not HTTP, so that no event starts a posting that competes with these threads.
     staff = Principal("t", "staff", frozenset({Role.COUNTER_CLERK}), org=CENTER_ORG)
     remittance = service.record_remittance(unit["unit_account"], this_month(), staff)
-    threads = [threading.Thread(target=service.post_remittance, args=(remittance.remittance_id,)) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            service.post_remittance(remittance.remittance_id)
+        except BaseException as exc:  # noqa: BLE001 — collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     body = http.get(f"/ledger/accounts/{account['account_no']}", headers=auth("clerk01")).json()
     assert Decimal(body["balance"]) == Decimal("1200.00")
     entries = http.get(f"/ledger/accounts/{account['account_no']}/entries", headers=auth("clerk01")).json()

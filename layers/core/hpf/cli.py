@@ -31,10 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     return _run_schedule(args.name)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _state_dir() -> Path:
     from hpf.local.template import ROOT
 
-    state_dir = ROOT / ".hpf"
+    return Path(os.environ.get("HPF_STATE_DIR") or ROOT / ".hpf")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    state_dir = _state_dir()
     os.environ["HPF_LOG_FILE"] = str(state_dir / "logs" / "functions.log")
     import logging
 
@@ -97,9 +101,7 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
 
 
 def _run_schedule(name: str | None) -> int:
-    from hpf.local.template import ROOT
-
-    state_file = ROOT / ".hpf" / "local.json"
+    state_file = _state_dir() / "local.json"
     if not state_file.exists():
         print("hpf: no local platform is running (start it with scripts/serve)", file=sys.stderr)
         return 2

@@ -210,7 +210,14 @@ class LedgerService:
             uow.publish(self._event("ledger.RemittancePosted", remittance_id, correlation_id,
                                     remittance_id=remittance_id, unit_account=remittance.unit_account,
                                     month=remittance.month, total=str(remittance.total)))
-            uow.commit()
+            try:
+                uow.commit()
+            except Conflict:
+                # A concurrent run of the same posting marked it first: its outcome is ours.
+                done = self._remittance(uow, remittance_id)
+                if done.status is not RemittanceStatus.POSTED:
+                    raise
+                return done
         return remittance
 
     def _post_line(self, remittance: Remittance, line: RemittanceLine) -> None:

@@ -79,8 +79,8 @@ def create_stack(name: str, packaged: PackagedTemplate, parameters: dict[str, st
 def apply_dropped_properties(template: dict[str, Any], physical: dict[str, str], parameters: dict[str, str]) -> None:
     """Apply what moto's CloudFormation accepts but does not apply (toolchain notes), read from the template.
 
-    Bucket versioning and Object Lock, bucket encryption; tables' encryption is reported by describe_table
-    from the template's SSESpecification once set via update_table.
+    Bucket versioning, Object Lock and encryption go through the S3 API; state machines are created again
+    where they execute; table encryption is set on the embedded table itself (below).
     """
     s3 = client("s3")
     for logical_id, resource in template["Resources"].items():
@@ -107,8 +107,16 @@ def apply_dropped_properties(template: dict[str, Any], physical: dict[str, str],
         elif resource["Type"] == "AWS::StepFunctions::StateMachine":
             _register_executable_state_machine(physical[logical_id])
         elif resource["Type"] == "AWS::DynamoDB::Table" and props.get("SSESpecification", {}).get("SSEEnabled"):
-            client("dynamodb").update_table(TableName=physical[logical_id], SSESpecification={
-                "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": physical["DataKey"]})
+            _apply_table_encryption(physical[logical_id], physical["DataKey"])
+
+
+def _apply_table_encryption(table_name: str, key_id: str) -> None:
+    """moto's CloudFormation keeps the CloudFormation spelling (SSEEnabled) where its DynamoDB reads the API
+    spelling (Enabled), and its UpdateTable ignores SSESpecification: set the API form on the table."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[ACCOUNT][REGION].get_table(table_name)
+    table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id}
 
 
 def _register_executable_state_machine(arn: str) -> None:

@@ -2,13 +2,13 @@
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from hpf import bootstrap
 from hpf.common.paging import PageRequest
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import PageQuery
+from hpf.web.schemas import PageQuery, Schema
 
 api = Api("platform", "平台", "操作留痕查询等平台级服务")
 app = api.app
@@ -18,7 +18,7 @@ class OperationsQuery(PageQuery):
     day: date = Field(description="业务日期 YYYY-MM-DD")
 
 
-class OperationView(BaseModel):
+class OperationView(Schema):
     record_id: str
     at: str
     subject: str
@@ -34,7 +34,7 @@ class OperationView(BaseModel):
     correlation_id: str | None
 
 
-class OperationsPage(BaseModel):
+class OperationsPage(Schema):
     records: list[OperationView]
     next_page_token: str | None
 

@@ -99,3 +99,25 @@ def test_unknown_routes_are_404_with_a_code(http, auth):
     for path in ("/nowhere/x", "/ledger/nowhere"):
         response = http.get(path, headers=auth("clerk01"))
         assert (response.status_code, response.json()["code"]) == (404, "ROUTE_NOT_FOUND")
+
+
+def test_a_key_rotated_in_the_parameter_store_is_accepted_without_redeploying(platform, http):
+    """Operators rotate the identity system's keys in the parameter store; functions pick them up."""
+    import json
+
+    from aws_lambda_powertools.utilities import parameters
+
+    from hpf import bootstrap
+    from hpf.adapters.aws.clients import client
+    from hpf.sandbox.identity import IdentitySandbox, TokenIssuer
+
+    rotated = IdentitySandbox(TokenIssuer(issuer=platform.identity.issuer.issuer))
+    rotated.add_user(SandboxUser("rotated-clerk", "pw", "staff", ["counter_clerk"], "新密钥柜员", org="360600"))
+    token = {"Authorization": f"Bearer {rotated.token_for('rotated-clerk')}"}
+    both = {"keys": platform.identity.issuer.jwks()["keys"] + rotated.issuer.jwks()["keys"]}
+    client("ssm").put_parameter(Name=platform.physical["IdentityJwksParameter"], Value=json.dumps(both),
+                                Type="String", Overwrite=True)
+    parameters.clear_caches()
+    bootstrap.token_verifier.cache_clear()
+    response = http.get("/ledger/units/360600999999", headers=token)
+    assert (response.status_code, response.json()["code"]) == (404, "UNIT_NOT_FOUND")  # authenticated

@@ -84,3 +84,58 @@ def test_every_log_line_is_masked(monkeypatch):
     assert "360602199001011237" not in line["message"] and line["person_name"] == "张*"
     assert line["mobile"] == "*******1234"
     assert logging.getLogger("hpf-test-masking") is not None
+
+
+def _forge(header: dict, claims: dict, signature: bytes = b"x" * 64) -> str:
+    import base64
+
+    def enc(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return ".".join([enc(json.dumps(header).encode()), enc(json.dumps(claims).encode()), enc(signature)])
+
+
+def test_only_es256_is_accepted(sandbox):
+    good = sandbox.token_for("clerk")
+    import base64
+
+    claims = json.loads(base64.urlsafe_b64decode(good.split(".")[1] + "=="))
+    kid = sandbox.issuer.kid
+    for header in ({"alg": "none", "kid": kid}, {"alg": "HS256", "kid": kid}, {"alg": "RS256", "kid": kid}):
+        with pytest.raises(Unauthenticated) as error:
+            verifier(sandbox).verify(_forge(header, claims, b""))
+        assert error.value.code == "TOKEN_INVALID"
+    with pytest.raises(Unauthenticated):  # right algorithm and key, forged signature
+        verifier(sandbox).verify(_forge({"alg": "ES256", "kid": kid}, {**claims, "roles": ["auditor"]}))
+
+
+def test_claims_are_checked(sandbox):
+    from hpf.identity.jws import TokenRejected, public_key_from_jwk, verify_es256
+
+    keys = {k["kid"]: public_key_from_jwk(k) for k in sandbox.issuer.jwks()["keys"]}
+    token = sandbox.token_for("clerk")
+    with pytest.raises(TokenRejected, match="issuer"):
+        verify_es256(token, keys, issuer="https://elsewhere", audience="hpf-platform")
+    with pytest.raises(TokenRejected, match="audience"):
+        verify_es256(token, keys, issuer=sandbox.issuer.issuer, audience="another-system")
+    with pytest.raises(TokenRejected, match="not valid yet"):
+        verify_es256(token, keys, issuer=sandbox.issuer.issuer, audience="hpf-platform", now=0)
+
+
+def test_a_rotated_key_is_fetched_from_the_store_once(sandbox):
+    rotated = IdentitySandbox(TokenIssuer(issuer=sandbox.issuer.issuer))
+    rotated.add_user(SandboxUser("clerk", "pw", "staff", ["counter_clerk"], "王敏", org="360600"))
+    fetches = []
+
+    def store():
+        fetches.append(1)
+        return rotated.issuer.jwks()
+
+    v = TokenVerifier(sandbox.issuer.jwks(), sandbox.issuer.issuer, refresh_keys=store)
+    assert v.verify(sandbox.token_for("clerk")).subject == "clerk" and not fetches
+    assert v.verify(rotated.token_for("clerk")).subject == "clerk" and len(fetches) == 1
+    stranger = IdentitySandbox(TokenIssuer(issuer=sandbox.issuer.issuer))
+    stranger.add_user(SandboxUser("clerk", "pw", "staff", ["counter_clerk"], "x", org="360600"))
+    with pytest.raises(Unauthenticated):
+        v.verify(stranger.token_for("clerk"))
+    assert len(fetches) == 1  # an unknown key does not hammer the store: one refresh per interval

@@ -32,7 +32,7 @@ def store() -> LedgerStore:
 @pytest.fixture
 def service(store: LedgerStore) -> LedgerService:
     clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI))
-    return LedgerService(lambda: FakeLedgerUnitOfWork(store), clock, load_policy_book())
+    return LedgerService(lambda: FakeLedgerUnitOfWork(store), clock, load_policy_book)
 
 
 def register(service: LedgerService, code: str = CODE, org: str | None = None, actor: Principal = CLERK):

@@ -18,11 +18,17 @@ def clock() -> Any:
 @lru_cache(maxsize=1)
 def ledger_service() -> Any:
     from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
-    from hpf.ledger.policy import load_policy_book
     from hpf.ledger.services import LedgerService
 
     table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
-    return LedgerService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), load_policy_book())
+    return LedgerService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), _deposit_policy)
+
+
+def _deposit_policy() -> Any:
+    # Imported at first use: the policy file (and yaml) matter to writes only, not to a cold query.
+    from hpf.ledger.policy import load_policy_book
+
+    return load_policy_book()
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +42,8 @@ def operation_log() -> Any:
 def token_verifier() -> Any:
     from hpf.identity.tokens import TokenVerifier
 
-    return TokenVerifier.from_json(settings.identity_jwks(), settings.env("HPF_IDENTITY_ISSUER"))
+    refresh = settings.identity_jwks_from_store if settings.optional("HPF_IDENTITY_JWKS_PARAMETER") else None
+    return TokenVerifier(settings.identity_jwks(), settings.env("HPF_IDENTITY_ISSUER"), refresh_keys=refresh)
 
 
 @lru_cache(maxsize=1)
@@ -57,4 +64,3 @@ def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()
-    settings.identity_jwks.cache_clear()

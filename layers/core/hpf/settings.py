@@ -1,13 +1,15 @@
 """Settings from the environment (resource names injected by the templates) and the parameter store.
 
-Nothing secret is in the repository: the identity system's public keys come from the parameter store (or, for
-tests, HPF_IDENTITY_JWKS); resource names come from the function's environment set by infra/template.yaml.
+Nothing secret is in the repository. Resource names come from the function's environment, set by
+infra/template.yaml. The identity system's public keys come with the deployment (HPF_IDENTITY_JWKS, from the
+same template parameter that fills the parameter store) and are refreshed from the parameter store through
+powertools parameters when a token names a key the function does not know yet (a rotation).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from functools import lru_cache
 
 
 class SettingMissing(RuntimeError):
@@ -21,6 +23,10 @@ def env(name: str) -> str:
     return value
 
 
+def optional(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
 def stage() -> str:
     return os.environ.get("HPF_STAGE", "local")
 
@@ -31,11 +37,13 @@ def event_routes() -> dict[str, str]:
     return {k[len(prefix):].lower(): v for k, v in os.environ.items() if k.startswith(prefix) and v}
 
 
-@lru_cache(maxsize=1)
-def identity_jwks() -> str:
-    inline = os.environ.get("HPF_IDENTITY_JWKS")
-    if inline:
-        return inline
+def identity_jwks() -> dict:
+    """The identity system's keys as deployed (HPF_IDENTITY_JWKS); may be empty if only the store has them."""
+    return json.loads(os.environ.get("HPF_IDENTITY_JWKS") or '{"keys": []}')
+
+
+def identity_jwks_from_store() -> dict:
+    """The keys as they are now in the parameter store (operators rotate them there)."""
     from aws_lambda_powertools.utilities import parameters
 
-    return parameters.get_parameter(env("HPF_IDENTITY_JWKS_PARAMETER"), max_age=300)
+    return json.loads(parameters.get_parameter(env("HPF_IDENTITY_JWKS_PARAMETER"), max_age=300))

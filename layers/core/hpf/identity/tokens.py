@@ -7,55 +7,59 @@ sandbox. Verification is offline — no call to the identity system per request.
 
 from __future__ import annotations
 
-import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from hpf.common.errors import Unauthenticated
+from hpf.identity.jws import TokenRejected, public_key_from_jwk, unverified_header, verify_es256
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel, Role
 
 AUDIENCE = "hpf-platform"
-ALGORITHMS = ["ES256"]
 
 
 class TokenVerifier:
-    def __init__(self, jwks: dict[str, Any], issuer: str, *, leeway_seconds: int = 30):
-        import jwt  # PyJWT; imported here so modules that only name the verifier stay light
+    """Verifies tokens against the identity system's public keys.
 
-        self._jwt = jwt
+    The keys come with the deployment (``HPF_IDENTITY_JWKS``) so a cold start verifies without any call. A
+    token signed with a key it does not know makes it ask ``refresh_keys`` (the parameter store) once per
+    ``refresh_interval`` — that is how a key rotated by operators is picked up without a deployment.
+    """
+
+    def __init__(self, jwks: dict[str, Any], issuer: str, *, leeway_seconds: int = 30,
+                 refresh_keys: Callable[[], dict[str, Any]] | None = None, refresh_interval: float = 60.0):
         self._issuer = issuer
         self._leeway = leeway_seconds
-        self._keys = {
-            key["kid"]: jwt.PyJWK.from_dict(key, algorithm="ES256").key for key in jwks.get("keys", [])
-        }
-        if not self._keys:
-            raise ValueError("the JWKS holds no keys")
-
-    @classmethod
-    def from_json(cls, jwks_json: str, issuer: str) -> "TokenVerifier":
-        return cls(json.loads(jwks_json), issuer)
+        self._refresh_keys = refresh_keys
+        self._refresh_interval = refresh_interval
+        self._refreshed_at = float("-inf")
+        self._keys = _keys_of(jwks)
+        if not self._keys and refresh_keys is None:
+            raise ValueError("the JWKS holds no keys and there is nowhere to refresh them from")
 
     def verify(self, token: str) -> Principal:
-        jwt = self._jwt
         try:
-            header = jwt.get_unverified_header(token)
-            key = self._keys.get(header.get("kid", ""))
-            if key is None:
-                raise Unauthenticated("登录凭证的签名密钥未知", code="TOKEN_KEY_UNKNOWN")
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=ALGORITHMS,
-                audience=AUDIENCE,
-                issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("登录已过期，请重新登录", code="TOKEN_EXPIRED") from exc
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated("登录凭证无效", code="TOKEN_INVALID") from exc
+            if unverified_header(token).get("kid") not in self._keys:
+                self._maybe_refresh()
+            claims = verify_es256(token, self._keys, issuer=self._issuer, audience=AUDIENCE, leeway=self._leeway)
+        except TokenRejected as rejected:
+            if rejected.reason == "expired":
+                raise Unauthenticated("登录已过期，请重新登录", code="TOKEN_EXPIRED") from None
+            if rejected.reason == "unknown_key":
+                raise Unauthenticated("登录凭证的签名密钥未知", code="TOKEN_KEY_UNKNOWN") from None
+            raise Unauthenticated("登录凭证无效", code="TOKEN_INVALID") from None
         return principal_from_claims(claims)
+
+    def _maybe_refresh(self) -> None:
+        if self._refresh_keys is None or time.monotonic() - self._refreshed_at < self._refresh_interval:
+            return
+        self._refreshed_at = time.monotonic()
+        self._keys = {**self._keys, **_keys_of(self._refresh_keys())}
+
+
+def _keys_of(jwks: dict[str, Any]) -> dict[str, Any]:
+    return {key["kid"]: public_key_from_jwk(key) for key in jwks.get("keys", [])}
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

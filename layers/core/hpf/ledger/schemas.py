@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 from hpf.observability.masking import mask_name, mask_text
-from hpf.web.schemas import PageQuery
+from hpf.web.schemas import PageQuery, Schema
 
 Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_places=4,
                                  description="比例，如 0.12 表示 12%")]
@@ -18,8 +18,8 @@ Amount = Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2, description
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Strict(Schema):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class RegisterUnitRequest(_Strict):
@@ -33,7 +33,7 @@ class RegisterUnitRequest(_Strict):
     address: Annotated[str, StringConstraints(max_length=255)] = ""
 
 
-class UnitView(BaseModel):
+class UnitView(Schema):
     unit_account: str = Field(description="单位账号 DWZH")
     name: str
     credit_code: str
@@ -60,7 +60,7 @@ class OpenAccountRequest(_Strict):
     mobile: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = None
 
 
-class AccountView(BaseModel):
+class AccountView(Schema):
     account_no: str = Field(description="个人账号 GRZH")
     unit_account: str
     name: str = Field(description="姓名（脱敏）")
@@ -84,13 +84,13 @@ class RecordRemittanceRequest(_Strict):
         description="汇缴年月 YYYY-MM")
 
 
-class RemittanceLineView(BaseModel):
+class RemittanceLineView(Schema):
     account_no: str
     unit_amount: Decimal
     personal_amount: Decimal
 
 
-class RemittanceView(BaseModel):
+class RemittanceView(Schema):
     remittance_id: str
     unit_account: str
     month: str
@@ -113,7 +113,7 @@ class StatementQuery(PageQuery):
     end: date | None = Field(None, description="结束日期 YYYY-MM-DD")
 
 
-class EntryView(BaseModel):
+class EntryView(Schema):
     entry_id: str
     business_date: date
     kind: str
@@ -129,7 +129,7 @@ class EntryView(BaseModel):
                    balance_after=e.balance_after, reference=e.reference, month=e.month, description=e.description)
 
 
-class StatementView(BaseModel):
+class StatementView(Schema):
     account_no: str
     entries: list[EntryView]
     next_page_token: str | None

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, TransientFailure, ValidationFailed
 from hpf.common.events import DomainEvent
-from hpf.common.identifiers import resident_id, social_credit_code
 from hpf.common.money import to_money
 from hpf.common.paging import Page, PageRequest
 from hpf.identity.principal import Principal
@@ -30,8 +30,10 @@ from hpf.ledger.model import (
     UnitEvent,
     UnitStatus,
 )
-from hpf.ledger.policy import PolicyBook
 from hpf.ledger.ports import LedgerUnitOfWork
+
+if TYPE_CHECKING:
+    from hpf.ledger.policy import PolicyBook
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # An account posting retries when a concurrent posting to the same account won the version race.
@@ -57,14 +59,21 @@ class OpenAccount:
 
 
 class LedgerService:
-    def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock, policies: PolicyBook):
+    def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock,
+                 policies: Callable[[], PolicyBook]):
         self._uow = uow_factory
         self._clock = clock
-        self._policies = policies
+        self._policy_book = policies  # loaded on first write: queries never need it
+
+    @property
+    def _policies(self) -> PolicyBook:
+        return self._policy_book()
 
     # -- units ---------------------------------------------------------------------------------------------
     def register_unit(self, command: RegisterUnit, actor: Principal, correlation_id: str | None = None) -> Unit:
         """单位开户: the credit code is validated and unique; ratios within the policy of today."""
+        from hpf.common.identifiers import social_credit_code
+
         credit_code = social_credit_code(command.credit_code)
         org = command.org or actor.org or CENTER_ORG
         actor.require_org(org)
@@ -98,6 +107,8 @@ class LedgerService:
     def open_account(self, unit_account: str, command: OpenAccount, actor: Principal,
                      correlation_id: str | None = None) -> PersonalAccount:
         """个人开户: resident ID validated; one active account per person in the center."""
+        from hpf.common.identifiers import resident_id
+
         id_number = resident_id(command.id_number)
         deposit_base = to_money(command.deposit_base)
         today = business_date(self._clock)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorBody(BaseModel):
+class Schema(BaseModel):
+    """Base of every HTTP model. Validators are built on first use, not at import: a cold start that
+    answers one route pays for that route's models only."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorBody(Schema):
     code: str = Field(description="stable machine code, e.g. INVALID_RESIDENT_ID")
     message: str = Field(description="中文说明，可直接展示给用户")
     details: Any = None
 
 
-class PageQuery(BaseModel):
+class PageQuery(Schema):
     page_size: int = Field(50, ge=1, le=200, description="每页条数")
     page_token: str | None = Field(None, description="上一页返回的 next_page_token")

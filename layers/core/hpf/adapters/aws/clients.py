@@ -1,7 +1,9 @@
-"""Process-wide boto3 clients, created on first use.
+"""Process-wide AWS clients, created on first use.
 
+They are botocore clients — the engine under boto3 — made from one botocore session: ``import boto3`` also
+loads s3transfer and its session machinery, ~90 ms of every cold start that none of our adapters use.
 The endpoint comes from AWS_ENDPOINT_URL when set (the local platform points it at its embedded endpoint);
-otherwise boto3's normal resolution applies (the government cloud's endpoints through its configuration).
+otherwise botocore's normal resolution applies (the government cloud's endpoints through its configuration).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 from typing import Any
 
 _clients: dict[str, Any] = {}
+_session: Any = None
 _lock = threading.Lock()
 
 
@@ -19,10 +22,13 @@ def client(service: str) -> Any:
         return found
     with _lock:
         if service not in _clients:
-            import boto3
+            import botocore.session
             from botocore.config import Config
 
-            _clients[service] = boto3.session.Session().client(
+            global _session
+            if _session is None:
+                _session = botocore.session.get_session()
+            _clients[service] = _session.create_client(
                 service, config=Config(retries={"mode": "standard", "max_attempts": 3})
             )
         return _clients[service]
@@ -30,5 +36,7 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget every client (tests that switch endpoints)."""
+    global _session
     with _lock:
         _clients.clear()
+        _session = None

@@ -10,23 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from hpf.adapters.aws.clients import client
+from hpf.adapters.aws.dynamodb_types import deserialize, serialize
 from hpf.common.errors import Conflict, HpfError, TransientFailure
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 MAX_TRANSACTION_ITEMS = 100
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+    return {k: serialize(v) for k, v in values.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

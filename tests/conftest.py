@@ -1,9 +1,3 @@
-"""Shared fixtures. The marker ``feature(id)`` ties a test to a requirement item of features.yaml."""
+"""Shared pytest setup: the traceability plugin records which requirement items each test proves."""
 
-from __future__ import annotations
-
-import pytest
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "feature(id): proves the requirement item <id>")
+pytest_plugins = ["tests.traceability_plugin"]

@@ -139,3 +139,14 @@ def test_a_rotated_key_is_fetched_from_the_store_once(sandbox):
     with pytest.raises(Unauthenticated):
         v.verify(stranger.token_for("clerk"))
     assert len(fetches) == 1  # an unknown key does not hammer the store: one refresh per interval
+
+
+def test_metrics_are_emf_lines(tmp_path, monkeypatch):
+    from hpf.observability.metrics import count
+
+    log = tmp_path / "functions.log"
+    monkeypatch.setenv("HPF_LOG_FILE", str(log))
+    document = count("RemittanceLinesPosted", 3)
+    written = json.loads(log.read_text().splitlines()[-1])
+    assert written == document and written["RemittanceLinesPosted"] == [3.0]
+    assert written["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "HPF"

@@ -8,6 +8,7 @@ from typing import Any
 from hpf import bootstrap
 from hpf.observability.correlation import set_correlation_id
 from hpf.observability.logging import get_logger
+from hpf.observability.metrics import count
 
 logger = get_logger("hpf-ledger-tasks")
 
@@ -18,6 +19,7 @@ def post_remittance_task(event: dict[str, Any]) -> dict[str, Any]:
     remittance = bootstrap.ledger_service().post_remittance(event["remittance_id"], correlation_id)
     logger.info("remittance posted", extra={"remittance_id": remittance.remittance_id,
                                              "lines": len(remittance.lines)})
+    count("RemittanceLinesPosted", len(remittance.lines))
     return {
         "remittance_id": remittance.remittance_id,
         "status": remittance.status.value,

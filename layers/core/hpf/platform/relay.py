@@ -33,4 +33,7 @@ def _relay_record(record: Any) -> None:
 def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sent = bootstrap.outbox_relay().sweep(SWEEP_AFTER, datetime.now().astimezone())
     logger.info("outbox swept", extra={"relayed": sent})
+    if sent:
+        # Each one is an event the stream did not deliver: worth an alarm when it is not rare.
+        count("OutboxEventsSwept", sent)
     return {"relayed": sent}

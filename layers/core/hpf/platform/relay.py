@@ -7,6 +7,7 @@ from typing import Any
 
 from hpf import bootstrap
 from hpf.observability.logging import get_logger
+from hpf.observability.metrics import count
 
 logger = get_logger("hpf-outbox-relay")
 SWEEP_AFTER = timedelta(minutes=1)

@@ -25,13 +25,14 @@ def register_unit(ctx: RequestContext) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_service().register_unit(command, ctx.principal, ctx.correlation_id))
 
 
-@api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, response=s.UnitView, summary="单位信息查询")
+@api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath, response=s.UnitView,
+           summary="单位信息查询")
 def get_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_service().get_unit(unit_account, ctx.principal))
 
 
-@api.route("/units/{unit_account}/accounts", method="POST", roles=STAFF, body=s.OpenAccountRequest,
-           response=s.AccountView, status=201, summary="个人开户")
+@api.route("/units/{unit_account}/accounts", method="POST", roles=STAFF, path_model=s.UnitPath,
+           body=s.OpenAccountRequest, response=s.AccountView, status=201, summary="个人开户")
 def open_account(ctx: RequestContext, unit_account: str) -> s.AccountView:
     b = ctx.body
     command = OpenAccount(b.name, b.id_number, b.deposit_base, b.mobile or "")
@@ -40,26 +41,29 @@ def open_account(ctx: RequestContext, unit_account: str) -> s.AccountView:
 
 
 @api.route("/units/{unit_account}/remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
-           body=s.RecordRemittanceRequest, response=s.RemittanceView, status=202,
+           path_model=s.UnitPath, body=s.RecordRemittanceRequest, response=s.RemittanceView, status=202,
            summary="登记月度汇缴（入账异步完成）")
 def record_remittance(ctx: RequestContext, unit_account: str) -> s.RemittanceView:
     return s.RemittanceView.of(bootstrap.ledger_service().record_remittance(
         unit_account, ctx.body.month, ctx.principal, ctx.correlation_id))
 
 
-@api.route("/remittances/{remittance_id}", roles=VIEWERS | {Role.UNIT_AGENT}, response=s.RemittanceView,
+@api.route("/remittances/{remittance_id}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.RemittancePath,
+           response=s.RemittanceView,
            summary="汇缴查询")
 def get_remittance(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
     return s.RemittanceView.of(bootstrap.ledger_service().get_remittance(remittance_id, ctx.principal))
 
 
-@api.route("/accounts/{account_no}", roles=VIEWERS | {Role.DEPOSITOR, Role.UNIT_AGENT}, response=s.AccountView,
+@api.route("/accounts/{account_no}", roles=VIEWERS | {Role.DEPOSITOR, Role.UNIT_AGENT}, path_model=s.AccountPath,
+           response=s.AccountView,
            summary="个人账户余额查询")
 def get_account(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_service().get_account(account_no, ctx.principal))
 
 
-@api.route("/accounts/{account_no}/entries", roles=VIEWERS | {Role.DEPOSITOR}, query=s.StatementQuery,
+@api.route("/accounts/{account_no}/entries", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
+           query=s.StatementQuery,
            response=s.StatementView, summary="个人明细查询")
 def statement(ctx: RequestContext, account_no: str) -> s.StatementView:
     q = ctx.query

@@ -30,8 +30,12 @@ def other_users(add_user):
     add_user(SandboxUser("edge-regulator", "pw", "partner", ["regulator"], "省监管平台"))
 
 
-def url(area: str, path: str) -> str:
-    return f"/{area}" + re.sub(r"{\w+}", "360600999999", path)
+SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "360600999999999",
+                      "remittance_id": "RMT-360600999999-202601"}
+
+
+def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:
+    return f"/{area}" + re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 
 def test_there_are_routes_in_every_app():
@@ -70,6 +74,15 @@ def test_malformed_and_invalid_bodies_are_400(http, auth, area, spec):
     invalid = http.request(spec.method, url(area, spec.path), headers=headers, json={"unexpected": 1})
     assert (invalid.status_code, invalid.json()["code"]) == (400, "VALIDATION_FAILED")
     assert invalid.json()["message"] == "请求参数校验未通过" and invalid.json()["details"]
+
+
+@pytest.mark.parametrize("area, spec", [r for r in ROUTES if r[1].path_model], ids=lambda v: getattr(v, "path", v))
+def test_malformed_path_parameters_are_400(http, auth, area, spec):
+    role = sorted(spec.roles)[0]
+    garbage = {name: "12;DROP" for name in SAMPLE_PATH_VALUES}
+    response = http.request(spec.method, url(area, spec.path, garbage), headers=auth(USERS[role]), json={})
+    assert (response.status_code, response.json()["code"]) == (400, "INVALID_PATH")
+    assert response.json()["message"] == "路径参数格式不正确"
 
 
 @pytest.mark.parametrize("area, spec", [r for r in ROUTES if r[1].query], ids=lambda v: getattr(v, "path", v))

@@ -22,6 +22,19 @@ class _Strict(Schema):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+class UnitPath(_Strict):
+    unit_account: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] = Field(description="单位账号（12位）")
+
+
+class AccountPath(_Strict):
+    account_no: Annotated[str, StringConstraints(pattern=r"^\d{15}$")] = Field(description="个人账号（15位）")
+
+
+class RemittancePath(_Strict):
+    remittance_id: Annotated[str, StringConstraints(pattern=r"^RMT-\d{12}-\d{6}$")] = Field(
+        description="汇缴编号 RMT-<单位账号>-<年月>")
+
+
 class RegisterUnitRequest(_Strict):
     name: Text = Field(description="单位名称 DWMC")
     credit_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] = Field(

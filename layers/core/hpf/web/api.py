@@ -16,6 +16,7 @@ Handlers are thin: ``def handler(ctx: RequestContext, **path_params) -> BaseMode
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class RouteSpec:
     handler_name: str
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    path_model: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
     tags: tuple[str, ...] = ()
@@ -76,15 +78,19 @@ class Api:
     # -- declaring routes ----------------------------------------------------------------------------------
     def route(self, path: str, *, roles: frozenset[Role] | set[Role], summary: str, method: str = "GET",
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              response: type[BaseModel] | None = None, status: int = 200) -> Callable:
+              path_model: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
+              status: int = 200) -> Callable:
         if not roles:
             raise ValueError(f"route {method} {path} names no roles: every route must grant access explicitly")
         method = method.upper()
+        names = set(re.findall(r"{(\w+)}", path))
+        if names and (path_model is None or set(path_model.model_fields) != names):
+            raise ValueError(f"route {method} {path} needs a path_model with exactly the fields {sorted(names)}")
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(path=path, method=method, roles=frozenset(roles), summary=summary,
-                             handler_name=handler.__name__, body=body, query=query, response=response,
-                             status=status, tags=(self.area,))
+                             handler_name=handler.__name__, body=body, query=query, path_model=path_model,
+                             response=response, status=status, tags=(self.area,))
             self.routes.append(spec)
 
             def view(**path_params: str) -> Response:
@@ -110,6 +116,7 @@ class Api:
             principal = self._authenticate(headers)
             if not principal.has_any(spec.roles):
                 raise Forbidden("当前角色无权办理此业务", code="FORBIDDEN_ROLE")
+            _validate_path(spec.path_model, path_params)
             ctx = RequestContext(
                 principal=principal, correlation_id=correlation_id, request_id=request_id, path=path_params,
                 query=_validate_query(spec.query, request.query_params),
@@ -160,6 +167,15 @@ class Api:
         from hpf.web.openapi import build_openapi
 
         return build_openapi(self)
+
+
+def _validate_path(model: type[BaseModel] | None, params: dict[str, str]) -> None:
+    if model is None:
+        return
+    try:
+        model.model_validate(params)
+    except ValidationError as exc:
+        raise ValidationFailed("路径参数格式不正确", code="INVALID_PATH", details=_errors(exc)) from None
 
 
 def _validate_query(model: type[BaseModel] | None, params: dict[str, str] | None) -> Any:

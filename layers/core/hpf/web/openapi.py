@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -37,7 +36,7 @@ def build_openapi(api: "Api") -> dict[str, Any]:
             "tags": list(spec.tags),
             "security": [{"bearer": []}],
             "x-roles": sorted(spec.roles),
-            "parameters": _parameters(spec.path, spec.query),
+            "parameters": _parameters(spec.path_model, "path") + _parameters(spec.query, "query"),
             "responses": {
                 str(spec.status): {
                     "description": "成功",
@@ -64,16 +63,14 @@ def build_openapi(api: "Api") -> dict[str, Any]:
     }
 
 
-def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", path)
+def _parameters(model: type[BaseModel] | None, location: str) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema(ref_template=_REF)
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": location, "required": location == "path" or name in required,
+         "description": prop.get("description", ""),
+         "schema": {k: v for k, v in prop.items() if k not in {"title", "description"}}}
+        for name, prop in schema.get("properties", {}).items()
     ]
-    if query is not None:
-        schema = query.model_json_schema(ref_template=_REF)
-        required = set(schema.get("required", []))
-        for name, prop in schema.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": name in required,
-                           "description": prop.get("description", ""),
-                           "schema": {k: v for k, v in prop.items() if k not in {"title", "description"}}})
-    return params

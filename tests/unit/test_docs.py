@@ -24,5 +24,7 @@ def test_every_error_code_is_documented():
     documented = set(re.findall(r"`([A-Z_]{4,})`", (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")))
     used = set()
     for source in (ROOT / "layers" / "core" / "hpf").rglob("*.py"):
-        used.update(re.findall(r'code(?:=| = )"([A-Z_]+)"', source.read_text(encoding="utf-8")))
+        text = source.read_text(encoding="utf-8")
+        used.update(re.findall(r'code(?:=| = )"([A-Z_]+)"', text))
+        used.update(re.findall(r'_found\([^)]*"([A-Z_]+)"\)', text))
     assert used - documented == set()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, TransientFailure, ValidationFailed
@@ -264,21 +264,21 @@ class LedgerService:
 
     @staticmethod
     def _unit(uow: LedgerUnitOfWork, unit_account: str) -> Unit:
-        unit = uow.units.get(unit_account)
-        if unit is None:
-            raise NotFound("单位账户不存在", code="UNIT_NOT_FOUND")
-        return unit
+        return _found(uow.units.get(unit_account), "单位账户不存在", "UNIT_NOT_FOUND")
 
     @staticmethod
     def _account(uow: LedgerUnitOfWork, account_no: str) -> PersonalAccount:
-        account = uow.accounts.get(account_no)
-        if account is None:
-            raise NotFound("个人账户不存在", code="ACCOUNT_NOT_FOUND")
-        return account
+        return _found(uow.accounts.get(account_no), "个人账户不存在", "ACCOUNT_NOT_FOUND")
 
     @staticmethod
     def _remittance(uow: LedgerUnitOfWork, remittance_id: str) -> Remittance:
-        remittance = uow.remittances.get(remittance_id)
-        if remittance is None:
-            raise NotFound("汇缴记录不存在", code="REMITTANCE_NOT_FOUND")
-        return remittance
+        return _found(uow.remittances.get(remittance_id), "汇缴记录不存在", "REMITTANCE_NOT_FOUND")
+
+
+T = TypeVar("T")
+
+
+def _found(value: T | None, message: str, code: str) -> T:
+    if value is None:
+        raise NotFound(message, code=code)
+    return value

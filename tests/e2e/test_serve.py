@@ -51,8 +51,11 @@ def test_serve_runs_the_slice_and_stops_cleanly(served):
     process, printed, state_dir, env = served
     state = json.loads((state_dir / "local.json").read_text())
     gateway = state["gateway"]
-    for expected in ("clerk01", "depositor01", "unitagent01", "auditor01", "terminal01", "openapi", gateway,
-                     "hpf run-schedule"):
+    from hpf.identity.roles import Role
+
+    for role in Role:  # a demo user for every role, printed
+        assert f" {role.value} " in printed or f" {role.value}\n" in printed, role
+    for expected in ("openapi", gateway, "hpf run-schedule", "function logs"):
         assert expected in printed
 
     tokens = {p.stem: p.read_text() for p in (state_dir / "tokens").glob("*.jwt")}

@@ -19,7 +19,7 @@ USERS = {
     Role.COUNTER_CLERK: "clerk01", Role.APPROVER: "approver01", Role.FINANCE: "finance01",
     Role.AUDITOR: "auditor01", Role.LEADER: "leader01", Role.OPERATOR: "operator01", Role.TERMINAL: "terminal01",
     Role.DEVELOPER: "developer01", Role.DEPOSITOR: "edge-depositor", Role.UNIT_AGENT: "edge-agent",
-    Role.REGULATOR: "edge-regulator",
+    Role.REGULATOR: "regulator01",
 }
 
 
@@ -27,7 +27,6 @@ USERS = {
 def other_users(add_user):
     add_user(SandboxUser("edge-depositor", "pw", "depositor", ["depositor"], "测试", id_number="360602199001011237"))
     add_user(SandboxUser("edge-agent", "pw", "unit_agent", ["unit_agent"], "测试", unit_account="360600999999"))
-    add_user(SandboxUser("edge-regulator", "pw", "partner", ["regulator"], "省监管平台"))
 
 
 SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "360600999999999",

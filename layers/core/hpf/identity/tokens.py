@@ -33,7 +33,7 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._refresh_keys = refresh_keys
         self._refresh_interval = refresh_interval
-        self._refreshed_at = float("-inf")
+        self._refreshed_at: float | None = None
         self._keys = _keys_of(jwks)
         if not self._keys and refresh_keys is None:
             raise ValueError("the JWKS holds no keys and there is nowhere to refresh them from")
@@ -52,7 +52,9 @@ class TokenVerifier:
         return principal_from_claims(claims)
 
     def _maybe_refresh(self) -> None:
-        if self._refresh_keys is None or time.monotonic() - self._refreshed_at < self._refresh_interval:
+        if self._refresh_keys is None:
+            return
+        if self._refreshed_at is not None and time.monotonic() - self._refreshed_at < self._refresh_interval:
             return
         self._refreshed_at = time.monotonic()
         self._keys = {**self._keys, **_keys_of(self._refresh_keys())}

@@ -33,6 +33,8 @@ STAFF = [
                 default_channel="terminal"),
     SandboxUser("developer01", "demo-developer01", "developer", ["developer"], "鹰潭示范置业有限公司",
                 default_channel="developer_web"),
+    SandboxUser("regulator01", "demo-regulator01", "partner", ["regulator"], "江西省住房公积金监管平台",
+                default_channel="partner"),
 ]
 
 UNITS = [

@@ -12,6 +12,7 @@ from hpf.web.api import Api, RequestContext
 
 STAFF = {Role.COUNTER_CLERK}
 VIEWERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
+ACCOUNTING = {Role.FINANCE, Role.AUDITOR, Role.LEADER}
 
 api = Api("ledger", "核心业务（缴存）", "单位开户、个人开户、汇缴、余额与明细查询")
 app = api.app
@@ -71,6 +72,20 @@ def statement(ctx: RequestContext, account_no: str) -> s.StatementView:
                                                 ctx.principal)
     return s.StatementView(account_no=account_no, entries=[s.EntryView.of(e) for e in page.items],
                            next_page_token=page.next_token)
+
+
+@api.route("/trial-balance", roles=ACCOUNTING, query=s.DayQuery, response=s.TrialBalanceView,
+           summary="财务帐试算平衡（按业务日期）")
+def trial_balance(ctx: RequestContext) -> s.TrialBalanceView:
+    day = ctx.query.day
+    return s.TrialBalanceView.of(day, bootstrap.ledger_service().trial_balance(day, ctx.principal))
+
+
+@api.route("/ledger-check", roles=ACCOUNTING, query=s.DayQuery, response=s.LedgerCheckView,
+           summary="业务帐与财务帐核对（账账相符）")
+def ledger_check(ctx: RequestContext) -> s.LedgerCheckView:
+    day = ctx.query.day
+    return s.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
 
 
 @app.lambda_function(name="ledger_events")

@@ -9,6 +9,7 @@ from datetime import date
 from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
+from hpf.ledger.accounting import JournalEntry
 from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 
 
@@ -22,6 +23,7 @@ class LedgerStore:
         self.persons: set[str] = set()
         self.remittances: dict[str, Remittance] = {}
         self.entries: dict[str, list[AccountEntry]] = {}
+        self.journal: dict[str, JournalEntry] = {}
         self.sequences: dict[str, int] = {}
         self.events: list[DomainEvent] = []
         self.commits = 0
@@ -105,6 +107,26 @@ class FakeEntries(_Repo):
         more = offset + page.size < len(rows)
         return Page(chunk, encode_token({"offset": offset + page.size}) if more else None)
 
+    def on_day(self, day: date) -> list[AccountEntry]:
+        return [e for entries in self._store.entries.values() for e in entries if e.business_date == day]
+
+
+class FakeJournal(_Repo):
+    def add(self, entry: JournalEntry) -> None:
+        def apply(s: LedgerStore) -> None:
+            if entry.entry_id in s.journal:
+                raise Conflict(code="JOURNAL_ENTRY_EXISTS")
+            s.journal[entry.entry_id] = entry
+
+        self._uow.stage(apply)
+
+    def get(self, entry_id: str, business_date: date) -> JournalEntry | None:
+        found = self._store.journal.get(entry_id)
+        return found if found and found.business_date == business_date else None
+
+    def on_day(self, day: date) -> list[JournalEntry]:
+        return [e for e in self._store.journal.values() if e.business_date == day]
+
 
 def _unique(values: set[str], value: str, code: str) -> None:
     if value in values:
@@ -130,6 +152,7 @@ class FakeLedgerUnitOfWork:
         self.accounts = FakeAccounts(self)
         self.remittances = FakeRemittances(self)
         self.entries = FakeEntries(self)
+        self.journal = FakeJournal(self)
 
     def stage(self, *operations) -> None:
         self._staged.extend(operations)

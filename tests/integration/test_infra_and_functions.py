@@ -146,3 +146,53 @@ def test_the_schedule_runner_fires_rules_on_time(platform):
     assert rule["ScheduleExpression"] == "rate(5 minutes)" and rule["State"] == "ENABLED"
     platform.scheduler._next[rule["Name"]] = datetime.now().astimezone() - timedelta(seconds=1)
     eventually(lambda: platform.scheduler._next[rule["Name"]] > datetime.now().astimezone())
+
+
+def test_cancelled_transactions_lose_no_concurrent_write_and_the_outbox_stream_keeps_flowing(platform):
+    """The embedded endpoint's transactions are isolated (hpf.local.dynamodb_transactions): a cancelled one
+    writes nothing and undoes nobody else's write, and the stream the relay reads stays the table's."""
+    import threading
+
+    table = platform.physical["OutboxTable"]
+    ddb = client("dynamodb")
+
+    def row(event_id: str) -> dict:
+        return {"event_id": {"S": event_id}, "event_type": {"S": "ledger.UnitRegistered"},
+                "aggregate_id": {"S": event_id}, "payload": {"S": "{}"},
+                "occurred_at": {"S": datetime.now().astimezone().isoformat()}, "pending": {"S": "1"}}
+
+    ddb.put_item(TableName=table, Item=row("ledger.UnitRegistered#tx-existing"))
+    written: list[str] = []
+    cancelled: list[str] = []
+
+    def work(worker: int) -> None:
+        for n in range(15):
+            ok = f"ledger.UnitRegistered#tx-ok-{worker}-{n}"
+            partial = f"ledger.UnitRegistered#tx-partial-{worker}-{n}"
+            ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": row(ok),
+                                                             "ConditionExpression": "attribute_not_exists(event_id)"}}])
+            written.append(ok)
+            try:
+                ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": table, "Item": row(partial),
+                             "ConditionExpression": "attribute_not_exists(event_id)"}},
+                    {"Put": {"TableName": table, "Item": row("ledger.UnitRegistered#tx-existing"),
+                             "ConditionExpression": "attribute_not_exists(event_id)"}},
+                ])
+            except ClientError as error:
+                assert [r["Code"] for r in error.response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+                cancelled.append(partial)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(written) == len(cancelled) == 90
+    for event_id in written:
+        assert "Item" in ddb.get_item(TableName=table, Key={"event_id": {"S": event_id}}), f"{event_id} lost"
+    for event_id in cancelled:
+        assert "Item" not in ddb.get_item(TableName=table, Key={"event_id": {"S": event_id}}), f"{event_id} written"
+    ddb.put_item(TableName=table, Item=row("ledger.UnitRegistered#tx-after"))
+    eventually(lambda: "published_at" in ddb.get_item(
+        TableName=table, Key={"event_id": {"S": "ledger.UnitRegistered#tx-after"}})["Item"])

@@ -141,3 +141,21 @@ def test_bad_input_changes_nothing(platform, http, auth, new_unit):
     assert (missing.status_code, missing.json()["code"]) == (404, "ACCOUNT_NOT_FOUND")
     after = client("dynamodb").scan(TableName=platform.physical["LedgerTable"], Select="COUNT")["Count"]
     assert after == before
+
+
+def test_the_day_s_ledgers_balance_and_agree(http, auth, new_unit, new_account):
+    unit = new_unit()
+    account = new_account(unit["unit_account"], base="3000.00")
+    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+              headers=auth("clerk01"))
+    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
+                                headers=auth("clerk01")).json()["balance"] == "720.00")
+    today = datetime.now(SHANGHAI).date().isoformat()
+    tb = http.get("/ledger/trial-balance", params={"day": today}, headers=auth("finance01")).json()
+    assert tb["balanced"] is True and tb["total_debit"] == tb["total_credit"]
+    fund = next(row for row in tb["rows"] if row["subject"] == "201")
+    assert Decimal(fund["credit"]) >= Decimal("720.00") and fund["name"] == "住房公积金"
+    check = http.get("/ledger/ledger-check", params={"day": today}, headers=auth("auditor01")).json()
+    assert check["agrees"] is True and check["differences"] == []
+    assert check["business_total"] == check["financial_total"] == fund["balance"]
+    assert http.get("/ledger/trial-balance", params={"day": today}, headers=auth("clerk01")).status_code == 403

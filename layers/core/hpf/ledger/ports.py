@@ -12,6 +12,7 @@ from typing import Protocol
 
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest
+from hpf.ledger.accounting import JournalEntry
 from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 
 
@@ -38,6 +39,15 @@ class EntryRepository(Protocol):
     def exists(self, account_no: str, entry_id: str) -> bool: ...
     def add(self, entry: AccountEntry) -> None: ...  # append-only; conflict if the entry id exists
     def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]: ...
+    def on_day(self, day: date) -> list[AccountEntry]: ...  # every account's entries of one business date
+
+
+class JournalRepository(Protocol):
+    """The financial ledger: append-only; a second entry with the same id is a conflict."""
+
+    def add(self, entry: JournalEntry) -> None: ...
+    def get(self, entry_id: str, business_date: date) -> JournalEntry | None: ...
+    def on_day(self, day: date) -> list[JournalEntry]: ...
 
 
 class LedgerUnitOfWork(Protocol):
@@ -45,6 +55,7 @@ class LedgerUnitOfWork(Protocol):
     accounts: AccountRepository
     remittances: RemittanceRepository
     entries: EntryRepository
+    journal: JournalRepository
 
     def next_number(self, sequence: str) -> int: ...
     def publish(self, event: DomainEvent) -> None: ...

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from hpf.ledger.accounting import LedgerCheck, TrialBalance
 from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 from hpf.observability.masking import mask_name, mask_text
 from hpf.web.schemas import PageQuery, Schema
@@ -146,3 +147,52 @@ class StatementView(Schema):
     account_no: str
     entries: list[EntryView]
     next_page_token: str | None
+
+
+class DayQuery(_Strict):
+    day: date = Field(description="业务日期 YYYY-MM-DD")
+
+
+class TrialBalanceRowView(Schema):
+    subject: str = Field(description="科目代码")
+    name: str
+    debit: Decimal = Field(description="借方发生额")
+    credit: Decimal = Field(description="贷方发生额")
+    balance: Decimal = Field(description="按科目余额方向的净发生额")
+
+
+class TrialBalanceView(Schema):
+    day: date
+    entries: int
+    rows: list[TrialBalanceRowView]
+    total_debit: Decimal
+    total_credit: Decimal
+    balanced: bool
+
+    @classmethod
+    def of(cls, day: date, tb: TrialBalance) -> "TrialBalanceView":
+        return cls(day=day, entries=tb.entries, total_debit=tb.total_debit, total_credit=tb.total_credit,
+                   balanced=tb.balanced,
+                   rows=[TrialBalanceRowView(subject=r.subject.code, name=r.subject.name, debit=r.debit,
+                                             credit=r.credit, balance=r.balance) for r in tb.rows])
+
+
+class LedgerDifferenceView(Schema):
+    account_no: str
+    business: Decimal = Field(description="业务帐发生额")
+    financial: Decimal = Field(description="财务帐（201科目明细）发生额")
+
+
+class LedgerCheckView(Schema):
+    day: date
+    agrees: bool = Field(description="账账相符")
+    business_total: Decimal
+    financial_total: Decimal
+    differences: list[LedgerDifferenceView]
+
+    @classmethod
+    def of(cls, day: date, check: LedgerCheck) -> "LedgerCheckView":
+        return cls(day=day, agrees=check.agrees, business_total=check.business_total,
+                   financial_total=check.financial_total,
+                   differences=[LedgerDifferenceView(account_no=a, business=b, financial=f)
+                                for a, (b, f) in check.differences.items()])

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, TypeVar
 from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, TransientFailure, ValidationFailed
 from hpf.common.events import DomainEvent
-from hpf.common.money import to_money
+from hpf.common.money import ZERO, to_money
 from hpf.common.paging import Page, PageRequest
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
 from hpf.ledger.access import require_account_visible, require_unit_visible
+from hpf.ledger.accounting import LedgerCheck, TrialBalance, check_day, deposit_entry
 from hpf.ledger.model import (
     UNIT_LIFECYCLE,
     AccountEntry,
@@ -239,24 +240,46 @@ class LedgerService:
                     return
                 account = self._account(uow, line.account_no)
                 balance = account.credit(line.amount)
+                today = business_date(self._clock)
+                description = f"{remittance.month}汇缴"
                 uow.accounts.update(account)
+                # The business ledger's line and the financial ledger's entry, from the same event, in one
+                # transaction: the two ledgers cannot disagree at any commit.
                 uow.entries.add(AccountEntry(
                     account_no=line.account_no,
                     entry_id=entry_id,
-                    business_date=business_date(self._clock),
+                    business_date=today,
                     kind=EntryKind.REMITTANCE,
                     amount=line.amount,
                     balance_after=balance,
                     reference=remittance.remittance_id,
                     month=remittance.month,
-                    description=f"{remittance.month}汇缴",
+                    description=description,
                 ))
+                uow.journal.add(deposit_entry(f"{entry_id}#{line.account_no}", today, remittance.remittance_id,
+                                              line.account_no, line.amount, description))
                 try:
                     uow.commit()
                     return
                 except Conflict:
                     continue  # another posting moved the account; re-read and try again
         raise TransientFailure("账户并发入账冲突，稍后重试", code="POSTING_CONTENTION")
+
+    # -- the financial ledger (财务帐) ---------------------------------------------------------------------
+    def trial_balance(self, day: date, actor: Principal) -> TrialBalance:
+        """试算平衡 of one business date. The ledgers are the center's: its own staff only."""
+        actor.require_org(CENTER_ORG)
+        with self._uow() as uow:
+            return TrialBalance.of(uow.journal.on_day(day))
+
+    def ledger_check(self, day: date, actor: Principal) -> LedgerCheck:
+        """账账相符: the day's movement of every personal account against subject 201's detail."""
+        actor.require_org(CENTER_ORG)
+        with self._uow() as uow:
+            movements: dict[str, Decimal] = {}
+            for entry in uow.entries.on_day(day):
+                movements[entry.account_no] = movements.get(entry.account_no, ZERO) + entry.amount
+            return check_day(movements, uow.journal.on_day(day))
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _event(self, event_type: str, aggregate_id: str, correlation_id: str | None, **payload: object) -> DomainEvent:

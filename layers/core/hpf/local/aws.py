@@ -10,6 +10,7 @@ from typing import Any
 
 from hpf.adapters.aws.clients import client, reset_clients
 from hpf.local.dispatch import FunctionRegistry, install
+from hpf.local.dynamodb_transactions import install as install_isolated_transactions
 from hpf.local.template import PackagedTemplate
 
 ACCOUNT = "123456789012"  # moto's account
@@ -45,6 +46,7 @@ class EmbeddedAws:
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         default_user_config["lambda"] = {"use_docker": False}
         install(registry)
+        install_isolated_transactions()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         reset_clients()

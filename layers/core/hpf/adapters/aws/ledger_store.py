@@ -6,6 +6,8 @@ Keys (pk / sk):
   ACCOUNT#<grzh>     / META                 personal account (gsi1: UNIT#<dwzh> / ACCOUNT#<grzh>)
   PERSON#<sha256(id)>/ ACTIVE               one active account per person (the ID itself is not a key)
   ACCOUNT#<grzh>     / ENTRY#<date>#<id>    statement entries, append-only, in date order
+                                            (gsi1: ENTRYDAY#<date> / <grzh>#<id>, a day's business ledger)
+  JOURNAL#<date>     / <entry id>           financial-ledger entries of a business date, append-only
   ACCOUNT#<grzh>     / POSTED#<id>          marker that makes each posting happen once
   REMIT#<id>         / META                 remittance list
   SEQ#<name>         / SEQ                  number sequences (gaps allowed)
@@ -24,6 +26,7 @@ from hpf.adapters.aws.outbox import buffer_event
 from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
+from hpf.ledger.accounting import JournalEntry, JournalLine, Side
 from hpf.ledger.model import (
     AccountEntry,
     AccountStatus,
@@ -118,15 +121,7 @@ class DynamoAccounts(_Repo):
         account.version += 1
 
     def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
-        accounts = []
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table, IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :unit",
-            ExpressionAttributeValues={":unit": {"S": f"UNIT#{unit_account}"}},
-        ):
-            accounts.extend(self._account(from_item(item)) for item in page.get("Items", []))
-        return accounts
+        return [self._account(i) for i in _query_all(self._table, "gsi1", "gsi1pk", f"UNIT#{unit_account}")]
 
     @staticmethod
     def _values(account: PersonalAccount) -> dict[str, Any]:
@@ -203,6 +198,7 @@ class DynamoEntries(_Repo):
             "business_date": entry.business_date.isoformat(), "kind": entry.kind.value, "amount": entry.amount,
             "balance_after": entry.balance_after, "reference": entry.reference, "month": entry.month,
             "description": entry.description,
+            "gsi1pk": f"ENTRYDAY#{entry.business_date.isoformat()}", "gsi1sk": f"{entry.account_no}#{entry.entry_id}",
         }, condition="attribute_not_exists(pk)")
 
     def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]:
@@ -222,15 +218,59 @@ class DynamoEntries(_Repo):
         result = client("dynamodb").query(**query)
         items = [from_item(i) for i in result.get("Items", [])]
         last = result.get("LastEvaluatedKey")
-        return Page(
-            items=[AccountEntry(
-                account_no=i["account_no"], entry_id=i["entry_id"],
-                business_date=date.fromisoformat(i["business_date"]), kind=EntryKind(i["kind"]),
-                amount=Decimal(i["amount"]), balance_after=Decimal(i["balance_after"]), reference=i["reference"],
-                month=i.get("month", ""), description=i.get("description", ""),
-            ) for i in items],
-            next_token=encode_token({"sk": last["sk"]["S"]}) if last else None,
+        return Page(items=[self._entry(i) for i in items],
+                    next_token=encode_token({"sk": last["sk"]["S"]}) if last else None)
+
+    def on_day(self, day: date) -> list[AccountEntry]:
+        return [self._entry(i) for i in _query_all(self._table, "gsi1", "gsi1pk", f"ENTRYDAY#{day.isoformat()}")]
+
+    @staticmethod
+    def _entry(i: dict[str, Any]) -> AccountEntry:
+        return AccountEntry(
+            account_no=i["account_no"], entry_id=i["entry_id"], business_date=date.fromisoformat(i["business_date"]),
+            kind=EntryKind(i["kind"]), amount=Decimal(i["amount"]), balance_after=Decimal(i["balance_after"]),
+            reference=i["reference"], month=i.get("month", ""), description=i.get("description", ""),
         )
+
+
+class DynamoJournal(_Repo):
+    def add(self, entry: JournalEntry) -> None:
+        self._buffer.put(self._table, {
+            "pk": f"JOURNAL#{entry.business_date.isoformat()}", "sk": entry.entry_id, "entry_id": entry.entry_id,
+            "business_date": entry.business_date.isoformat(), "business_type": entry.business_type,
+            "reference": entry.reference, "description": entry.description, "reverses": entry.reverses,
+            "lines": [{"subject": l.subject, "side": l.side.value, "amount": l.amount, "sub_account": l.sub_account}
+                      for l in entry.lines],
+        }, condition="attribute_not_exists(pk)",
+            on_conflict=Conflict("该笔记账凭证已存在", code="JOURNAL_ENTRY_EXISTS"))
+
+    def get(self, entry_id: str, business_date: date) -> JournalEntry | None:
+        item = self._get(f"JOURNAL#{business_date.isoformat()}", entry_id)
+        return self._journal_entry(item) if item else None
+
+    def on_day(self, day: date) -> list[JournalEntry]:
+        return [self._journal_entry(i) for i in _query_all(self._table, None, "pk", f"JOURNAL#{day.isoformat()}")]
+
+    @staticmethod
+    def _journal_entry(i: dict[str, Any]) -> JournalEntry:
+        return JournalEntry(
+            entry_id=i["entry_id"], business_date=date.fromisoformat(i["business_date"]),
+            business_type=i["business_type"], reference=i["reference"], description=i.get("description", ""),
+            reverses=i.get("reverses"),
+            lines=tuple(JournalLine(l["subject"], Side(l["side"]), Decimal(l["amount"]), l.get("sub_account", ""))
+                        for l in i["lines"]),
+        )
+
+
+def _query_all(table: str, index: str | None, key_name: str, key_value: str) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {"TableName": table, "KeyConditionExpression": f"{key_name} = :k",
+                             "ExpressionAttributeValues": {":k": {"S": key_value}}}
+    if index:
+        query["IndexName"] = index
+    items: list[dict[str, Any]] = []
+    for page in client("dynamodb").get_paginator("query").paginate(**query):
+        items.extend(from_item(i) for i in page.get("Items", []))
+    return items
 
 
 class DynamoLedgerUnitOfWork:
@@ -242,6 +282,7 @@ class DynamoLedgerUnitOfWork:
         self.accounts = DynamoAccounts(table, self._buffer)
         self.remittances = DynamoRemittances(table, self._buffer)
         self.entries = DynamoEntries(table, self._buffer)
+        self.journal = DynamoJournal(table, self._buffer)
 
     def next_number(self, sequence: str) -> int:
         result = client("dynamodb").update_item(

@@ -7,6 +7,7 @@ from hpf import bootstrap
 from hpf.common.paging import PageRequest
 from hpf.identity.roles import Role
 from hpf.ledger import schemas as s
+from hpf.ledger.model import AccountEvent, UnitEvent
 from hpf.ledger.services import OpenAccount, RegisterUnit
 from hpf.web.api import Api, RequestContext
 
@@ -72,6 +73,77 @@ def statement(ctx: RequestContext, account_no: str) -> s.StatementView:
                                                 ctx.principal)
     return s.StatementView(account_no=account_no, entries=[s.EntryView.of(e) for e in page.items],
                            next_page_token=page.next_token)
+
+
+@api.route("/units/{unit_account}", method="PATCH", roles=STAFF, path_model=s.UnitPath, body=s.ChangeUnitRequest,
+           response=s.UnitView, summary="单位信息变更")
+def change_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    b = ctx.body
+    return s.UnitView.of(bootstrap.ledger_maintenance().change_unit(
+        unit_account, ctx.principal, name=b.name, address=b.address, reason=b.reason,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/ratios", method="PUT", roles=STAFF | {Role.UNIT_AGENT}, path_model=s.UnitPath,
+           body=s.SetRatiosRequest, response=s.UnitView, summary="缴存比例调整")
+def set_ratios(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    b = ctx.body
+    return s.UnitView.of(bootstrap.ledger_maintenance().set_unit_ratios(
+        unit_account, b.unit_ratio, b.personal_ratio, ctx.principal, reason=b.reason,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/status-events", method="POST", roles=STAFF, path_model=s.UnitPath,
+           body=s.UnitStatusEventRequest, response=s.UnitView, summary="单位缓缴、封存、启封、销户")
+def unit_status_event(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    return s.UnitView.of(bootstrap.ledger_maintenance().unit_status_event(
+        unit_account, UnitEvent(ctx.body.event), ctx.principal, reason=ctx.body.reason,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/history", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath,
+           response=s.HistoryView, summary="单位业务变更记录")
+def unit_history(ctx: RequestContext, unit_account: str) -> s.HistoryView:
+    records = bootstrap.ledger_maintenance().unit_history(unit_account, ctx.principal)
+    return s.HistoryView(records=[s.ChangeRecordView.of(r) for r in records])
+
+
+@api.route("/accounts/{account_no}", method="PATCH", roles=STAFF, path_model=s.AccountPath,
+           body=s.ChangeAccountRequest, response=s.AccountView, summary="个人信息变更")
+def change_account(ctx: RequestContext, account_no: str) -> s.AccountView:
+    b = ctx.body
+    return s.AccountView.of(bootstrap.ledger_maintenance().change_account(
+        account_no, ctx.principal, name=b.name, mobile=b.mobile, reason=b.reason, correlation_id=ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/deposit-base", method="PUT", roles=STAFF | {Role.UNIT_AGENT},
+           path_model=s.AccountPath, body=s.AdjustBaseRequest, response=s.AccountView, summary="缴存基数调整")
+def adjust_base(ctx: RequestContext, account_no: str) -> s.AccountView:
+    return s.AccountView.of(bootstrap.ledger_maintenance().adjust_base(
+        account_no, ctx.body.deposit_base, ctx.principal, reason=ctx.body.reason,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/status-events", method="POST", roles=STAFF, path_model=s.AccountPath,
+           body=s.AccountStatusEventRequest, response=s.AccountView, summary="个人账户封存、启封、冻结、解冻")
+def account_status_event(ctx: RequestContext, account_no: str) -> s.AccountView:
+    return s.AccountView.of(bootstrap.ledger_maintenance().account_status_event(
+        account_no, AccountEvent(ctx.body.event), ctx.principal, reason=ctx.body.reason,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/move", method="POST", roles=STAFF, path_model=s.AccountPath,
+           body=s.MoveAccountRequest, response=s.AccountView, summary="单位调整（转入本中心其他单位）")
+def move_account(ctx: RequestContext, account_no: str) -> s.AccountView:
+    return s.AccountView.of(bootstrap.ledger_maintenance().move_account(
+        account_no, ctx.body.to_unit, ctx.principal, reason=ctx.body.reason, correlation_id=ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/history", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
+           response=s.HistoryView, summary="个人账户业务变更记录")
+def account_history(ctx: RequestContext, account_no: str) -> s.HistoryView:
+    records = bootstrap.ledger_maintenance().account_history(account_no, ctx.principal)
+    return s.HistoryView(records=[s.ChangeRecordView.of(r) for r in records])
 
 
 @api.route("/trial-balance", roles=ACCOUNTING, query=s.DayQuery, response=s.TrialBalanceView,

@@ -10,7 +10,7 @@ from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry
-from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
+from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
 
 
 class LedgerStore:
@@ -24,6 +24,7 @@ class LedgerStore:
         self.remittances: dict[str, Remittance] = {}
         self.entries: dict[str, list[AccountEntry]] = {}
         self.journal: dict[str, JournalEntry] = {}
+        self.history: dict[str, list[ChangeRecord]] = {}
         self.sequences: dict[str, int] = {}
         self.events: list[DomainEvent] = []
         self.commits = 0
@@ -128,6 +129,20 @@ class FakeJournal(_Repo):
         return [e for e in self._store.journal.values() if e.business_date == day]
 
 
+class FakeHistory(_Repo):
+    def add(self, record: ChangeRecord) -> None:
+        def apply(s: LedgerStore) -> None:
+            records = s.history.setdefault(record.aggregate, [])
+            if any(r.version == record.version for r in records):
+                raise Conflict(code="CONCURRENT_UPDATE")
+            records.append(record)
+
+        self._uow.stage(apply)
+
+    def of(self, aggregate: str) -> list[ChangeRecord]:
+        return sorted(self._store.history.get(aggregate, []), key=lambda r: r.version)
+
+
 def _unique(values: set[str], value: str, code: str) -> None:
     if value in values:
         raise Conflict(code=code)
@@ -153,6 +168,7 @@ class FakeLedgerUnitOfWork:
         self.remittances = FakeRemittances(self)
         self.entries = FakeEntries(self)
         self.journal = FakeJournal(self)
+        self.history = FakeHistory(self)
 
     def stage(self, *operations) -> None:
         self._staged.extend(operations)

@@ -217,3 +217,27 @@ class AccountEntry:
     reference: str  # the business id, e.g. the remittance id
     month: str = ""  # HBJNY for deposits
     description: str = ""
+
+
+# 归集和提取业务类型 (A.5) codes of the non-monetary records we keep; 99 where the standard's code was not found.
+BUSINESS_TYPES = {
+    "open": "03", "unseal": "04", "seal": "05", "move": "06", "base": "10", "defer": "13",
+    "freeze": "14", "unfreeze": "15",
+}
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A non-monetary business record of a unit or an account (变更、封存、冻结、基数调整…), append-only."""
+
+    aggregate: str  # "UNIT#<dwzh>" or "ACCOUNT#<grzh>"
+    version: int  # the aggregate's version the change produced: orders and identifies the record
+    at: datetime
+    action: str
+    detail: dict[str, str]  # what changed: {"status": "01→02"}, {"deposit_base": "5000.00→5200.00"}…
+    reason: str
+    actor: str
+
+    @property
+    def business_type(self) -> str:
+        return BUSINESS_TYPES.get(self.action, "99")

@@ -13,7 +13,7 @@ from typing import Protocol
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest
 from hpf.ledger.accounting import JournalEntry
-from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
+from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
 
 
 class UnitRepository(Protocol):
@@ -50,12 +50,20 @@ class JournalRepository(Protocol):
     def on_day(self, day: date) -> list[JournalEntry]: ...
 
 
+class HistoryRepository(Protocol):
+    """Change records of units and accounts; append-only, one per aggregate version."""
+
+    def add(self, record: ChangeRecord) -> None: ...
+    def of(self, aggregate: str) -> list[ChangeRecord]: ...
+
+
 class LedgerUnitOfWork(Protocol):
     units: UnitRepository
     accounts: AccountRepository
     remittances: RemittanceRepository
     entries: EntryRepository
     journal: JournalRepository
+    history: HistoryRepository
 
     def next_number(self, sequence: str) -> int: ...
     def publish(self, event: DomainEvent) -> None: ...

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf.ledger.accounting import LedgerCheck, TrialBalance
-from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
-from hpf.observability.masking import mask_name, mask_text
+from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
+from hpf.observability.masking import mask, mask_name, mask_text
 from hpf.web.schemas import PageQuery, Schema
 
 Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_places=4,
@@ -196,3 +196,65 @@ class LedgerCheckView(Schema):
                    financial_total=check.financial_total,
                    differences=[LedgerDifferenceView(account_no=a, business=b, financial=f)
                                 for a, (b, f) in check.differences.items()])
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
+class ChangeUnitRequest(_Strict):
+    name: Text | None = Field(None, description="单位名称")
+    address: Annotated[str, StringConstraints(max_length=255)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class SetRatiosRequest(_Strict):
+    unit_ratio: Ratio
+    personal_ratio: Ratio
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class UnitStatusEventRequest(_Strict):
+    event: Literal["defer", "end_deferral", "seal", "unseal", "close"] = Field(
+        description="defer 缓缴, end_deferral 缓缴结束, seal 封存, unseal 启封, close 销户")
+    reason: Reason = Field(description="办理原因（必填）")
+
+
+class ChangeAccountRequest(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    mobile: Annotated[str, StringConstraints(max_length=20)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class AdjustBaseRequest(_Strict):
+    deposit_base: Amount = Field(description="新的个人缴存基数（元）")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class AccountStatusEventRequest(_Strict):
+    event: Literal["seal", "unseal", "freeze", "unfreeze"] = Field(
+        description="seal 封存, unseal 启封, freeze 冻结, unfreeze 解冻")
+    reason: Reason = Field(description="办理原因或法律文书编号（必填）")
+
+
+class MoveAccountRequest(_Strict):
+    to_unit: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] = Field(description="调入单位账号")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ChangeRecordView(Schema):
+    version: int
+    at: datetime
+    action: str
+    business_type: str = Field(description="归集和提取业务类型（A.5；未公开的为99）")
+    detail: dict[str, str]
+    reason: str
+    actor: str
+
+    @classmethod
+    def of(cls, r: ChangeRecord) -> "ChangeRecordView":
+        return cls(version=r.version, at=r.at, action=r.action, business_type=r.business_type,
+                   detail=mask(r.detail), reason=r.reason, actor=r.actor)
+
+
+class HistoryView(Schema):
+    records: list[ChangeRecordView]

@@ -100,7 +100,7 @@ class LedgerService:
 
     def get_unit(self, unit_account: str, actor: Principal) -> Unit:
         with self._uow() as uow:
-            unit = self._unit(uow, unit_account)
+            unit = unit_of(uow, unit_account)
         require_unit_visible(actor, unit)
         return unit
 
@@ -115,7 +115,7 @@ class LedgerService:
         today = business_date(self._clock)
         self._policies.on(today).check_base(deposit_base)
         with self._uow() as uow:
-            unit = self._unit(uow, unit_account)
+            unit = unit_of(uow, unit_account)
             require_unit_visible(actor, unit)
             if unit.status not in (UnitStatus.NORMAL, UnitStatus.DEFERRED):
                 raise BusinessRuleViolation(
@@ -140,7 +140,7 @@ class LedgerService:
 
     def get_account(self, account_no: str, actor: Principal) -> PersonalAccount:
         with self._uow() as uow:
-            account = self._account(uow, account_no)
+            account = account_of(uow, account_no)
         require_account_visible(actor, account, unit_agent_allowed=True)
         return account
 
@@ -150,7 +150,7 @@ class LedgerService:
         if start and end and start > end:
             raise ValidationFailed("开始日期不能晚于结束日期", code="INVALID_DATE_RANGE")
         with self._uow() as uow:
-            account = self._account(uow, account_no)
+            account = account_of(uow, account_no)
             require_account_visible(actor, account, unit_agent_allowed=False)
             return uow.entries.list(account_no, start, end, page)
 
@@ -165,7 +165,7 @@ class LedgerService:
         if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
             raise BusinessRuleViolation("不能登记未来月份的汇缴", code="MONTH_IN_FUTURE")
         with self._uow() as uow:
-            unit = self._unit(uow, unit_account)
+            unit = unit_of(uow, unit_account)
             require_unit_visible(actor, unit)
             UNIT_LIFECYCLE.next(unit.status, UnitEvent.REMIT)
             if month < unit.opened_on.strftime("%Y-%m"):
@@ -200,20 +200,20 @@ class LedgerService:
 
     def get_remittance(self, remittance_id: str, actor: Principal) -> Remittance:
         with self._uow() as uow:
-            remittance = self._remittance(uow, remittance_id)
-            require_unit_visible(actor, self._unit(uow, remittance.unit_account))
+            remittance = remittance_of(uow, remittance_id)
+            require_unit_visible(actor, unit_of(uow, remittance.unit_account))
         return remittance
 
     def post_remittance(self, remittance_id: str, correlation_id: str | None = None) -> Remittance:
         """入账: credit every line to its account. Safe to run any number of times (idempotent per line)."""
         with self._uow() as uow:
-            remittance = self._remittance(uow, remittance_id)
+            remittance = remittance_of(uow, remittance_id)
         if remittance.status is RemittanceStatus.POSTED:
             return remittance
         for line in remittance.lines:
             self._post_line(remittance, line)
         with self._uow() as uow:
-            remittance = self._remittance(uow, remittance_id)
+            remittance = remittance_of(uow, remittance_id)
             if remittance.status is RemittanceStatus.POSTED:
                 return remittance
             remittance.status = RemittanceStatus.POSTED
@@ -226,7 +226,7 @@ class LedgerService:
                 uow.commit()
             except Conflict:
                 # A concurrent run of the same posting marked it first: its outcome is ours.
-                done = self._remittance(uow, remittance_id)
+                done = remittance_of(uow, remittance_id)
                 if done.status is not RemittanceStatus.POSTED:
                     raise
                 return done
@@ -238,7 +238,7 @@ class LedgerService:
             with self._uow() as uow:
                 if uow.entries.exists(line.account_no, entry_id):
                     return
-                account = self._account(uow, line.account_no)
+                account = account_of(uow, line.account_no)
                 balance = account.credit(line.amount)
                 today = business_date(self._clock)
                 description = f"{remittance.month}汇缴"
@@ -285,18 +285,6 @@ class LedgerService:
     def _event(self, event_type: str, aggregate_id: str, correlation_id: str | None, **payload: object) -> DomainEvent:
         return DomainEvent(event_type, aggregate_id, payload, self._clock.now(), correlation_id)
 
-    @staticmethod
-    def _unit(uow: LedgerUnitOfWork, unit_account: str) -> Unit:
-        return _found(uow.units.get(unit_account), "单位账户不存在", "UNIT_NOT_FOUND")
-
-    @staticmethod
-    def _account(uow: LedgerUnitOfWork, account_no: str) -> PersonalAccount:
-        return _found(uow.accounts.get(account_no), "个人账户不存在", "ACCOUNT_NOT_FOUND")
-
-    @staticmethod
-    def _remittance(uow: LedgerUnitOfWork, remittance_id: str) -> Remittance:
-        return _found(uow.remittances.get(remittance_id), "汇缴记录不存在", "REMITTANCE_NOT_FOUND")
-
 
 T = TypeVar("T")
 
@@ -305,3 +293,15 @@ def _found(value: T | None, message: str, code: str) -> T:
     if value is None:
         raise NotFound(message, code=code)
     return value
+
+
+def unit_of(uow: LedgerUnitOfWork, unit_account: str) -> Unit:
+    return _found(uow.units.get(unit_account), "单位账户不存在", "UNIT_NOT_FOUND")
+
+
+def account_of(uow: LedgerUnitOfWork, account_no: str) -> PersonalAccount:
+    return _found(uow.accounts.get(account_no), "个人账户不存在", "ACCOUNT_NOT_FOUND")
+
+
+def remittance_of(uow: LedgerUnitOfWork, remittance_id: str) -> Remittance:
+    return _found(uow.remittances.get(remittance_id), "汇缴记录不存在", "REMITTANCE_NOT_FOUND")

@@ -8,6 +8,7 @@ Keys (pk / sk):
   ACCOUNT#<grzh>     / ENTRY#<date>#<id>    statement entries, append-only, in date order
                                             (gsi1: ENTRYDAY#<date> / <grzh>#<id>, a day's business ledger)
   JOURNAL#<date>     / <entry id>           financial-ledger entries of a business date, append-only
+  UNIT#… | ACCOUNT#… / HISTORY#<version>    change records, one per aggregate version, append-only
   ACCOUNT#<grzh>     / POSTED#<id>          marker that makes each posting happen once
   REMIT#<id>         / META                 remittance list
   SEQ#<name>         / SEQ                  number sequences (gaps allowed)
@@ -29,6 +30,7 @@ from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry, JournalLine, Side
 from hpf.ledger.model import (
     AccountEntry,
+    ChangeRecord,
     AccountStatus,
     EntryKind,
     PersonalAccount,
@@ -262,6 +264,23 @@ class DynamoJournal(_Repo):
         )
 
 
+class DynamoHistory(_Repo):
+    def add(self, record: ChangeRecord) -> None:
+        self._buffer.put(self._table, {
+            "pk": record.aggregate, "sk": f"HISTORY#{record.version:010d}", "version": record.version,
+            "at": record.at.isoformat(), "action": record.action, "detail": record.detail, "reason": record.reason,
+            "actor": record.actor,
+        }, condition="attribute_not_exists(pk)", on_conflict=_CONCURRENT)
+
+    def of(self, aggregate: str) -> list[ChangeRecord]:
+        result = client("dynamodb").query(
+            TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :h)",
+            ExpressionAttributeValues={":pk": {"S": aggregate}, ":h": {"S": "HISTORY#"}}, ConsistentRead=True)
+        return [ChangeRecord(aggregate, int(i["version"]), datetime.fromisoformat(i["at"]), i["action"],
+                             dict(i.get("detail", {})), i.get("reason", ""), i["actor"])
+                for i in (from_item(raw) for raw in result.get("Items", []))]
+
+
 def _query_all(table: str, index: str | None, key_name: str, key_value: str) -> list[dict[str, Any]]:
     query: dict[str, Any] = {"TableName": table, "KeyConditionExpression": f"{key_name} = :k",
                              "ExpressionAttributeValues": {":k": {"S": key_value}}}
@@ -283,6 +302,7 @@ class DynamoLedgerUnitOfWork:
         self.remittances = DynamoRemittances(table, self._buffer)
         self.entries = DynamoEntries(table, self._buffer)
         self.journal = DynamoJournal(table, self._buffer)
+        self.history = DynamoHistory(table, self._buffer)
 
     def next_number(self, sequence: str) -> int:
         result = client("dynamodb").update_item(

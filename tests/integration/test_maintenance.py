@@ -1,0 +1,54 @@
+"""Unit and account maintenance through HTTP on the local platform."""
+
+from __future__ import annotations
+
+from hpf.adapters.aws.clients import client
+from tests.integration.conftest import eventually
+
+
+def test_base_seal_and_move_through_http_leave_history_and_events(platform, http, auth, new_unit, new_account):
+    first, second = new_unit(), new_unit()
+    account = new_account(first["unit_account"], base="5000.00")
+    no = account["account_no"]
+    clerk = auth("clerk01")
+
+    based = http.put(f"/ledger/accounts/{no}/deposit-base", json={"deposit_base": "5600.00", "reason": "年度调整"},
+                     headers=clerk)
+    assert based.status_code == 200 and based.json()["deposit_base"] == "5600.00"
+    sealed = http.post(f"/ledger/accounts/{no}/status-events", json={"event": "seal", "reason": "离职"}, headers=clerk)
+    assert sealed.json()["status"] == "02" and sealed.json()["status_label"] == "封存"
+    moved = http.post(f"/ledger/accounts/{no}/move", json={"to_unit": second["unit_account"]}, headers=clerk)
+    assert (moved.json()["unit_account"], moved.json()["status"]) == (second["unit_account"], "01")
+
+    refused = http.post(f"/ledger/accounts/{no}/status-events", json={"event": "unfreeze", "reason": "误操作"},
+                        headers=clerk)
+    assert (refused.status_code, refused.json()["code"]) == (422, "ACCOUNT_STATUS_TRANSITION_NOT_ALLOWED")
+    assert "正常" in refused.json()["message"]
+    closing = http.post(f"/ledger/accounts/{no}/status-events", json={"event": "close", "reason": "xx"}, headers=clerk)
+    assert (closing.status_code, closing.json()["code"]) == (400, "VALIDATION_FAILED")
+
+    history = http.get(f"/ledger/accounts/{no}/history", headers=auth("auditor01")).json()["records"]
+    assert [(r["action"], r["business_type"]) for r in history] == [("base", "10"), ("seal", "05"), ("move", "06")]
+    assert history[2]["detail"]["unit_account"] == f"{first['unit_account']}→{second['unit_account']}"
+    assert all(r["actor"] == "clerk01" for r in history)
+
+    outbox = platform.physical["OutboxTable"]
+    event_id = f"ledger.AccountChanged#{no}#v{history[-1]['version']}"
+    eventually(lambda: "published_at" in client("dynamodb").get_item(
+        TableName=outbox, Key={"event_id": {"S": event_id}}).get("Item", {}))
+
+
+def test_a_unit_agent_sets_its_own_ratios_but_not_another_unit_s(http, auth, add_user, new_unit):
+    from hpf.sandbox.identity import SandboxUser
+
+    own, other = new_unit(), new_unit()
+    add_user(SandboxUser(f"agent-{own['unit_account']}", "pw", "unit_agent", ["unit_agent"], "经办人",
+                         unit_account=own["unit_account"], default_channel="unit_web"))
+    agent = auth(f"agent-{own['unit_account']}")
+    body = {"unit_ratio": "0.10", "personal_ratio": "0.10", "reason": "董事会决议"}
+    assert http.put(f"/ledger/units/{own['unit_account']}/ratios", json=body, headers=agent).json()["unit_ratio"] == "0.10"
+    denied = http.put(f"/ledger/units/{other['unit_account']}/ratios", json=body, headers=agent)
+    assert (denied.status_code, denied.json()["code"]) == (403, "FORBIDDEN_SCOPE")
+    too_high = http.put(f"/ledger/units/{own['unit_account']}/ratios",
+                        json={**body, "unit_ratio": "0.15"}, headers=agent)
+    assert (too_high.status_code, too_high.json()["code"]) == (422, "RATIO_OUT_OF_POLICY")

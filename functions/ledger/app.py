@@ -146,6 +146,23 @@ def account_history(ctx: RequestContext, account_no: str) -> s.HistoryView:
     return s.HistoryView(records=[s.ChangeRecordView.of(r) for r in records])
 
 
+@api.route("/accounts/{account_no}/interest", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
+           query=s.InterestQuery, response=s.AccrualView, summary="应计利息查询（积数计息）")
+def accrued_interest(ctx: RequestContext, account_no: str) -> s.AccrualView:
+    a = bootstrap.interest_service().accrued(account_no, ctx.query.to, ctx.principal)
+    return s.AccrualView(account_no=a.account_no, start=a.start, end=a.end, carried_product=a.result.carried_product,
+                         current_product=a.result.current_product, interest=a.result.interest)
+
+
+@api.route("/units/{unit_account}/interest-settlements", method="POST", roles={Role.FINANCE},
+           path_model=s.UnitPath, body=s.SettleInterestRequest, response=s.UnitSettlementView,
+           summary="单位职工年度结息")
+def settle_unit_interest(ctx: RequestContext, unit_account: str) -> s.UnitSettlementView:
+    r = bootstrap.interest_service().settle_unit(unit_account, ctx.body.settlement, ctx.principal, ctx.correlation_id)
+    return s.UnitSettlementView(unit_account=r.unit_account, settlement=r.settlement, settled=r.settled,
+                                already=r.already, total_interest=r.total_interest)
+
+
 @api.route("/trial-balance", roles=ACCOUNTING, query=s.DayQuery, response=s.TrialBalanceView,
            summary="财务帐试算平衡（按业务日期）")
 def trial_balance(ctx: RequestContext) -> s.TrialBalanceView:

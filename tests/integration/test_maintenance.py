@@ -52,3 +52,31 @@ def test_a_unit_agent_sets_its_own_ratios_but_not_another_unit_s(http, auth, add
     too_high = http.put(f"/ledger/units/{own['unit_account']}/ratios",
                         json={**body, "unit_ratio": "0.15"}, headers=agent)
     assert (too_high.status_code, too_high.json()["code"]) == (422, "RATIO_OUT_OF_POLICY")
+
+
+def test_interest_preview_and_a_unit_settlement_through_http(http, auth, new_unit, new_account):
+    from datetime import datetime
+
+    from hpf.common.clock import SHANGHAI
+    from tests.integration.conftest import this_month
+
+    unit = new_unit()
+    account = new_account(unit["unit_account"], base="5000.00")
+    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+              headers=auth("clerk01"))
+    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
+                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    today = datetime.now(SHANGHAI).date()
+    year_end = f"{today.year + (1 if today.month > 6 else 0)}-06-30"
+    preview = http.get(f"/ledger/accounts/{account['account_no']}/interest", params={"to": year_end},
+                       headers=auth("clerk01")).json()
+    days = (datetime.fromisoformat(year_end).date() - today).days
+    assert preview["current_product"] == f"{1200 * days:.2f}" and preview["carried_product"] == "0.00"
+    assert preview["interest"] == f"{(1200 * days * 0.015 / 360):.2f}"
+    last_june = f"{today.year - (0 if today.month > 6 else 1)}-06-30"
+    settled = http.post(f"/ledger/units/{unit['unit_account']}/interest-settlements",
+                        json={"settlement": last_june}, headers=auth("finance01"))
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["settled"] == 0 and settled.json()["already"] == 1  # opened after that 30 June
+    assert http.post(f"/ledger/units/{unit['unit_account']}/interest-settlements", json={"settlement": "2026-06-29"},
+                     headers=auth("finance01")).json()["code"] == "INVALID_SETTLEMENT_DATE"

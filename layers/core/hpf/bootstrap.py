@@ -33,6 +33,16 @@ def ledger_maintenance() -> Any:
     return LedgerMaintenance(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), _deposit_policy)
 
 
+@lru_cache(maxsize=1)
+def interest_service() -> Any:
+    from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
+    from hpf.ledger.interest import load_rate_book
+    from hpf.ledger.interest_service import InterestService
+
+    table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
+    return InterestService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), load_rate_book)
+
+
 def _deposit_policy() -> Any:
     # Imported at first use: the policy file (and yaml) matter to writes only, not to a cold query.
     from hpf.ledger.policy import load_policy_book
@@ -71,5 +81,5 @@ def workflows() -> Any:
 
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
-    for factory in (clock, ledger_service, ledger_maintenance, operation_log, token_verifier, outbox_relay, workflows):
+    for factory in (clock, ledger_service, ledger_maintenance, interest_service, operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -62,6 +62,7 @@ def load_chart(path: str | None = None) -> Chart:
 # Subjects the posting rules below use. Named here once so a rule reads as its accounting sentence.
 BANK_DEPOSITS = "101"  # 住房公积金存款
 FUND = "201"  # 住房公积金 — what the center owes its depositors; its detail ledger is the personal accounts
+INTEREST_EXPENSE = "501"  # 住房公积金利息支出
 
 
 class UnbalancedEntry(ValueError):
@@ -118,6 +119,17 @@ def deposit_entry(entry_id: str, business_date: date, reference: str, account_no
         entry_id=entry_id, business_date=business_date, business_type="remittance", reference=reference,
         description=description,
         lines=(JournalLine(BANK_DEPOSITS, Side.DEBIT, amount),
+               JournalLine(FUND, Side.CREDIT, amount, account_no)),
+    )
+
+
+def interest_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
+                   description: str) -> JournalEntry:
+    """Interest credited to a depositor: Dr 住房公积金利息支出 / Cr 住房公积金 (明细: the personal account)."""
+    return JournalEntry(
+        entry_id=entry_id, business_date=business_date, business_type="interest", reference=reference,
+        description=description,
+        lines=(JournalLine(INTEREST_EXPENSE, Side.DEBIT, amount),
                JournalLine(FUND, Side.CREDIT, amount, account_no)),
     )
 

@@ -148,7 +148,14 @@ class PersonalAccount:
     opened_on: date  # KHRQ
     balance: Decimal = ZERO  # GRZHYE
     mobile: str = ""
+    current_year: Decimal = ZERO  # GRZHDNGJYE 本年归集余额; the rest of the balance is carried over (GRZHSNJZYE)
+    interest_settled_on: date | None = None  # the last 30 June whose interest is in the balance
     version: int = 0
+
+    @property
+    def carried_over(self) -> Decimal:
+        """GRZHSNJZYE 上年结转余额."""
+        return self.balance - self.current_year
 
     def apply(self, event: AccountEvent) -> None:
         self.status = ACCOUNT_LIFECYCLE.next(self.status, event)
@@ -158,6 +165,14 @@ class PersonalAccount:
             raise BusinessRuleViolation("入账金额必须大于零", code="AMOUNT_NOT_POSITIVE")
         self.apply(AccountEvent.DEPOSIT)
         self.balance += amount
+        self.current_year += amount
+        return self.balance
+
+    def add_interest(self, interest: Decimal, settled_on: date, rolled_into_carried: Decimal) -> Decimal:
+        """结息: the interest joins the balance and this year's deposits roll into the carried-over balance."""
+        self.balance += interest
+        self.current_year = max(self.current_year - rolled_into_carried, ZERO)
+        self.interest_settled_on = settled_on
         return self.balance
 
 
@@ -202,6 +217,7 @@ class EntryKind(str, Enum):
     """个人业务明细类型 (our codes where A.5 is not public: docs/interfaces/basic-data-standard.md)."""
 
     REMITTANCE = "01"  # 汇缴
+    INTEREST = "02"  # 结息
 
 
 @dataclass(frozen=True)

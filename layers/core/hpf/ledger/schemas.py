@@ -258,3 +258,28 @@ class ChangeRecordView(Schema):
 
 class HistoryView(Schema):
     records: list[ChangeRecordView]
+
+
+class InterestQuery(_Strict):
+    to: date = Field(description="计息截止日 YYYY-MM-DD（可为将来日期，用于预计利息）")
+
+
+class AccrualView(Schema):
+    account_no: str
+    start: date = Field(description="起息日（上次结息日或开户日）")
+    end: date
+    carried_product: Decimal = Field(description="上年结转余额积数（元·天）")
+    current_product: Decimal = Field(description="本年归集余额积数（元·天）")
+    interest: Decimal = Field(description="应计利息（元，四舍五入到分）")
+
+
+class SettleInterestRequest(_Strict):
+    settlement: date = Field(description="结息日（6月30日）")
+
+
+class UnitSettlementView(Schema):
+    unit_account: str
+    settlement: date
+    settled: int = Field(description="本次结息的账户数")
+    already: int = Field(description="此前已结息或已销户的账户数")
+    total_interest: Decimal

@@ -133,7 +133,8 @@ class DynamoAccounts(_Repo):
             "account_no": account.account_no, "unit_account": account.unit_account, "org": account.org,
             "name": account.name, "id_number": account.id_number, "deposit_base": account.deposit_base,
             "status": account.status.value, "opened_on": account.opened_on.isoformat(),
-            "balance": account.balance, "mobile": account.mobile,
+            "balance": account.balance, "mobile": account.mobile, "current_year": account.current_year,
+            "interest_settled_on": account.interest_settled_on.isoformat() if account.interest_settled_on else None,
         }
 
     @staticmethod
@@ -142,7 +143,10 @@ class DynamoAccounts(_Repo):
             account_no=item["account_no"], unit_account=item["unit_account"], org=item["org"], name=item["name"],
             id_number=item["id_number"], deposit_base=item["deposit_base"], status=AccountStatus(item["status"]),
             opened_on=date.fromisoformat(item["opened_on"]), balance=Decimal(item["balance"]),
-            mobile=item.get("mobile", ""), version=int(item["version"]),
+            mobile=item.get("mobile", ""), current_year=Decimal(item.get("current_year", 0)),
+            interest_settled_on=date.fromisoformat(item["interest_settled_on"]) if item.get("interest_settled_on")
+            else None,
+            version=int(item["version"]),
         )
 
 

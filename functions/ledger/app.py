@@ -27,6 +27,14 @@ def register_unit(ctx: RequestContext) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_service().register_unit(command, ctx.principal, ctx.correlation_id))
 
 
+@api.route("/units", roles=VIEWERS, query=s.UnitListQuery, response=s.UnitPage, summary="单位列表（按管理部）")
+def list_units(ctx: RequestContext) -> s.UnitPage:
+    q = ctx.query
+    org = q.org or ctx.principal.org or ""
+    page = bootstrap.ledger_service().list_units(org, PageRequest(q.page_size, q.page_token), ctx.principal)
+    return s.UnitPage(units=[s.UnitView.of(u) for u in page.items], next_page_token=page.next_token)
+
+
 @api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath, response=s.UnitView,
            summary="单位信息查询")
 def get_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
@@ -191,3 +199,19 @@ def post_remittance(event, context):
     from hpf.ledger.tasks import post_remittance_task
 
     return post_remittance_task(event)
+
+
+@app.lambda_function(name="plan_interest_run")
+def plan_interest_run(event, context):
+    """Schedule (1 July): one message per unit to the interest-settlement queue."""
+    from hpf.ledger.interest_jobs import plan
+
+    return plan(event, context)
+
+
+@app.lambda_function(name="settle_interest")
+def settle_interest(event, context):
+    """Queue consumer: settle one unit's accounts per message (partial batch failure)."""
+    from hpf.ledger.interest_jobs import settle
+
+    return settle(event, context)

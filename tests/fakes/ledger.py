@@ -51,6 +51,13 @@ class FakeUnits(_Repo):
         self._uow.stage(lambda s: _versioned(s.units, unit.unit_account, unit, expected))
         unit.version += 1
 
+    def list_by_org(self, org: str, page: PageRequest) -> Page[Unit]:
+        rows = sorted((u for u in self._store.units.values() if u.org == org), key=lambda u: u.unit_account)
+        offset = int((page.cursor or {}).get("offset", 0))
+        more = offset + page.size < len(rows)
+        return Page([copy.deepcopy(u) for u in rows[offset: offset + page.size]],
+                    encode_token({"offset": offset + page.size}) if more else None)
+
 
 class FakeAccounts(_Repo):
     def get(self, account_no: str) -> PersonalAccount | None:

@@ -80,3 +80,52 @@ def test_interest_preview_and_a_unit_settlement_through_http(http, auth, new_uni
     assert settled.json()["settled"] == 0 and settled.json()["already"] == 1  # opened after that 30 June
     assert http.post(f"/ledger/units/{unit['unit_account']}/interest-settlements", json={"settlement": "2026-06-29"},
                      headers=auth("finance01")).json()["code"] == "INVALID_SETTLEMENT_DATE"
+
+
+def test_the_yearly_interest_run_settles_every_unit_once(platform, http, auth):
+    """The 1 July schedule plans one message per unit; the queue consumer settles each, once."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
+    from hpf.common.clock import SHANGHAI, FixedClock
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+    from hpf.ledger.policy import load_policy_book
+    from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
+    from tests.integration.conftest import fresh_credit_code, fresh_resident_id
+
+    # A depositor who has been with the center since January, written as of then.
+    january = FixedClock(datetime(2026, 1, 5, 10, tzinfo=SHANGHAI))
+    tables = platform.physical["LedgerTable"], platform.physical["OutboxTable"]
+    past = LedgerService(lambda: DynamoLedgerUnitOfWork(*tables), january, load_policy_book)
+    clerk = Principal("clerk01", "staff", frozenset({Role.COUNTER_CLERK}), org="360600")
+    unit = past.register_unit(RegisterUnit("余江结息测试有限公司", fresh_credit_code(), Decimal("0.12"),
+                                           Decimal("0.12"), "360603"), clerk)
+    account = past.open_account(unit.unit_account, OpenAccount("李华", fresh_resident_id(), Decimal("5000.00")), clerk)
+    past.post_remittance(past.record_remittance(unit.unit_account, "2026-01", clerk).remittance_id)
+
+    rule = next(r for r in platform.scheduler.rules() if r["Name"].endswith("interest-settlement"))
+    assert rule["ScheduleExpression"] == "cron(30 16 30 6 ? *)"
+    planned = platform.scheduler.fire(rule)[0]
+    assert planned["settlement"] == "2026-06-30" and planned["units"] >= 1
+
+    def balance() -> str:
+        return http.get(f"/ledger/accounts/{account.account_no}", headers=auth("clerk01")).json()["balance"]
+
+    # 1,200.00 from 5 January to 30 June: 176 days × 1.5 % / 360 = 8.80
+    assert eventually(lambda: balance() == "1208.80", timeout=60)
+    platform.scheduler.fire(rule)  # a rerun of the whole plan credits nobody twice
+    entries = http.get(f"/ledger/accounts/{account.account_no}/entries", headers=auth("clerk01")).json()["entries"]
+    assert [e["kind"] for e in entries] == ["01", "02"] and entries[1]["business_date"] == "2026-06-30"
+
+    def drained() -> bool:
+        counts = client("sqs").get_queue_attributes(
+            QueueUrl=platform.physical["InterestSettlementQueue"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+
+    eventually(drained, timeout=60)
+    assert balance() == "1208.80"
+    units = http.get("/ledger/units", params={"org": "360603"}, headers=auth("clerk01")).json()["units"]
+    assert unit.unit_account in [u["unit_account"] for u in units]

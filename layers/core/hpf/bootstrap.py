@@ -43,6 +43,13 @@ def interest_service() -> Any:
     return InterestService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), load_rate_book)
 
 
+@lru_cache(maxsize=1)
+def queue_sender() -> Any:
+    from hpf.adapters.aws.queues import QueueSender
+
+    return QueueSender()
+
+
 def _deposit_policy() -> Any:
     # Imported at first use: the policy file (and yaml) matter to writes only, not to a cold query.
     from hpf.ledger.policy import load_policy_book
@@ -81,5 +88,5 @@ def workflows() -> Any:
 
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
-    for factory in (clock, ledger_service, ledger_maintenance, interest_service, operation_log, token_verifier, outbox_relay, workflows):
+    for factory in (clock, ledger_service, ledger_maintenance, interest_service, queue_sender, operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

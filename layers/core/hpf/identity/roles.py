@@ -55,6 +55,15 @@ DEFAULT_ORGANISATIONS = {
 }
 
 
+def organisations() -> dict[str, str]:
+    """The offices in force: HPF_ORGANISATIONS (JSON code → name) when set, else the defaults above."""
+    import json
+    import os
+
+    configured = os.environ.get("HPF_ORGANISATIONS")
+    return json.loads(configured) if configured else dict(DEFAULT_ORGANISATIONS)
+
+
 def org_covers(staff_org: str, data_org: str) -> bool:
     """Staff of the center see every office's data; staff of a branch office see their own office only."""
     return staff_org == CENTER_ORG or staff_org == data_org

@@ -69,6 +69,12 @@ def settlement_date_for(day: date) -> date:
     return june if day <= june else date(day.year + 1, 6, 30)
 
 
+def latest_settlement(today: date) -> date:
+    """The most recent 30 June before ``today``: what a run on ``today`` settles."""
+    june = date(today.year, 6, 30)
+    return june if today > june else date(today.year - 1, 6, 30)
+
+
 def previous_settlement(settlement: date) -> date:
     return date(settlement.year - 1, 6, 30)
 

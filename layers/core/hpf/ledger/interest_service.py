@@ -101,9 +101,16 @@ class InterestService:
 
     def settle_unit(self, unit_account: str, settlement: date, actor: Principal,
                     correlation_id: str | None = None) -> UnitSettlement:
+        """A unit's settlement asked for by staff (a unit the yearly run missed, or a re-run)."""
         with self._uow() as uow:
-            unit = unit_of(uow, unit_account)
-            require_unit_visible(actor, unit)
+            require_unit_visible(actor, unit_of(uow, unit_account))
+        return self.settle_unit_for_schedule(unit_account, settlement, correlation_id)
+
+    def settle_unit_for_schedule(self, unit_account: str, settlement: date,
+                                 correlation_id: str | None = None) -> UnitSettlement:
+        """The yearly run's step for one unit (no caller to scope: the platform itself)."""
+        with self._uow() as uow:
+            unit_of(uow, unit_account)
             accounts = [a.account_no for a in uow.accounts.list_by_unit(unit_account)]
         settled = already = 0
         total = ZERO
@@ -115,6 +122,20 @@ class InterestService:
                 settled += 1
                 total += interest
         return UnitSettlement(unit_account, settlement, settled, already, total)
+
+    def units_of(self, orgs: list[str]) -> list[str]:
+        """Every unit account of these offices: the yearly run's work list."""
+        units: list[str] = []
+        for org in orgs:
+            page = PageRequest(size=200)
+            while True:
+                with self._uow() as uow:
+                    chunk = uow.units.list_by_org(org, page)
+                units.extend(u.unit_account for u in chunk.items)
+                if not chunk.next_token:
+                    break
+                page = PageRequest(size=200, token=chunk.next_token)
+        return units
 
     def _accrue(self, uow: LedgerUnitOfWork, account: PersonalAccount, to: date) -> Accrual:
         last = account.interest_settled_on or previous_settlement(settlement_date_for(account.opened_on))

@@ -20,6 +20,7 @@ class UnitRepository(Protocol):
     def get(self, unit_account: str) -> Unit | None: ...
     def add(self, unit: Unit) -> None: ...  # conflict if the account or the credit code exists
     def update(self, unit: Unit) -> None: ...  # conflict if the stored version moved
+    def list_by_org(self, org: str, page: PageRequest) -> Page[Unit]: ...
 
 
 class AccountRepository(Protocol):

@@ -65,6 +65,16 @@ class UnitView(Schema):
                    status_label=unit.status.label, opened_on=unit.opened_on)
 
 
+class UnitListQuery(PageQuery):
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        None, description="管理部代码；缺省为本人所在机构")
+
+
+class UnitPage(Schema):
+    units: list[UnitView]
+    next_page_token: str | None
+
+
 class OpenAccountRequest(_Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
         description="姓名")

@@ -98,6 +98,12 @@ class LedgerService:
             uow.commit()
         return unit
 
+    def list_units(self, org: str, page: PageRequest, actor: Principal) -> Page[Unit]:
+        """单位列表 of one office, in account order."""
+        actor.require_org(org)
+        with self._uow() as uow:
+            return uow.units.list_by_org(org, page)
+
     def get_unit(self, unit_account: str, actor: Principal) -> Unit:
         with self._uow() as uow:
             unit = unit_of(uow, unit_account)

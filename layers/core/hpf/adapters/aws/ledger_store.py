@@ -1,7 +1,7 @@
 """The ledger's unit of work on one DynamoDB table (single-table design) plus the outbox table.
 
 Keys (pk / sk):
-  UNIT#<dwzh>        / META                 unit, version-checked
+  UNIT#<dwzh>        / META                 unit, version-checked (gsi1: ORGUNITS#<org> / <dwzh>)
   USCC#<code>        / UNIQUE               one unit per credit code
   ACCOUNT#<grzh>     / META                 personal account (gsi1: UNIT#<dwzh> / ACCOUNT#<grzh>)
   PERSON#<sha256(id)>/ ACTIVE               one active account per person (the ID itself is not a key)
@@ -72,8 +72,22 @@ class _Repo:
 class DynamoUnits(_Repo):
     def get(self, unit_account: str) -> Unit | None:
         item = self._get(f"UNIT#{unit_account}")
-        if not item:
-            return None
+        return self._unit(item) if item else None
+
+    def list_by_org(self, org: str, page: PageRequest) -> Page[Unit]:
+        query: dict[str, Any] = {
+            "TableName": self._table, "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :org",
+            "ExpressionAttributeValues": {":org": {"S": f"ORGUNITS#{org}"}}, "Limit": page.size,
+        }
+        if page.cursor:
+            query["ExclusiveStartKey"] = {k: {"S": str(v)} for k, v in page.cursor.items()}
+        result = client("dynamodb").query(**query)
+        last = result.get("LastEvaluatedKey")
+        return Page([self._unit(from_item(i)) for i in result.get("Items", [])],
+                    encode_token({k: v["S"] for k, v in last.items()}) if last else None)
+
+    @staticmethod
+    def _unit(item: dict[str, Any]) -> Unit:
         return Unit(
             unit_account=item["unit_account"], name=item["name"], credit_code=item["credit_code"], org=item["org"],
             unit_ratio=item["unit_ratio"], personal_ratio=item["personal_ratio"],
@@ -98,6 +112,7 @@ class DynamoUnits(_Repo):
     def _values(unit: Unit) -> dict[str, Any]:
         return {
             "pk": f"UNIT#{unit.unit_account}", "sk": "META", "unit_account": unit.unit_account, "name": unit.name,
+            "gsi1pk": f"ORGUNITS#{unit.org}", "gsi1sk": unit.unit_account,
             "credit_code": unit.credit_code, "org": unit.org, "unit_ratio": unit.unit_ratio,
             "personal_ratio": unit.personal_ratio, "status": unit.status.value,
             "opened_on": unit.opened_on.isoformat(), "address": unit.address,

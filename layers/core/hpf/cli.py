@@ -25,10 +25,33 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run-schedule", help="fire one schedule of the running local platform now")
     run.add_argument("name", nargs="?", help="schedule name, e.g. outbox-sweep (omit to list them)")
 
+    seed = commands.add_parser("seed-data", help="write the deterministic synthetic data set as Parquet")
+    seed.add_argument("--units", type=int, default=6_000)
+    seed.add_argument("--depositors", type=int, default=200_000)
+    seed.add_argument("--years", type=int, default=5)
+    seed.add_argument("--seed", type=int, default=20261127)
+    seed.add_argument("--out", type=Path, default=None, help="directory (default .hpf/data/<size>)")
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "seed-data":
+        return _seed_data(args)
     return _run_schedule(args.name)
+
+
+def _seed_data(args: argparse.Namespace) -> int:
+    import time
+
+    from hpf.analytics.synthetic import Size, generate
+
+    size = Size(units=args.units, depositors=args.depositors, years=args.years, seed=args.seed)
+    out = args.out or _state_dir() / "data" / f"u{size.units}-d{size.depositors}-y{size.years}-s{size.seed}"
+    started = time.perf_counter()
+    counts = generate(size, out)
+    print(f"hpf: wrote {out} in {time.perf_counter() - started:.1f} s: "
+          + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+    return 0
 
 
 def _state_dir() -> Path:

@@ -8,7 +8,8 @@ Conventions (docs/assumptions.md, "interest"):
 - the carried-over balance (上年结转) and this year's deposits (当年归集) accrue at their own rates; a
   withdrawal takes from this year's deposits first, then from the carried-over balance;
 - a rate change splits the days at its effective date;
-- interest is computed exactly and rounded half-up to the fen once, at the end.
+- interest is computed exactly — products summed first, divided by 360 once — and rounded half-up to the fen
+  once, at the end (dividing each segment separately leaves 28-digit remainders that can tip a half-fen).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def accrue(opening_balance: Decimal, movements: list[Movement], start: date, end
             raise InterestError(f"a movement on {m.value_date} lies outside {start}..{end}")
     boundaries = sorted({start, end, *(m.value_date for m in ordered), *rates.changes_between(start, end)})
     carried_product = current_product = ZERO
-    exact_interest = Decimal(0)
+    rate_weighted_product = Decimal(0)  # Σ balance × days × annual rate: exact, divided by 360 only once
     pending = list(ordered)
     for day, next_day in zip(boundaries, boundaries[1:]):
         while pending and pending[0].value_date == day:
@@ -119,10 +120,10 @@ def accrue(opening_balance: Decimal, movements: list[Movement], start: date, end
         rate = rates.on(day)
         carried_product += carried * days
         current_product += current * days
-        exact_interest += (carried * rate.carried + current * rate.current) * days / DAYS_PER_YEAR
+        rate_weighted_product += (carried * rate.carried + current * rate.current) * days
     while pending:  # movements on the end date accrue no days
         carried, current = _apply(carried, current, pending.pop(0).amount)
-    return InterestResult(carried_product, current_product, round_fen(exact_interest), carried + current,
+    return InterestResult(carried_product, current_product, round_fen(rate_weighted_product / DAYS_PER_YEAR), carried + current,
                           carried, current)
 
 

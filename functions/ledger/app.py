@@ -58,6 +58,15 @@ def record_remittance(ctx: RequestContext, unit_account: str) -> s.RemittanceVie
         unit_account, ctx.body.month, ctx.principal, ctx.correlation_id))
 
 
+@api.route("/units/{unit_account}/supplementary-remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
+           path_model=s.UnitPath, body=s.RecordSupplementaryRequest, response=s.RemittanceView, status=202,
+           summary="登记补缴（入账异步完成）")
+def record_supplementary(ctx: RequestContext, unit_account: str) -> s.RemittanceView:
+    b = ctx.body
+    return s.RemittanceView.of(bootstrap.ledger_service().record_supplementary(
+        unit_account, b.month, b.account_nos, ctx.principal, b.reason, ctx.correlation_id))
+
+
 @api.route("/remittances/{remittance_id}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.RemittancePath,
            response=s.RemittanceView,
            summary="汇缴查询")

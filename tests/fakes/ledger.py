@@ -88,6 +88,10 @@ class FakeRemittances(_Repo):
                                              "REMITTANCE_ALREADY_RECORDED"))
         remittance.version = 1
 
+    def of_unit_month(self, unit_account: str, month: str) -> list[Remittance]:
+        return [copy.deepcopy(r) for r in self._store.remittances.values()
+                if r.unit_account == unit_account and r.month == month]
+
     def update(self, remittance: Remittance) -> None:
         expected = remittance.version
         self._uow.stage(lambda s: _versioned(s.remittances, remittance.remittance_id, remittance, expected))

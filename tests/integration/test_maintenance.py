@@ -129,3 +129,25 @@ def test_the_yearly_interest_run_settles_every_unit_once(platform, http, auth):
     assert balance() == "1208.80"
     units = http.get("/ledger/units", params={"org": "360603"}, headers=auth("clerk01")).json()["units"]
     assert unit.unit_account in [u["unit_account"] for u in units]
+
+
+def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account):
+    from datetime import datetime
+
+    from hpf.common.clock import SHANGHAI
+
+    unit = new_unit()
+    account = new_account(unit["unit_account"], base="4000.00")
+    today = datetime.now(SHANGHAI).date()
+    last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    body = {"month": last_month, "account_nos": [account["account_no"]], "reason": "入职当月漏缴"}
+    recorded = http.post(f"/ledger/units/{unit['unit_account']}/supplementary-remittances", json=body,
+                         headers=auth("clerk01"))
+    assert recorded.status_code == 202 and recorded.json()["kind"] == "supplementary"
+    sup_id = recorded.json()["remittance_id"]
+    eventually(lambda: http.get(f"/ledger/remittances/{sup_id}", headers=auth("clerk01")).json()["status"] == "POSTED")
+    entries = http.get(f"/ledger/accounts/{account['account_no']}/entries", headers=auth("clerk01")).json()["entries"]
+    assert [(e["kind"], e["month"], e["amount"]) for e in entries] == [("03", last_month, "960.00")]
+    again = http.post(f"/ledger/units/{unit['unit_account']}/supplementary-remittances", json=body,
+                      headers=auth("clerk01"))
+    assert (again.status_code, again.json()["code"]) == (409, "MONTH_ALREADY_DEPOSITED")

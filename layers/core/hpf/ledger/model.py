@@ -113,6 +113,11 @@ ACCOUNT_LIFECYCLE: Lifecycle[AccountStatus, AccountEvent] = Lifecycle(
 )
 
 
+class RemittanceKind(_Coded):
+    REGULAR = ("remittance", "汇缴")
+    SUPPLEMENTARY = ("supplementary", "补缴")
+
+
 class RemittanceStatus(_Coded):
     RECORDED = ("RECORDED", "已登记")
     POSTED = ("POSTED", "已入账")
@@ -201,16 +206,30 @@ class Remittance:
     status: RemittanceStatus
     recorded_at: datetime
     posted_at: datetime | None = None
+    kind: RemittanceKind = RemittanceKind.REGULAR
+    reason: str = ""
     version: int = 0
 
     @property
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), ZERO)
 
+    @property
+    def entry_kind(self) -> "EntryKind":
+        return EntryKind.SUPPLEMENTARY if self.kind is RemittanceKind.SUPPLEMENTARY else EntryKind.REMITTANCE
+
     @staticmethod
     def id_for(unit_account: str, month: str) -> str:
         # Deterministic: one remittance per unit and month, so a retried request cannot create a second one.
         return f"RMT-{unit_account}-{month.replace('-', '')}"
+
+    @staticmethod
+    def supplementary_id_for(unit_account: str, month: str, account_nos: list[str]) -> str:
+        # Deterministic from the unit, the month and who is covered: a retried request finds its twin.
+        import hashlib
+
+        digest = hashlib.sha256(",".join(sorted(account_nos)).encode()).hexdigest()[:8]
+        return f"SUP-{unit_account}-{month.replace('-', '')}-{digest}"
 
 
 class EntryKind(str, Enum):
@@ -218,6 +237,7 @@ class EntryKind(str, Enum):
 
     REMITTANCE = "01"  # 汇缴
     INTEREST = "02"  # 结息
+    SUPPLEMENTARY = "03"  # 补缴
 
 
 @dataclass(frozen=True)

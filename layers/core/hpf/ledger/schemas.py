@@ -17,6 +17,7 @@ Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_place
                                  description="比例，如 0.12 表示 12%")]
 Amount = Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2, description="金额（元），最多两位小数")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
 
 class _Strict(Schema):
@@ -32,8 +33,8 @@ class AccountPath(_Strict):
 
 
 class RemittancePath(_Strict):
-    remittance_id: Annotated[str, StringConstraints(pattern=r"^RMT-\d{12}-\d{6}$")] = Field(
-        description="汇缴编号 RMT-<单位账号>-<年月>")
+    remittance_id: Annotated[str, StringConstraints(pattern=r"^(RMT-\d{12}-\d{6}|SUP-\d{12}-\d{6}-[0-9a-f]{8})$")] = Field(
+        description="汇缴编号 RMT-<单位账号>-<年月>，补缴编号 SUP-<单位账号>-<年月>-<名单摘要>")
 
 
 class RegisterUnitRequest(_Strict):
@@ -108,6 +109,14 @@ class RecordRemittanceRequest(_Strict):
         description="汇缴年月 YYYY-MM")
 
 
+class RecordSupplementaryRequest(_Strict):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
+        description="补缴年月 YYYY-MM（以前月份）")
+    account_nos: list[Annotated[str, StringConstraints(pattern=r"^\d{15}$")]] = Field(
+        min_length=1, max_length=95, description="补缴职工的个人账号")
+    reason: Reason = Field(description="补缴原因（必填）")
+
+
 class RemittanceLineView(Schema):
     account_no: str
     unit_amount: Decimal
@@ -116,6 +125,7 @@ class RemittanceLineView(Schema):
 
 class RemittanceView(Schema):
     remittance_id: str
+    kind: str = Field(description="remittance 汇缴 / supplementary 补缴")
     unit_account: str
     month: str
     status: str
@@ -126,7 +136,8 @@ class RemittanceView(Schema):
 
     @classmethod
     def of(cls, r: Remittance) -> "RemittanceView":
-        return cls(remittance_id=r.remittance_id, unit_account=r.unit_account, month=r.month, status=r.status.value,
+        return cls(remittance_id=r.remittance_id, kind=r.kind.value, unit_account=r.unit_account, month=r.month,
+                   status=r.status.value,
                    total=r.total, recorded_at=r.recorded_at, posted_at=r.posted_at,
                    lines=[RemittanceLineView(account_no=l.account_no, unit_amount=l.unit_amount,
                                              personal_amount=l.personal_amount) for l in r.lines])
@@ -208,7 +219,6 @@ class LedgerCheckView(Schema):
                                 for a, (b, f) in check.differences.items()])
 
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
 
 class ChangeUnitRequest(_Strict):

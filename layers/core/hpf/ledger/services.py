@@ -25,6 +25,7 @@ from hpf.ledger.model import (
     EntryKind,
     PersonalAccount,
     Remittance,
+    RemittanceKind,
     RemittanceLine,
     RemittanceStatus,
     Unit,
@@ -177,6 +178,9 @@ class LedgerService:
             if month < unit.opened_on.strftime("%Y-%m"):
                 raise BusinessRuleViolation("缴存年月早于单位开户年月", code="MONTH_BEFORE_OPENING")
             policy = self._policies.on(today)
+            # Depositors a supplementary deposit already covered for this month are left out.
+            covered = {line.account_no for r in uow.remittances.of_unit_month(unit_account, month)
+                       if r.kind is RemittanceKind.SUPPLEMENTARY for line in r.lines}
             lines = [
                 RemittanceLine(
                     account_no=a.account_no,
@@ -184,7 +188,7 @@ class LedgerService:
                     personal_amount=policy.monthly_amount(a.deposit_base, unit.personal_ratio),
                 )
                 for a in uow.accounts.list_by_unit(unit_account)
-                if a.status in (AccountStatus.NORMAL, AccountStatus.FROZEN)
+                if a.status in (AccountStatus.NORMAL, AccountStatus.FROZEN) and a.account_no not in covered
             ]
             if not lines:
                 raise BusinessRuleViolation("单位没有正常缴存的职工，无法生成汇缴清册", code="NO_ACTIVE_DEPOSITORS")
@@ -201,6 +205,47 @@ class LedgerService:
             uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
                                     remittance_id=remittance.remittance_id, unit_account=unit_account,
                                     month=month, total=str(remittance.total), lines=len(lines)))
+            uow.commit()
+        return remittance
+
+    def record_supplementary(self, unit_account: str, month: str, account_nos: list[str], actor: Principal,
+                             reason: str, correlation_id: str | None = None) -> Remittance:
+        """补缴: deposits for a past month the named depositors missed, at their current base and the unit's
+        ratios; posted like a remittance. A month already deposited for a depositor is refused."""
+        match = _MONTH.match(month)
+        if not match:
+            raise ValidationFailed("补缴年月格式应为YYYY-MM", code="INVALID_MONTH")
+        today = business_date(self._clock)
+        if (int(match.group(1)), int(match.group(2))) >= (today.year, today.month):
+            raise BusinessRuleViolation("补缴年月应为以前月份", code="MONTH_NOT_PAST")
+        if not account_nos or len(set(account_nos)) != len(account_nos):
+            raise ValidationFailed("补缴职工名单不能为空或重复", code="INVALID_ACCOUNT_LIST")
+        with self._uow() as uow:
+            unit = unit_of(uow, unit_account)
+            require_unit_visible(actor, unit)
+            UNIT_LIFECYCLE.next(unit.status, UnitEvent.REMIT)
+            covered = {line.account_no for r in uow.remittances.of_unit_month(unit_account, month) for line in r.lines}
+            policy = self._policies.on(today)
+            lines = []
+            for account_no in account_nos:
+                account = account_of(uow, account_no)
+                if account.unit_account != unit_account or account.status.is_closed:
+                    raise BusinessRuleViolation(f"个人账户{account_no}不属于本单位或已销户", code="ACCOUNT_NOT_IN_UNIT")
+                if account_no in covered or _deposited_for(uow, account_no, month):
+                    raise Conflict(f"个人账户{account_no}的{month}已缴存，不能重复补缴", code="MONTH_ALREADY_DEPOSITED")
+                lines.append(RemittanceLine(account_no, policy.monthly_amount(account.deposit_base, unit.unit_ratio),
+                                            policy.monthly_amount(account.deposit_base, unit.personal_ratio)))
+            remittance = Remittance(
+                remittance_id=Remittance.supplementary_id_for(unit_account, month, account_nos),
+                unit_account=unit_account, org=unit.org, month=month, lines=lines,
+                status=RemittanceStatus.RECORDED, recorded_at=self._clock.now(),
+                kind=RemittanceKind.SUPPLEMENTARY, reason=reason,
+            )
+            uow.remittances.add(remittance)
+            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
+                                    remittance_id=remittance.remittance_id, unit_account=unit_account,
+                                    month=month, total=str(remittance.total), lines=len(lines),
+                                    kind=remittance.kind.value))
             uow.commit()
         return remittance
 
@@ -247,7 +292,7 @@ class LedgerService:
                 account = account_of(uow, line.account_no)
                 balance = account.credit(line.amount)
                 today = business_date(self._clock)
-                description = f"{remittance.month}汇缴"
+                description = f"{remittance.month}{remittance.kind.label}"
                 uow.accounts.update(account)
                 # The business ledger's line and the financial ledger's entry, from the same event, in one
                 # transaction: the two ledgers cannot disagree at any commit.
@@ -255,7 +300,7 @@ class LedgerService:
                     account_no=line.account_no,
                     entry_id=entry_id,
                     business_date=today,
-                    kind=EntryKind.REMITTANCE,
+                    kind=remittance.entry_kind,
                     amount=line.amount,
                     balance_after=balance,
                     reference=remittance.remittance_id,
@@ -299,6 +344,18 @@ def _found(value: T | None, message: str, code: str) -> T:
     if value is None:
         raise NotFound(message, code=code)
     return value
+
+
+def _deposited_for(uow: LedgerUnitOfWork, account_no: str, month: str) -> bool:
+    """Whether any deposit entry of the account covers ``month`` (whichever unit paid it)."""
+    page = PageRequest(size=200)
+    while True:
+        chunk = uow.entries.list(account_no, None, None, page)
+        if any(e.month == month and e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY) for e in chunk.items):
+            return True
+        if not chunk.next_token:
+            return False
+        page = PageRequest(size=200, token=chunk.next_token)
 
 
 def unit_of(uow: LedgerUnitOfWork, unit_account: str) -> Unit:

@@ -10,7 +10,7 @@ Keys (pk / sk):
   JOURNAL#<date>     / <entry id>           financial-ledger entries of a business date, append-only
   UNIT#… | ACCOUNT#… / HISTORY#<version>    change records, one per aggregate version, append-only
   ACCOUNT#<grzh>     / POSTED#<id>          marker that makes each posting happen once
-  REMIT#<id>         / META                 remittance list
+  REMIT#<id>         / META                 remittance or supplementary list (gsi1: UNITREMIT#<dwzh>#<month> / <id>)
   SEQ#<name>         / SEQ                  number sequences (gaps allowed)
 """
 
@@ -35,6 +35,7 @@ from hpf.ledger.model import (
     EntryKind,
     PersonalAccount,
     Remittance,
+    RemittanceKind,
     RemittanceLine,
     RemittanceStatus,
     Unit,
@@ -168,14 +169,21 @@ class DynamoAccounts(_Repo):
 class DynamoRemittances(_Repo):
     def get(self, remittance_id: str) -> Remittance | None:
         item = self._get(f"REMIT#{remittance_id}")
-        if not item:
-            return None
+        return self._remittance(item) if item else None
+
+    def of_unit_month(self, unit_account: str, month: str) -> list[Remittance]:
+        return [self._remittance(i) for i in
+                _query_all(self._table, "gsi1", "gsi1pk", f"UNITREMIT#{unit_account}#{month}")]
+
+    @staticmethod
+    def _remittance(item: dict[str, Any]) -> Remittance:
         return Remittance(
             remittance_id=item["remittance_id"], unit_account=item["unit_account"], org=item["org"],
             month=item["month"],
             lines=[RemittanceLine(l["account_no"], l["unit_amount"], l["personal_amount"]) for l in item["lines"]],
             status=RemittanceStatus(item["status"]), recorded_at=datetime.fromisoformat(item["recorded_at"]),
             posted_at=datetime.fromisoformat(item["posted_at"]) if item.get("posted_at") else None,
+            kind=RemittanceKind(item.get("kind", RemittanceKind.REGULAR.value)), reason=item.get("reason", ""),
             version=int(item["version"]),
         )
 
@@ -194,6 +202,8 @@ class DynamoRemittances(_Repo):
     def _values(r: Remittance) -> dict[str, Any]:
         return {
             "pk": f"REMIT#{r.remittance_id}", "sk": "META", "remittance_id": r.remittance_id,
+            "gsi1pk": f"UNITREMIT#{r.unit_account}#{r.month}", "gsi1sk": r.remittance_id,
+            "kind": r.kind.value, "reason": r.reason,
             "unit_account": r.unit_account, "org": r.org, "month": r.month, "status": r.status.value,
             "lines": [{"account_no": l.account_no, "unit_amount": l.unit_amount,
                        "personal_amount": l.personal_amount} for l in r.lines],

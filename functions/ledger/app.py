@@ -81,6 +81,12 @@ def get_account(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_service().get_account(account_no, ctx.principal))
 
 
+@api.route("/accounts/{account_no}/deposit-certificate", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},
+           path_model=s.AccountPath, response=s.DepositCertificateView, summary="缴存证明（数据）")
+def deposit_certificate(ctx: RequestContext, account_no: str) -> s.DepositCertificateView:
+    return s.DepositCertificateView.of(bootstrap.ledger_service().deposit_certificate(account_no, ctx.principal))
+
+
 @api.route("/accounts/{account_no}/entries", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
            query=s.StatementQuery,
            response=s.StatementView, summary="个人明细查询")

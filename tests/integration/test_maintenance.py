@@ -151,3 +151,23 @@ def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account)
     again = http.post(f"/ledger/units/{unit['unit_account']}/supplementary-remittances", json=body,
                       headers=auth("clerk01"))
     assert (again.status_code, again.json()["code"]) == (409, "MONTH_ALREADY_DEPOSITED")
+
+
+def test_a_depositor_fetches_their_deposit_certificate(http, auth, add_user, new_unit, new_account):
+    from hpf.sandbox.identity import SandboxUser
+    from tests.integration.conftest import this_month
+
+    unit = new_unit()
+    account = new_account(unit["unit_account"], base="5000.00")
+    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+              headers=auth("clerk01"))
+    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
+                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    add_user(SandboxUser(f"cert-{account['account_no']}", "pw", "depositor", ["depositor"], "李华",
+                         id_number=account["full_id_number"], default_channel="app"))
+    certificate = http.get(f"/ledger/accounts/{account['account_no']}/deposit-certificate",
+                           headers=auth(f"cert-{account['account_no']}")).json()
+    assert certificate["name"] == "李华" and certificate["id_number"] != account["full_id_number"]
+    assert (certificate["last_month"], certificate["consecutive_months"], certificate["balance"]) == (
+        this_month(), 1, "1200.00")
+    assert certificate["unit_name"] == "鹰潭集成测试有限公司"

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf.ledger.accounting import LedgerCheck, TrialBalance
+from hpf.ledger.certificate import DepositCertificate
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
 from hpf.observability.masking import mask, mask_name, mask_text
 from hpf.web.schemas import PageQuery, Schema
@@ -303,3 +304,35 @@ class UnitSettlementView(Schema):
     settled: int = Field(description="本次结息的账户数")
     already: int = Field(description="此前已结息或已销户的账户数")
     total_interest: Decimal
+
+
+class DepositCertificateView(Schema):
+    certificate_no: str = Field(description="证明编号（同一账户同一天重复开具编号不变）")
+    as_of: date
+    name: str = Field(description="姓名")
+    id_number: str = Field(description="证件号码（脱敏）")
+    account_no: str
+    account_status: str
+    account_status_label: str
+    opened_on: date
+    unit_account: str
+    unit_name: str
+    deposit_base: Decimal
+    monthly_unit_amount: Decimal = Field(description="单位月缴存额")
+    monthly_personal_amount: Decimal = Field(description="个人月缴存额")
+    balance: Decimal
+    first_month: str | None = Field(description="首次缴存年月")
+    last_month: str | None = Field(description="最近缴存年月")
+    months_deposited: int = Field(description="累计缴存月数")
+    consecutive_months: int = Field(description="连续缴存月数（截至最近缴存年月）")
+
+    @classmethod
+    def of(cls, c: "DepositCertificate") -> "DepositCertificateView":
+        a = c.account
+        return cls(certificate_no=c.certificate_no, as_of=c.as_of, name=a.name, id_number=mask_text(a.id_number),
+                   account_no=a.account_no, account_status=a.status.value, account_status_label=a.status.label,
+                   opened_on=a.opened_on, unit_account=c.unit.unit_account, unit_name=c.unit.name,
+                   deposit_base=a.deposit_base, monthly_unit_amount=c.monthly_unit_amount,
+                   monthly_personal_amount=c.monthly_personal_amount, balance=a.balance, first_month=c.first_month,
+                   last_month=c.last_month, months_deposited=c.months_deposited,
+                   consecutive_months=c.consecutive_months)

@@ -35,6 +35,7 @@ from hpf.ledger.model import (
 from hpf.ledger.ports import LedgerUnitOfWork
 
 if TYPE_CHECKING:
+    from hpf.ledger.certificate import DepositCertificate
     from hpf.ledger.policy import PolicyBook
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -160,6 +161,20 @@ class LedgerService:
             account = account_of(uow, account_no)
             require_account_visible(actor, account, unit_agent_allowed=False)
             return uow.entries.list(account_no, start, end, page)
+
+    def deposit_certificate(self, account_no: str, actor: Principal) -> "DepositCertificate":
+        """缴存证明 for the holder or the counter (not the unit: it states the person's whole history)."""
+        from hpf.ledger.certificate import certificate_for
+
+        with self._uow() as uow:
+            account = account_of(uow, account_no)
+            require_account_visible(actor, account, unit_agent_allowed=False)
+            unit = unit_of(uow, account.unit_account)
+            entries = _all_entries(uow, account_no)
+        policy = self._policies.on(business_date(self._clock))
+        return certificate_for(account, unit, entries, business_date(self._clock),
+                               policy.monthly_amount(account.deposit_base, unit.unit_ratio),
+                               policy.monthly_amount(account.deposit_base, unit.personal_ratio))
 
     # -- remittances (汇缴) -------------------------------------------------------------------------------
     def record_remittance(self, unit_account: str, month: str, actor: Principal,
@@ -346,16 +361,21 @@ def _found(value: T | None, message: str, code: str) -> T:
     return value
 
 
-def _deposited_for(uow: LedgerUnitOfWork, account_no: str, month: str) -> bool:
-    """Whether any deposit entry of the account covers ``month`` (whichever unit paid it)."""
+def _all_entries(uow: LedgerUnitOfWork, account_no: str) -> list[AccountEntry]:
+    entries: list[AccountEntry] = []
     page = PageRequest(size=200)
     while True:
         chunk = uow.entries.list(account_no, None, None, page)
-        if any(e.month == month and e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY) for e in chunk.items):
-            return True
+        entries.extend(chunk.items)
         if not chunk.next_token:
-            return False
+            return entries
         page = PageRequest(size=200, token=chunk.next_token)
+
+
+def _deposited_for(uow: LedgerUnitOfWork, account_no: str, month: str) -> bool:
+    """Whether any deposit entry of the account covers ``month`` (whichever unit paid it)."""
+    return any(e.month == month and e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY)
+               for e in _all_entries(uow, account_no))
 
 
 def unit_of(uow: LedgerUnitOfWork, unit_account: str) -> Unit:

@@ -102,8 +102,14 @@ def test_state_changes_leave_operation_records_staff_cannot_edit(platform, http,
     today = datetime.now(SHANGHAI).date().isoformat()
 
     def records() -> list[dict]:
-        return http.get("/platform/operations", params={"day": today, "page_size": 200},
-                        headers=auth("auditor01")).json()["records"]
+        everything, token = [], None
+        while True:
+            params = {"day": today, "page_size": 200, **({"page_token": token} if token else {})}
+            page = http.get("/platform/operations", params=params, headers=auth("auditor01")).json()
+            everything += page["records"]
+            token = page["next_page_token"]
+            if not token:
+                return everything
 
     mine = [r for r in records() if r["action"] == "POST /units" and r["subject"] == "clerk01"]
     outcomes = {(r["outcome"], r["error_code"]) for r in mine}

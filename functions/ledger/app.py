@@ -230,3 +230,11 @@ def settle_interest(event, context):
     from hpf.ledger.interest_jobs import settle
 
     return settle(event, context)
+
+
+@app.lambda_function(name="snapshot_ledger")
+def snapshot_ledger(event, context):
+    """Schedule (02:00 daily): the ledger as Parquet in the analytics bucket."""
+    from hpf.analytics.jobs import snapshot
+
+    return snapshot(event, context)

@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 
 from hpf.adapters.aws.clients import client
 from hpf.local.template import ROOT, TEMPLATE, load_template
+from decimal import Decimal
+
 from tests.integration.conftest import eventually, this_month
 
 EVENTS = ROOT / "events"
@@ -196,3 +198,39 @@ def test_cancelled_transactions_lose_no_concurrent_write_and_the_outbox_stream_k
     ddb.put_item(TableName=table, Item=row("ledger.UnitRegistered#tx-after"))
     eventually(lambda: "published_at" in ddb.get_item(
         TableName=table, Key={"event_id": {"S": "ledger.UnitRegistered#tx-after"}})["Item"])
+
+
+def test_the_nightly_snapshot_writes_the_ledger_as_parquet(platform, http, auth, new_unit, new_account):
+    import duckdb
+
+    unit = new_unit()
+    account = new_account(unit["unit_account"], base="5000.00")
+    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+              headers=auth("clerk01"))
+    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
+                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    result = platform.registry.invoke(platform.physical["SnapshotLedgerFunction"], sample("snapshot_ledger"))
+    assert result["business_date"] == "2026-11-26"  # the day before the 02:00 run of the 27th
+    prefix = "snapshots/date=2026-11-26"
+    s3 = client("s3")
+    bucket = platform.physical["AnalyticsBucket"]
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}/_manifest.json")["Body"].read())
+    local = Path(platform.state_dir) / "snapshot"
+    local.mkdir(exist_ok=True)
+    for table, facts in manifest["tables"].items():
+        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{table}.parquet")["Body"].read()
+        import hashlib
+
+        assert hashlib.sha256(body).hexdigest() == facts["sha256"]
+        (local / f"{table}.parquet").write_bytes(body)
+    con = duckdb.connect()
+    row = con.execute(f"SELECT balance, person FROM '{local / 'accounts.parquet'}' WHERE account_no = ?",
+                      [account["account_no"]]).fetchall()[0]
+    assert row[0] == Decimal("1200.00") and row[1] != account["full_id_number"] and len(row[1]) == 64
+    # The snapshot balances as the ledger does: entries sum to balances, journal debits to credits.
+    assert con.execute(f"SELECT (SELECT sum(amount) FROM '{local / 'entries.parquet'}') = "
+                       f"(SELECT sum(balance) FROM '{local / 'accounts.parquet'}')").fetchall()[0][0] is True
+    sides = dict(con.execute(f"SELECT side, sum(amount) FROM '{local / 'journal.parquet'}' GROUP BY 1").fetchall())
+    assert sides["D"] == sides["C"] > 0
+    names = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM '{local / 'accounts.parquet'}'").fetchall()]
+    assert "name" not in names and "id_number" not in names

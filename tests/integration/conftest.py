@@ -100,3 +100,21 @@ def new_account(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Call
         return {**response.json(), "full_id_number": id_number}
 
     return create
+
+
+@pytest.fixture(scope="session")
+def deposited_account(http: httpx.Client, auth: Callable[..., dict[str, str]], new_unit: Callable[..., dict[str, Any]],
+                      new_account: Callable[..., dict[str, Any]]) -> Callable[..., tuple[dict[str, Any], dict[str, Any]]]:
+    """A new unit and account with this month's remittance recorded and posted (through the real flow)."""
+
+    def create(base: str = "5000.00", expected_balance: str = "1200.00") -> tuple[dict[str, Any], dict[str, Any]]:
+        unit = new_unit()
+        account = new_account(unit["unit_account"], base=base)
+        recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+                             headers=auth("clerk01"))
+        assert recorded.status_code == 202, recorded.text
+        eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
+                                    headers=auth("clerk01")).json()["balance"] == expected_balance)
+        return unit, account
+
+    return create

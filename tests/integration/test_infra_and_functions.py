@@ -200,15 +200,10 @@ def test_cancelled_transactions_lose_no_concurrent_write_and_the_outbox_stream_k
         TableName=table, Key={"event_id": {"S": "ledger.UnitRegistered#tx-after"}})["Item"])
 
 
-def test_the_nightly_snapshot_writes_the_ledger_as_parquet(platform, http, auth, new_unit, new_account):
+def test_the_nightly_snapshot_writes_the_ledger_as_parquet(platform, deposited_account):
     import duckdb
 
-    unit = new_unit()
-    account = new_account(unit["unit_account"], base="5000.00")
-    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
-              headers=auth("clerk01"))
-    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
-                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    _, account = deposited_account()
     result = platform.registry.invoke(platform.physical["SnapshotLedgerFunction"], sample("snapshot_ledger"))
     assert result["business_date"] == "2026-11-26"  # the day before the 02:00 run of the 27th
     prefix = "snapshots/date=2026-11-26"

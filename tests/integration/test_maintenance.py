@@ -54,18 +54,12 @@ def test_a_unit_agent_sets_its_own_ratios_but_not_another_unit_s(http, auth, add
     assert (too_high.status_code, too_high.json()["code"]) == (422, "RATIO_OUT_OF_POLICY")
 
 
-def test_interest_preview_and_a_unit_settlement_through_http(http, auth, new_unit, new_account):
+def test_interest_preview_and_a_unit_settlement_through_http(http, auth, deposited_account):
     from datetime import datetime
 
     from hpf.common.clock import SHANGHAI
-    from tests.integration.conftest import this_month
 
-    unit = new_unit()
-    account = new_account(unit["unit_account"], base="5000.00")
-    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
-              headers=auth("clerk01"))
-    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
-                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    unit, account = deposited_account()
     today = datetime.now(SHANGHAI).date()
     year_end = f"{today.year + (1 if today.month > 6 else 0)}-06-30"
     preview = http.get(f"/ledger/accounts/{account['account_no']}/interest", params={"to": year_end},
@@ -153,16 +147,11 @@ def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account)
     assert (again.status_code, again.json()["code"]) == (409, "MONTH_ALREADY_DEPOSITED")
 
 
-def test_a_depositor_fetches_their_deposit_certificate(http, auth, add_user, new_unit, new_account):
+def test_a_depositor_fetches_their_deposit_certificate(http, auth, add_user, deposited_account):
     from hpf.sandbox.identity import SandboxUser
     from tests.integration.conftest import this_month
 
-    unit = new_unit()
-    account = new_account(unit["unit_account"], base="5000.00")
-    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
-              headers=auth("clerk01"))
-    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
-                                headers=auth("clerk01")).json()["balance"] == "1200.00")
+    _, account = deposited_account()
     add_user(SandboxUser(f"cert-{account['account_no']}", "pw", "depositor", ["depositor"], "李华",
                          id_number=account["full_id_number"], default_channel="app"))
     certificate = http.get(f"/ledger/accounts/{account['account_no']}/deposit-certificate",

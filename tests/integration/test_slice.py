@@ -149,13 +149,8 @@ def test_bad_input_changes_nothing(platform, http, auth, new_unit):
     assert after == before
 
 
-def test_the_day_s_ledgers_balance_and_agree(http, auth, new_unit, new_account):
-    unit = new_unit()
-    account = new_account(unit["unit_account"], base="3000.00")
-    http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
-              headers=auth("clerk01"))
-    eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
-                                headers=auth("clerk01")).json()["balance"] == "720.00")
+def test_the_day_s_ledgers_balance_and_agree(http, auth, deposited_account):
+    deposited_account(base="3000.00", expected_balance="720.00")
     today = datetime.now(SHANGHAI).date().isoformat()
     tb = http.get("/ledger/trial-balance", params={"day": today}, headers=auth("finance01")).json()
     assert tb["balanced"] is True and tb["total_debit"] == tb["total_credit"]

@@ -15,32 +15,34 @@ def clock() -> Any:
     return SystemClock()
 
 
-@lru_cache(maxsize=1)
-def ledger_service() -> Any:
+def _ledger_uow() -> Any:
+    """A factory of ledger units of work on the tables this function was given."""
     from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
-    from hpf.ledger.services import LedgerService
 
     table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
-    return LedgerService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), _deposit_policy)
+    return lambda: DynamoLedgerUnitOfWork(table, outbox)
+
+
+@lru_cache(maxsize=1)
+def ledger_service() -> Any:
+    from hpf.ledger.services import LedgerService
+
+    return LedgerService(_ledger_uow(), clock(), _deposit_policy)
 
 
 @lru_cache(maxsize=1)
 def ledger_maintenance() -> Any:
-    from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
     from hpf.ledger.maintenance import LedgerMaintenance
 
-    table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
-    return LedgerMaintenance(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), _deposit_policy)
+    return LedgerMaintenance(_ledger_uow(), clock(), _deposit_policy)
 
 
 @lru_cache(maxsize=1)
 def interest_service() -> Any:
-    from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
     from hpf.ledger.interest import load_rate_book
     from hpf.ledger.interest_service import InterestService
 
-    table, outbox = settings.env("HPF_LEDGER_TABLE"), settings.env("HPF_OUTBOX_TABLE")
-    return InterestService(lambda: DynamoLedgerUnitOfWork(table, outbox), clock(), load_rate_book)
+    return InterestService(_ledger_uow(), clock(), load_rate_book)
 
 
 @lru_cache(maxsize=1)

@@ -112,26 +112,28 @@ class JournalEntry:
         )
 
 
+def fund_credit_entry(entry_id: str, business_date: date, business_type: str, reference: str, account_no: str,
+                      amount: Decimal, description: str, *, debit: str) -> JournalEntry:
+    """Money credited to a depositor: Dr ``debit`` / Cr 住房公积金 (明细: the personal account)."""
+    return JournalEntry(
+        entry_id=entry_id, business_date=business_date, business_type=business_type, reference=reference,
+        description=description,
+        lines=(JournalLine(debit, Side.DEBIT, amount), JournalLine(FUND, Side.CREDIT, amount, account_no)),
+    )
+
+
 def deposit_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
                   description: str) -> JournalEntry:
-    """A deposit credited to a depositor: Dr 住房公积金存款 / Cr 住房公积金 (明细: the personal account)."""
-    return JournalEntry(
-        entry_id=entry_id, business_date=business_date, business_type="remittance", reference=reference,
-        description=description,
-        lines=(JournalLine(BANK_DEPOSITS, Side.DEBIT, amount),
-               JournalLine(FUND, Side.CREDIT, amount, account_no)),
-    )
+    """A deposit: Dr 住房公积金存款 / Cr 住房公积金."""
+    return fund_credit_entry(entry_id, business_date, "remittance", reference, account_no, amount, description,
+                             debit=BANK_DEPOSITS)
 
 
 def interest_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
                    description: str) -> JournalEntry:
-    """Interest credited to a depositor: Dr 住房公积金利息支出 / Cr 住房公积金 (明细: the personal account)."""
-    return JournalEntry(
-        entry_id=entry_id, business_date=business_date, business_type="interest", reference=reference,
-        description=description,
-        lines=(JournalLine(INTEREST_EXPENSE, Side.DEBIT, amount),
-               JournalLine(FUND, Side.CREDIT, amount, account_no)),
-    )
+    """Interest: Dr 住房公积金利息支出 / Cr 住房公积金."""
+    return fund_credit_entry(entry_id, business_date, "interest", reference, account_no, amount, description,
+                             debit=INTEREST_EXPENSE)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hpf.common.money import ZERO, round_fen, to_money
+from hpf.common.versions import in_force
 
 DAYS_PER_YEAR = Decimal(360)
 
@@ -44,10 +45,8 @@ class RateBook:
         self._versions = sorted(versions, key=lambda v: v.effective)
 
     def on(self, day: date) -> Rates:
-        applicable = [v for v in self._versions if v.effective <= day]
-        if not applicable:
-            raise InterestError(f"{day}无适用的存款利率，请在利率配置中补充")
-        return applicable[-1]
+        return in_force(self._versions, day, lambda v: v.effective,
+                        lambda d: InterestError(f"{d}无适用的存款利率，请在利率配置中补充"))
 
     def changes_between(self, start: date, end: date) -> list[date]:
         """Effective dates strictly inside (start, end]: where the days must be split."""

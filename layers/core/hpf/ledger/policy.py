@@ -13,6 +13,7 @@ import yaml
 
 from hpf.common.errors import BusinessRuleViolation
 from hpf.common.money import round_fen, to_money
+from hpf.common.versions import in_force
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,8 @@ class PolicyBook:
         self._versions = sorted(versions, key=lambda v: v.effective)
 
     def on(self, day: date) -> DepositPolicy:
-        applicable = [v for v in self._versions if v.effective <= day]
-        if not applicable:
-            raise BusinessRuleViolation(f"{day}无适用的缴存政策", code="NO_POLICY")
-        return applicable[-1]
+        return in_force(self._versions, day, lambda v: v.effective,
+                        lambda d: BusinessRuleViolation(f"{d}无适用的缴存政策", code="NO_POLICY"))
 
 
 def _range(spec: dict) -> Range:

@@ -50,6 +50,13 @@ def open_account(ctx: RequestContext, unit_account: str) -> s.AccountView:
         bootstrap.ledger_service().open_account(unit_account, command, ctx.principal, ctx.correlation_id))
 
 
+@api.route("/units/{unit_account}/accounts", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath,
+           response=s.UnitAccountsView, summary="单位职工列表")
+def unit_accounts(ctx: RequestContext, unit_account: str) -> s.UnitAccountsView:
+    accounts = bootstrap.ledger_service().unit_accounts(unit_account, ctx.principal)
+    return s.UnitAccountsView(unit_account=unit_account, accounts=[s.AccountView.of(a) for a in accounts])
+
+
 @api.route("/units/{unit_account}/remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
            path_model=s.UnitPath, body=s.RecordRemittanceRequest, response=s.RemittanceView, status=202,
            summary="登记月度汇缴（入账异步完成）")

@@ -160,3 +160,17 @@ def test_a_depositor_fetches_their_deposit_certificate(http, auth, add_user, dep
     assert (certificate["last_month"], certificate["consecutive_months"], certificate["balance"]) == (
         this_month(), 1, "1200.00")
     assert certificate["unit_name"] == "鹰潭集成测试有限公司"
+
+
+def test_a_unit_agent_lists_its_depositors_with_masked_identities(http, auth, add_user, new_unit, new_account):
+    from hpf.sandbox.identity import SandboxUser
+
+    unit, other = new_unit(), new_unit()
+    opened = [new_account(unit["unit_account"]) for _ in range(3)]
+    add_user(SandboxUser(f"list-agent-{unit['unit_account']}", "pw", "unit_agent", ["unit_agent"], "经办人",
+                         unit_account=unit["unit_account"], default_channel="unit_web"))
+    agent = auth(f"list-agent-{unit['unit_account']}")
+    listed = http.get(f"/ledger/units/{unit['unit_account']}/accounts", headers=agent).json()["accounts"]
+    assert [a["account_no"] for a in listed] == sorted(a["account_no"] for a in opened)
+    assert all("*" in a["id_number"] and "*" in a["name"] for a in listed)
+    assert http.get(f"/ledger/units/{other['unit_account']}/accounts", headers=agent).status_code == 403

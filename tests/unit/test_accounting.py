@@ -118,3 +118,52 @@ def test_money_is_conserved_whatever_the_bases_and_however_often_posting_runs(ba
     assert all(e.total(Side.DEBIT) == e.total(Side.CREDIT) for e in store.journal.values())
     assert tb.balanced and next(r for r in tb.rows if r.subject.code == FUND).balance == balances
     assert service.ledger_check(DAY, CLERK).agrees
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(bases, min_size=1, max_size=4), st.sets(st.integers(min_value=0, max_value=9), min_size=1),
+       st.sets(st.integers(min_value=0, max_value=9), max_size=3))
+def test_deposits_supplements_and_interest_are_conserved_in_both_ledgers(base_list, paid_months, missed):
+    """Opening 0 + deposits + interest = balance, for every account and in subject 201; every day balances
+    and agrees; whichever months are paid regularly and which supplemented later."""
+    from hpf.ledger.interest import load_rate_book
+    from hpf.ledger.interest_service import InterestService
+
+    store = LedgerStore()
+    clock = FixedClock(datetime(2025, 7, 1, 10, tzinfo=SHANGHAI))
+    uow = lambda: FakeLedgerUnitOfWork(store)  # noqa: E731
+    service = LedgerService(uow, clock, load_policy_book)
+    interest = InterestService(uow, clock, load_rate_book)
+    unit = service.register_unit(RegisterUnit("x", valid_credit_code("91360600MA35GL003"), Decimal("0.12"),
+                                              Decimal("0.12")), CLERK)
+    accounts = [service.open_account(unit.unit_account, OpenAccount("某", valid_resident_id(f"36060219900101{i:03d}"),
+                                                                    base), CLERK) for i, base in enumerate(base_list)]
+    months = [f"{2025 + (6 + m) // 12}-{(6 + m) % 12 + 1:02d}" for m in range(10)]  # 2025-07 … 2026-04
+    days_used = set()
+    for index, month in enumerate(months):
+        if index in paid_months:
+            service.post_remittance(service.record_remittance(unit.unit_account, month, CLERK).remittance_id)
+            days_used.add(clock.now().date())
+        clock.advance(days=31)
+    for index in sorted(missed - paid_months):
+        service.post_remittance(service.record_supplementary(
+            unit.unit_account, months[index], [a.account_no for a in accounts], CLERK, "补缴").remittance_id)
+        days_used.add(clock.now().date())
+    clock.advance(days=120)  # past 30 June 2026
+    for a in accounts:
+        interest.settle_account(a.account_no, date(2026, 6, 30))
+    days_used.add(date(2026, 6, 30))
+
+    entries = [e for es in store.entries.values() for e in es]
+    balances = sum(a.balance for a in store.accounts.values())
+    assert balances == sum(e.amount for e in entries)
+    assert all(a.balance == sum(e.amount for e in store.entries.get(a.account_no, [])) for a in store.accounts.values())
+    assert all(a.balance >= 0 for a in store.accounts.values())
+    fund = Decimal(0)
+    for day in days_used:
+        tb = service.trial_balance(day, CLERK)
+        assert tb.balanced and service.ledger_check(day, CLERK).agrees
+        fund += sum((r.balance for r in tb.rows if r.subject.code == FUND), Decimal(0))
+    assert fund == balances
+    # No depositor has a month deposited twice, regular or supplementary.
+    assert len({(e.account_no, e.month) for e in entries if e.month}) == len([e for e in entries if e.month])

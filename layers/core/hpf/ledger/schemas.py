@@ -105,6 +105,11 @@ class AccountView(Schema):
                    opened_on=account.opened_on)
 
 
+class UnitAccountsView(Schema):
+    unit_account: str
+    accounts: list[AccountView]
+
+
 class RecordRemittanceRequest(_Strict):
     month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
         description="汇缴年月 YYYY-MM")

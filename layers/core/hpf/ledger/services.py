@@ -146,6 +146,12 @@ class LedgerService:
             uow.commit()
         return account
 
+    def unit_accounts(self, unit_account: str, actor: Principal) -> list[PersonalAccount]:
+        """单位职工列表: the unit's personal accounts, for its agent and the staff of its office."""
+        with self._uow() as uow:
+            require_unit_visible(actor, unit_of(uow, unit_account))
+            return sorted(uow.accounts.list_by_unit(unit_account), key=lambda a: a.account_no)
+
     def get_account(self, account_no: str, actor: Principal) -> PersonalAccount:
         with self._uow() as uow:
             account = account_of(uow, account_no)

@@ -12,6 +12,7 @@ from hpf.web.schemas import PageQuery, Schema
 
 api = Api("platform", "平台", "操作留痕查询等平台级服务")
 app = api.app
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
 
 
 class OperationsQuery(PageQuery):

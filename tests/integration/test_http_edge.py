@@ -133,3 +133,37 @@ def test_a_key_rotated_in_the_parameter_store_is_accepted_without_redeploying(pl
     bootstrap.token_verifier.cache_clear()
     response = http.get("/ledger/units/360600999999", headers=token)
     assert (response.status_code, response.json()["code"]) == (404, "UNIT_NOT_FOUND")  # authenticated
+
+
+def test_the_cloud_entry_resolves_api_gateway_proxy_events(platform, auth, deposited_account):
+    """Behind API Gateway each area's function gets /{proxy+} events (infra/template.yaml); its handler finds
+    the route and answers as Chalice does locally — driven here with a real-shaped proxy event."""
+    import copy
+    import json
+
+    from hpf.local.template import ROOT
+
+    _, account = deposited_account()
+    sample = json.loads((ROOT / "events" / "ledger" / "api.proxy.json").read_text(encoding="utf-8"))
+    token = auth("clerk01")["Authorization"]
+
+    def call(method: str, path: str, body: dict | None = None) -> dict:
+        event = copy.deepcopy(sample)
+        event.update({"httpMethod": method, "path": path, "pathParameters": {"proxy": path.lstrip("/")},
+                      "body": json.dumps(body) if body is not None else None})
+        event["requestContext"]["httpMethod"] = method
+        event["headers"]["Authorization"] = event["multiValueHeaders"]["Authorization"][0] = token
+        if body is not None:
+            event["headers"]["Content-Type"] = "application/json"
+        return platform.registry.invoke(platform.physical["LedgerApiFunction"], event)
+
+    found = call("GET", f"/accounts/{account['account_no']}")
+    assert found["statusCode"] == 200 and json.loads(found["body"])["balance"] == "1200.00"
+    assert found["headers"]["X-Correlation-Id"] == sample["headers"]["X-Correlation-Id"]
+    assert json.loads(call("GET", "/nowhere/at/all")["body"])["code"] == "ROUTE_NOT_FOUND"
+    invalid = call("POST", "/units", {"name": "x"})
+    assert invalid["statusCode"] == 400 and json.loads(invalid["body"])["code"] == "VALIDATION_FAILED"
+    sample["headers"].pop("Authorization")
+    anonymous = platform.registry.invoke(platform.physical["LedgerApiFunction"],
+                                         {**sample, "pathParameters": {"proxy": "accounts/360600000000001"}})
+    assert anonymous["statusCode"] == 401

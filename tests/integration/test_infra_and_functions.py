@@ -68,9 +68,10 @@ def test_queues_have_dead_letter_queues_and_every_function_its_own_role(platform
 
 def test_every_queue_stream_schedule_and_task_function_has_a_sample_event():
     handlers = {r["Properties"]["Handler"].split(".", 1)[1] for r in TEMPLATE_BODY["Resources"].values()
-                if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] != "app.app"}
-    samples = {p.name.split(".", 1)[0] for p in EVENTS.glob("*/*.json")}
+                if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] != "app.handler"}
+    samples = {p.name.split(".", 1)[0] for p in EVENTS.glob("*/*.json") if not p.name.endswith(".proxy.json")}
     assert handlers == samples
+    assert (EVENTS / "ledger" / "api.proxy.json").exists()  # the API functions' API Gateway event
 
 
 def sample(name: str) -> dict:

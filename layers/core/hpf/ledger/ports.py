@@ -8,12 +8,15 @@ if its condition fails (a duplicate, a lost race), so the caller gets a precise 
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest
-from hpf.ledger.accounting import JournalEntry
+
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
+
+if TYPE_CHECKING:
+    from hpf.ledger.accounting import JournalEntry
 
 
 class UnitRepository(Protocol):

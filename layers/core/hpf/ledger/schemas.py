@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from hpf.ledger.accounting import LedgerCheck, TrialBalance
-from hpf.ledger.certificate import DepositCertificate
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
+
+if TYPE_CHECKING:  # only the views' constructors name them; a cold start need not import them
+    from hpf.ledger.accounting import LedgerCheck, TrialBalance
+    from hpf.ledger.certificate import DepositCertificate
 from hpf.observability.masking import mask, mask_name, mask_text
 from hpf.web.schemas import PageQuery, Schema
 

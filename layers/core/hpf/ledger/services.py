@@ -17,7 +17,6 @@ from hpf.common.paging import Page, PageRequest
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
 from hpf.ledger.access import require_account_visible, require_unit_visible
-from hpf.ledger.accounting import LedgerCheck, TrialBalance, check_day, deposit_entry
 from hpf.ledger.model import (
     UNIT_LIFECYCLE,
     AccountEntry,
@@ -35,6 +34,7 @@ from hpf.ledger.model import (
 from hpf.ledger.ports import LedgerUnitOfWork
 
 if TYPE_CHECKING:
+    from hpf.ledger.accounting import LedgerCheck, TrialBalance
     from hpf.ledger.certificate import DepositCertificate
     from hpf.ledger.policy import PolicyBook
 
@@ -305,6 +305,8 @@ class LedgerService:
         return remittance
 
     def _post_line(self, remittance: Remittance, line: RemittanceLine) -> None:
+        from hpf.ledger.accounting import deposit_entry  # the journal matters to postings, not to queries
+
         entry_id = remittance.remittance_id
         for _ in range(_POSTING_ATTEMPTS):
             with self._uow() as uow:
@@ -340,12 +342,16 @@ class LedgerService:
     # -- the financial ledger (财务帐) ---------------------------------------------------------------------
     def trial_balance(self, day: date, actor: Principal) -> TrialBalance:
         """试算平衡 of one business date. The ledgers are the center's: its own staff only."""
+        from hpf.ledger.accounting import TrialBalance
+
         actor.require_org(CENTER_ORG)
         with self._uow() as uow:
             return TrialBalance.of(uow.journal.on_day(day))
 
     def ledger_check(self, day: date, actor: Principal) -> LedgerCheck:
         """账账相符: the day's movement of every personal account against subject 201's detail."""
+        from hpf.ledger.accounting import check_day
+
         actor.require_org(CENTER_ORG)
         with self._uow() as uow:
             movements: dict[str, Decimal] = {}

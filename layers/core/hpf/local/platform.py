@@ -18,6 +18,7 @@ from hpf.sandbox.identity import IdentitySandbox
 from hpf.sandbox.server import BackgroundServer
 
 STAGE = "local"
+API_HANDLER = "app.handler"  # the template's handler of each area's API function
 STACK = "hpf-local"
 
 
@@ -88,7 +89,7 @@ class LocalPlatform:
         from hpf.local.gateway import Gateway
 
         apps = {source.code_dir.name: load_app_module(source.code_dir).app
-                for source in packaged.functions.values() if source.handler == "app.app"}
+                for source in packaged.functions.values() if source.handler == API_HANDLER}
         gateway_server = BackgroundServer(Gateway(apps), self.port).start()
         self._servers.append(gateway_server)
         self.gateway_url = gateway_server.url

@@ -103,6 +103,31 @@ class Api:
 
         return decorator
 
+    # -- the function's entry behind API Gateway ----------------------------------------------------------
+    def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Entry of the area's API function. Each area has one REST API whose greedy proxy resource
+        (``/{proxy+}``) sends every request here; this finds the route the path names — what API Gateway
+        would do with one resource per route — and lets Chalice answer. One template resource per area
+        instead of one per route keeps infra/template.yaml the single, hand-readable source."""
+        resource = event.get("resource") or ""
+        if "{proxy+}" in resource:
+            resolved = self._resolve_proxy(event)
+            if resolved is None:
+                return {"statusCode": 404, "headers": {"Content-Type": "application/json; charset=utf-8"},
+                        "body": json.dumps({"code": "ROUTE_NOT_FOUND", "message": "请求的接口不存在"},
+                                           ensure_ascii=False)}
+            event = resolved
+        return self.app(event, context)
+
+    def _resolve_proxy(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        path = "/" + ((event.get("pathParameters") or {}).get("proxy") or "")
+        match = _match_route(sorted(self.app.routes), path.rstrip("/") or "/")
+        if match is None:
+            return None
+        route, captured = match
+        context = {**(event.get("requestContext") or {}), "resourcePath": route}
+        return {**event, "resource": route, "requestContext": context, "pathParameters": captured or None}
+
     # -- handling one request ------------------------------------------------------------------------------
     def _handle(self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
         request = self.app.current_request
@@ -167,6 +192,25 @@ class Api:
         from hpf.web.openapi import build_openapi
 
         return build_openapi(self)
+
+
+def _match_route(routes: list[str], path: str) -> tuple[str, dict[str, str]] | None:
+    """The route template a concrete path names; literal segments win over parameters, as in API Gateway
+    (sorted order puts '/units/x' before '/units/{id}'). Not chalice.local's matcher: it costs 30 ms to import."""
+    parts = path.split("/")
+    for route in routes:
+        template = route.split("/")
+        if len(template) != len(parts):
+            continue
+        captured: dict[str, str] = {}
+        for given, expected in zip(parts, template):
+            if expected.startswith("{") and expected.endswith("}"):
+                captured[expected[1:-1]] = given
+            elif given != expected:
+                break
+        else:
+            return route, captured
+    return None
 
 
 def _validate_path(model: type[BaseModel] | None, params: dict[str, str]) -> None:

@@ -123,6 +123,17 @@ class RemittanceStatus(_Coded):
     POSTED = ("POSTED", "已入账")
 
 
+class RemittanceEvent(_Coded):
+    POST = ("post", "入账")
+
+
+REMITTANCE_LIFECYCLE: Lifecycle[RemittanceStatus, RemittanceEvent] = Lifecycle(
+    "REMITTANCE_STATUS",
+    "汇缴",
+    {(RemittanceStatus.RECORDED, RemittanceEvent.POST): RemittanceStatus.POSTED},
+)
+
+
 @dataclass
 class Unit:
     """缴存单位 (4.0.2) with its account (5.0.2)."""

@@ -18,12 +18,14 @@ from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
 from hpf.ledger.access import require_account_visible, require_unit_visible
 from hpf.ledger.model import (
+    REMITTANCE_LIFECYCLE,
     UNIT_LIFECYCLE,
     AccountEntry,
     AccountStatus,
     EntryKind,
     PersonalAccount,
     Remittance,
+    RemittanceEvent,
     RemittanceKind,
     RemittanceLine,
     RemittanceStatus,
@@ -288,7 +290,7 @@ class LedgerService:
             remittance = remittance_of(uow, remittance_id)
             if remittance.status is RemittanceStatus.POSTED:
                 return remittance
-            remittance.status = RemittanceStatus.POSTED
+            remittance.status = REMITTANCE_LIFECYCLE.next(remittance.status, RemittanceEvent.POST)
             remittance.posted_at = self._clock.now()
             uow.remittances.update(remittance)
             uow.publish(self._event("ledger.RemittancePosted", remittance_id, correlation_id,

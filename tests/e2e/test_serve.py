@@ -81,6 +81,14 @@ def test_serve_runs_the_slice_and_stops_cleanly(served):
     listed = subprocess.run([HPF, "run-schedule"], capture_output=True, text=True, env=env, timeout=60)
     assert "outbox-sweep" in listed.stdout and "rate(5 minutes)" in listed.stdout
 
+    seeded = subprocess.run([HPF, "seed-data", "--load", "3", "--per-unit", "4"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert seeded.returncode == 0 and "loaded 3 units" in seeded.stdout, seeded.stderr
+    with httpx.Client(base_url=gateway, timeout=30) as http:
+        units = http.get("/ledger/units", params={"org": "360602"}, headers=clerk).json()["units"]
+        units += http.get("/ledger/units", params={"org": "360603"}, headers=clerk).json()["units"]
+        assert any(u["name"].startswith("鹰潭合成单位") for u in units)
+
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     remaining = process.stdout.read()

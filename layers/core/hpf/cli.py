@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--years", type=int, default=5)
     seed.add_argument("--seed", type=int, default=20261127)
     seed.add_argument("--out", type=Path, default=None, help="directory (default .hpf/data/<size>)")
+    seed.add_argument("--load", type=int, metavar="UNITS", default=0,
+                      help="instead: load this many synthetic units into the running local platform")
+    seed.add_argument("--per-unit", type=int, default=20, help="with --load: depositors per unit at most")
 
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -44,6 +47,9 @@ def _seed_data(args: argparse.Namespace) -> int:
     import time
 
     from hpf.analytics.synthetic import Size, generate
+
+    if args.load:
+        return _load_slice(args.load, args.per_unit)
 
     size = Size(units=args.units, depositors=args.depositors, years=args.years, seed=args.seed)
     out = args.out or _state_dir() / "data" / f"u{size.units}-d{size.depositors}-y{size.years}-s{size.seed}"
@@ -121,6 +127,21 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         ]
     lines += ["", "Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)
+
+
+def _load_slice(units: int, per_unit: int) -> int:
+    state_file = _state_dir() / "local.json"
+    token_file = _state_dir() / "tokens" / "clerk01.jwt"
+    if not state_file.exists() or not token_file.exists():
+        print("hpf: no local platform with demo users is running (start it with scripts/serve)", file=sys.stderr)
+        return 2
+    from hpf.local.seed_load import load_slice
+
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    loaded = load_slice(state["gateway"], token_file.read_text(encoding="utf-8").strip(), units, per_unit)
+    print(f"hpf: loaded {loaded['units']} units, {loaded['accounts']} accounts, "
+          f"{loaded['remittances']} remittances recorded for this month")
+    return 0
 
 
 def _run_schedule(name: str | None) -> int:

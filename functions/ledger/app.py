@@ -58,6 +58,23 @@ def unit_accounts(ctx: RequestContext, unit_account: str) -> s.UnitAccountsView:
     return s.UnitAccountsView(unit_account=unit_account, accounts=[s.AccountView.of(a) for a in accounts])
 
 
+@api.route("/voluntary-accounts", method="POST", roles=STAFF | {Role.DEPOSITOR}, body=s.RegisterVoluntaryRequest,
+           response=s.AccountView, status=201, summary="自愿缴存者登记（柜台或本人）")
+def register_voluntary(ctx: RequestContext) -> s.AccountView:
+    b = ctx.body
+    command = OpenAccount(b.name, b.id_number, b.deposit_base, b.mobile or "")
+    return s.AccountView.of(bootstrap.ledger_service().register_voluntary(command, ctx.principal, b.org,
+                                                                          ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/voluntary-deposits", method="POST", roles=STAFF | {Role.DEPOSITOR},
+           path_model=s.AccountPath, body=s.VoluntaryDepositRequest, response=s.RemittanceView, status=202,
+           summary="自愿缴存（按月，入账异步完成）")
+def voluntary_deposit(ctx: RequestContext, account_no: str) -> s.RemittanceView:
+    return s.RemittanceView.of(bootstrap.ledger_service().record_voluntary_deposit(
+        account_no, ctx.body.month, ctx.principal, ctx.correlation_id))
+
+
 @api.route("/units/{unit_account}/remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
            path_model=s.UnitPath, body=s.RecordRemittanceRequest, response=s.RemittanceView, status=202,
            summary="登记月度汇缴（入账异步完成）")

@@ -10,7 +10,7 @@ from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry
-from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
+from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit, UnitKind
 
 
 class LedgerStore:
@@ -42,9 +42,14 @@ class FakeUnits(_Repo):
         return copy.deepcopy(found) if found else None
 
     def add(self, unit: Unit) -> None:
-        self._uow.stage(lambda s: _unique(s.credit_codes, unit.credit_code, "UNIT_ALREADY_REGISTERED"),
+        identity = unit.credit_code if unit.kind is UnitKind.EMPLOYER else f"VOLUNTARY#{unit.org}"
+        self._uow.stage(lambda s: _unique(s.credit_codes, identity, "UNIT_ALREADY_REGISTERED"),
                         lambda s: _versioned(s.units, unit.unit_account, unit, 0))
         unit.version = 1
+
+    def voluntary_unit(self, org: str) -> Unit | None:
+        found = [u for u in self._store.units.values() if u.kind is UnitKind.VOLUNTARY and u.org == org]
+        return copy.deepcopy(found[0]) if found else None
 
     def update(self, unit: Unit) -> None:
         expected = unit.version

@@ -174,3 +174,25 @@ def test_a_unit_agent_lists_its_depositors_with_masked_identities(http, auth, ad
     assert [a["account_no"] for a in listed] == sorted(a["account_no"] for a in opened)
     assert all("*" in a["id_number"] and "*" in a["name"] for a in listed)
     assert http.get(f"/ledger/units/{other['unit_account']}/accounts", headers=agent).status_code == 403
+
+
+def test_a_voluntary_depositor_registers_and_pays_from_the_app(http, auth, add_user):
+    from hpf.sandbox.identity import SandboxUser
+    from tests.integration.conftest import fresh_resident_id, this_month
+
+    person = fresh_resident_id()
+    add_user(SandboxUser(f"vol-{person}", "pw", "depositor", ["depositor"], "赵敏", id_number=person,
+                         default_channel="app"))
+    me = auth(f"vol-{person}")
+    opened = http.post("/ledger/voluntary-accounts", headers=me,
+                       json={"name": "赵敏", "id_number": person, "deposit_base": "4000.00", "org": "360681"})
+    assert opened.status_code == 201, opened.text
+    account_no = opened.json()["account_no"]
+    unit = http.get(f"/ledger/units/{opened.json()['unit_account']}", headers=auth("clerk01")).json()
+    assert unit["name"] == "贵溪管理部自愿缴存户"
+    paid = http.post(f"/ledger/accounts/{account_no}/voluntary-deposits", headers=me, json={"month": this_month()})
+    assert paid.status_code == 202 and paid.json()["kind"] == "voluntary"
+    eventually(lambda: http.get(f"/ledger/accounts/{account_no}", headers=me).json()["balance"] == "960.00")
+    someone_else = http.post("/ledger/voluntary-accounts", headers=me, json={
+        "name": "冒名", "id_number": fresh_resident_id(), "deposit_base": "4000.00"})
+    assert (someone_else.status_code, someone_else.json()["code"]) == (403, "FORBIDDEN_SCOPE")

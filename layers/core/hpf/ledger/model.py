@@ -116,6 +116,7 @@ ACCOUNT_LIFECYCLE: Lifecycle[AccountStatus, AccountEvent] = Lifecycle(
 class RemittanceKind(_Coded):
     REGULAR = ("remittance", "汇缴")
     SUPPLEMENTARY = ("supplementary", "补缴")
+    VOLUNTARY = ("voluntary", "自愿缴存")
 
 
 class RemittanceStatus(_Coded):
@@ -134,6 +135,11 @@ REMITTANCE_LIFECYCLE: Lifecycle[RemittanceStatus, RemittanceEvent] = Lifecycle(
 )
 
 
+class UnitKind(_Coded):
+    EMPLOYER = ("employer", "缴存单位")
+    VOLUNTARY = ("voluntary", "自愿缴存户")  # one per office: holds the accounts of voluntary depositors
+
+
 @dataclass
 class Unit:
     """缴存单位 (4.0.2) with its account (5.0.2)."""
@@ -147,6 +153,7 @@ class Unit:
     status: UnitStatus
     opened_on: date  # DWKHRQ
     address: str = ""
+    kind: UnitKind = UnitKind.EMPLOYER
     version: int = 0
 
 

@@ -31,6 +31,7 @@ class DepositPolicy:
     unit_ratio: Range
     personal_ratio: Range
     base: Range
+    voluntary_ratios: tuple[Decimal, Decimal] = (Decimal("0.12"), Decimal("0.12"))
 
     def check_ratios(self, unit_ratio: Decimal, personal_ratio: Decimal) -> None:
         if not self.unit_ratio.contains(unit_ratio):
@@ -85,6 +86,9 @@ def load_policy_book(path: str | None = None) -> PolicyBook:
                 unit_ratio=_range(v["unit_ratio"]),
                 personal_ratio=_range(v["personal_ratio"]),
                 base=Range(to_money(v["base"]["min"]), to_money(v["base"]["max"])),
+                voluntary_ratios=(Decimal(str(v["voluntary"]["unit_ratio"])),
+                                  Decimal(str(v["voluntary"]["personal_ratio"]))) if "voluntary" in v
+                else (Decimal("0.12"), Decimal("0.12")),
             )
             for v in spec["versions"]
         ]

@@ -24,6 +24,7 @@ class UnitRepository(Protocol):
     def add(self, unit: Unit) -> None: ...  # conflict if the account or the credit code exists
     def update(self, unit: Unit) -> None: ...  # conflict if the stored version moved
     def list_by_org(self, org: str, page: PageRequest) -> Page[Unit]: ...
+    def voluntary_unit(self, org: str) -> Unit | None: ...  # the office's unit for voluntary depositors
 
 
 class AccountRepository(Protocol):

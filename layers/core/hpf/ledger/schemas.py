@@ -36,8 +36,9 @@ class AccountPath(_Strict):
 
 
 class RemittancePath(_Strict):
-    remittance_id: Annotated[str, StringConstraints(pattern=r"^(RMT-\d{12}-\d{6}|SUP-\d{12}-\d{6}-[0-9a-f]{8})$")] = Field(
-        description="汇缴编号 RMT-<单位账号>-<年月>，补缴编号 SUP-<单位账号>-<年月>-<名单摘要>")
+    remittance_id: Annotated[str, StringConstraints(
+        pattern=r"^(RMT-\d{12}-\d{6}|SUP-\d{12}-\d{6}-[0-9a-f]{8}|VOL-\d{15}-\d{6})$")] = Field(
+        description="汇缴 RMT-<单位账号>-<年月>，补缴 SUP-<单位账号>-<年月>-<名单摘要>，自愿缴存 VOL-<个人账号>-<年月>")
 
 
 class RegisterUnitRequest(_Strict):
@@ -86,6 +87,15 @@ class OpenAccountRequest(_Strict):
         description="居民身份证号码")
     deposit_base: Amount = Field(description="个人缴存基数 GRJCJS（元）")
     mobile: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = None
+
+
+class RegisterVoluntaryRequest(OpenAccountRequest):
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        None, description="管理部代码；缺省为经办人所在机构或中心")
+
+
+class VoluntaryDepositRequest(_Strict):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="缴存年月")
 
 
 class AccountView(Schema):

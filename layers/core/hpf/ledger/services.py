@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from hpf.common.clock import Clock, business_date
-from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, TransientFailure, ValidationFailed
+from hpf.common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, TransientFailure, ValidationFailed
 from hpf.common.events import DomainEvent
 from hpf.common.money import ZERO, to_money
 from hpf.common.paging import Page, PageRequest
@@ -18,9 +18,11 @@ from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
 from hpf.ledger.access import require_account_visible, require_unit_visible
 from hpf.ledger.model import (
+    ACCOUNT_LIFECYCLE,
     REMITTANCE_LIFECYCLE,
     UNIT_LIFECYCLE,
     AccountEntry,
+    AccountEvent,
     AccountStatus,
     EntryKind,
     PersonalAccount,
@@ -31,6 +33,7 @@ from hpf.ledger.model import (
     RemittanceStatus,
     Unit,
     UnitEvent,
+    UnitKind,
     UnitStatus,
 )
 from hpf.ledger.ports import LedgerUnitOfWork
@@ -118,34 +121,66 @@ class LedgerService:
     def open_account(self, unit_account: str, command: OpenAccount, actor: Principal,
                      correlation_id: str | None = None) -> PersonalAccount:
         """个人开户: resident ID validated; one active account per person in the center."""
+        with self._uow() as uow:
+            unit = unit_of(uow, unit_account)
+            require_unit_visible(actor, unit)
+            if unit.kind is UnitKind.VOLUNTARY:
+                raise BusinessRuleViolation("自愿缴存者请通过自愿缴存登记开户", code="VOLUNTARY_UNIT")
+            account = self._new_account(uow, unit, command, correlation_id)
+            uow.commit()
+        return account
+
+    def register_voluntary(self, command: OpenAccount, actor: Principal, org: str | None = None,
+                           correlation_id: str | None = None) -> PersonalAccount:
+        """自愿缴存者登记: a flexibly employed person opens an account in the office's voluntary unit (created
+        with the first registration there) and pays both sides each month. A depositor registers themselves."""
+        from hpf.common.identifiers import resident_id
+        from hpf.identity.roles import organisations
+
+        if not actor.is_staff and resident_id(command.id_number) != actor.id_number:
+            raise Forbidden("只能为本人办理自愿缴存登记", code="FORBIDDEN_SCOPE")
+        office = org or actor.org or CENTER_ORG
+        if office not in organisations():
+            raise ValidationFailed("管理部代码不存在", code="UNKNOWN_ORG")
+        if actor.is_staff:
+            actor.require_org(office)
+        for _ in range(2):  # two first registrations in an office may race to create its voluntary unit
+            with self._uow() as uow:
+                unit = uow.units.voluntary_unit(office)
+                if unit is None:
+                    unit_ratio, personal_ratio = self._policies.on(business_date(self._clock)).voluntary_ratios
+                    unit = Unit(unit_account=f"{CENTER_ORG}{uow.next_number('unit'):06d}",
+                                name=f"{organisations()[office]}自愿缴存户", credit_code="", org=office,
+                                unit_ratio=unit_ratio, personal_ratio=personal_ratio, status=UnitStatus.NORMAL,
+                                opened_on=business_date(self._clock), kind=UnitKind.VOLUNTARY)
+                    uow.units.add(unit)
+                account = self._new_account(uow, unit, command, correlation_id)
+                try:
+                    uow.commit()
+                    return account
+                except Conflict as conflict:
+                    if conflict.code != "UNIT_ALREADY_REGISTERED":
+                        raise
+        raise Conflict(code="CONCURRENT_UPDATE")
+
+    def _new_account(self, uow: LedgerUnitOfWork, unit: Unit, command: OpenAccount,
+                     correlation_id: str | None) -> PersonalAccount:
         from hpf.common.identifiers import resident_id
 
         id_number = resident_id(command.id_number)
         deposit_base = to_money(command.deposit_base)
         today = business_date(self._clock)
         self._policies.on(today).check_base(deposit_base)
-        with self._uow() as uow:
-            unit = unit_of(uow, unit_account)
-            require_unit_visible(actor, unit)
-            if unit.status not in (UnitStatus.NORMAL, UnitStatus.DEFERRED):
-                raise BusinessRuleViolation(
-                    f"单位账户状态为“{unit.status.label}”，不能开立个人账户", code="UNIT_NOT_ACTIVE"
-                )
-            account = PersonalAccount(
-                account_no=f"{CENTER_ORG}{uow.next_number('account'):09d}",
-                unit_account=unit.unit_account,
-                org=unit.org,
-                name=command.name.strip(),
-                id_number=id_number,
-                deposit_base=deposit_base,
-                status=AccountStatus.NORMAL,
-                opened_on=today,
-                mobile=command.mobile,
-            )
-            uow.accounts.add(account)
-            uow.publish(self._event("ledger.AccountOpened", account.account_no, correlation_id,
-                                    account_no=account.account_no, unit_account=unit.unit_account))
-            uow.commit()
+        if unit.status not in (UnitStatus.NORMAL, UnitStatus.DEFERRED):
+            raise BusinessRuleViolation(f"单位账户状态为“{unit.status.label}”，不能开立个人账户", code="UNIT_NOT_ACTIVE")
+        account = PersonalAccount(
+            account_no=f"{CENTER_ORG}{uow.next_number('account'):09d}", unit_account=unit.unit_account, org=unit.org,
+            name=command.name.strip(), id_number=id_number, deposit_base=deposit_base, status=AccountStatus.NORMAL,
+            opened_on=today, mobile=command.mobile,
+        )
+        uow.accounts.add(account)
+        uow.publish(self._event("ledger.AccountOpened", account.account_no, correlation_id,
+                                account_no=account.account_no, unit_account=unit.unit_account))
         return account
 
     def unit_accounts(self, unit_account: str, actor: Principal) -> list[PersonalAccount]:
@@ -198,6 +233,8 @@ class LedgerService:
             unit = unit_of(uow, unit_account)
             require_unit_visible(actor, unit)
             UNIT_LIFECYCLE.next(unit.status, UnitEvent.REMIT)
+            if unit.kind is UnitKind.VOLUNTARY:
+                raise BusinessRuleViolation("自愿缴存户由职工本人逐月缴存，不生成汇缴清册", code="VOLUNTARY_UNIT")
             if month < unit.opened_on.strftime("%Y-%m"):
                 raise BusinessRuleViolation("缴存年月早于单位开户年月", code="MONTH_BEFORE_OPENING")
             policy = self._policies.on(today)
@@ -269,6 +306,40 @@ class LedgerService:
                                     remittance_id=remittance.remittance_id, unit_account=unit_account,
                                     month=month, total=str(remittance.total), lines=len(lines),
                                     kind=remittance.kind.value))
+            uow.commit()
+        return remittance
+
+    def record_voluntary_deposit(self, account_no: str, month: str, actor: Principal,
+                                 correlation_id: str | None = None) -> Remittance:
+        """自愿缴存: a voluntary depositor's deposit for a month (both sides from their base), posted like a
+        remittance; one per account and month."""
+        match = _MONTH.match(month)
+        if not match:
+            raise ValidationFailed("缴存年月格式应为YYYY-MM", code="INVALID_MONTH")
+        today = business_date(self._clock)
+        if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+            raise BusinessRuleViolation("不能缴存未来月份", code="MONTH_IN_FUTURE")
+        with self._uow() as uow:
+            account = account_of(uow, account_no)
+            require_account_visible(actor, account, unit_agent_allowed=False)
+            unit = unit_of(uow, account.unit_account)
+            if unit.kind is not UnitKind.VOLUNTARY:
+                raise BusinessRuleViolation("单位职工由单位汇缴，不能自愿缴存", code="NOT_VOLUNTARY")
+            ACCOUNT_LIFECYCLE.next(account.status, AccountEvent.DEPOSIT)
+            if _deposited_for(uow, account_no, month):
+                raise Conflict(f"{month}已缴存", code="MONTH_ALREADY_DEPOSITED")
+            policy = self._policies.on(today)
+            remittance = Remittance(
+                remittance_id=f"VOL-{account_no}-{month.replace('-', '')}", unit_account=unit.unit_account,
+                org=unit.org, month=month, status=RemittanceStatus.RECORDED, recorded_at=self._clock.now(),
+                kind=RemittanceKind.VOLUNTARY,
+                lines=[RemittanceLine(account_no, policy.monthly_amount(account.deposit_base, unit.unit_ratio),
+                                      policy.monthly_amount(account.deposit_base, unit.personal_ratio))],
+            )
+            uow.remittances.add(remittance)
+            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
+                                    remittance_id=remittance.remittance_id, unit_account=unit.unit_account,
+                                    month=month, total=str(remittance.total), lines=1, kind=remittance.kind.value))
             uow.commit()
         return remittance
 

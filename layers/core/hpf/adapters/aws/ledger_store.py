@@ -39,6 +39,7 @@ from hpf.ledger.model import (
     RemittanceLine,
     RemittanceStatus,
     Unit,
+    UnitKind,
     UnitStatus,
 )
 
@@ -75,6 +76,10 @@ class DynamoUnits(_Repo):
         item = self._get(f"UNIT#{unit_account}")
         return self._unit(item) if item else None
 
+    def voluntary_unit(self, org: str) -> Unit | None:
+        pointer = self._get(f"VOLUNIT#{org}", "UNIQUE")
+        return self.get(pointer["unit_account"]) if pointer else None
+
     def list_by_org(self, org: str, page: PageRequest) -> Page[Unit]:
         query: dict[str, Any] = {
             "TableName": self._table, "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :org",
@@ -93,14 +98,17 @@ class DynamoUnits(_Repo):
             unit_account=item["unit_account"], name=item["name"], credit_code=item["credit_code"], org=item["org"],
             unit_ratio=item["unit_ratio"], personal_ratio=item["personal_ratio"],
             status=UnitStatus(item["status"]), opened_on=date.fromisoformat(item["opened_on"]),
-            address=item.get("address", ""), version=int(item["version"]),
+            address=item.get("address", ""), kind=UnitKind(item.get("kind", UnitKind.EMPLOYER.value)),
+            version=int(item["version"]),
         )
 
     def add(self, unit: Unit) -> None:
+        identity = f"USCC#{unit.credit_code}" if unit.kind is UnitKind.EMPLOYER else f"VOLUNIT#{unit.org}"
         self._buffer.put(
-            self._table, {"pk": f"USCC#{unit.credit_code}", "sk": "UNIQUE", "unit_account": unit.unit_account},
+            self._table, {"pk": identity, "sk": "UNIQUE", "unit_account": unit.unit_account},
             condition="attribute_not_exists(pk)",
-            on_conflict=Conflict("该统一社会信用代码已开立单位账户", code="UNIT_ALREADY_REGISTERED"),
+            on_conflict=Conflict("该统一社会信用代码已开立单位账户" if unit.kind is UnitKind.EMPLOYER
+                                 else "该管理部的自愿缴存户已存在", code="UNIT_ALREADY_REGISTERED"),
         )
         self._put_versioned(self._values(unit), 0)
         unit.version = 1
@@ -116,7 +124,7 @@ class DynamoUnits(_Repo):
             "gsi1pk": f"ORGUNITS#{unit.org}", "gsi1sk": unit.unit_account,
             "credit_code": unit.credit_code, "org": unit.org, "unit_ratio": unit.unit_ratio,
             "personal_ratio": unit.personal_ratio, "status": unit.status.value,
-            "opened_on": unit.opened_on.isoformat(), "address": unit.address,
+            "opened_on": unit.opened_on.isoformat(), "address": unit.address, "kind": unit.kind.value,
         }
 
 

@@ -223,11 +223,8 @@ class LedgerService:
     def record_remittance(self, unit_account: str, month: str, actor: Principal,
                           correlation_id: str | None = None) -> Remittance:
         """Record a unit's remittance list for one month; posting to the accounts follows asynchronously."""
-        match = _MONTH.match(month)
-        if not match:
-            raise ValidationFailed("缴存年月格式应为YYYY-MM", code="INVALID_MONTH")
         today = business_date(self._clock)
-        if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+        if _month_order(month, today) > 0:
             raise BusinessRuleViolation("不能登记未来月份的汇缴", code="MONTH_IN_FUTURE")
         with self._uow() as uow:
             unit = unit_of(uow, unit_account)
@@ -272,11 +269,8 @@ class LedgerService:
                              reason: str, correlation_id: str | None = None) -> Remittance:
         """补缴: deposits for a past month the named depositors missed, at their current base and the unit's
         ratios; posted like a remittance. A month already deposited for a depositor is refused."""
-        match = _MONTH.match(month)
-        if not match:
-            raise ValidationFailed("补缴年月格式应为YYYY-MM", code="INVALID_MONTH")
         today = business_date(self._clock)
-        if (int(match.group(1)), int(match.group(2))) >= (today.year, today.month):
+        if _month_order(month, today) >= 0:
             raise BusinessRuleViolation("补缴年月应为以前月份", code="MONTH_NOT_PAST")
         if not account_nos or len(set(account_nos)) != len(account_nos):
             raise ValidationFailed("补缴职工名单不能为空或重复", code="INVALID_ACCOUNT_LIST")
@@ -313,11 +307,8 @@ class LedgerService:
                                  correlation_id: str | None = None) -> Remittance:
         """自愿缴存: a voluntary depositor's deposit for a month (both sides from their base), posted like a
         remittance; one per account and month."""
-        match = _MONTH.match(month)
-        if not match:
-            raise ValidationFailed("缴存年月格式应为YYYY-MM", code="INVALID_MONTH")
         today = business_date(self._clock)
-        if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+        if _month_order(month, today) > 0:
             raise BusinessRuleViolation("不能缴存未来月份", code="MONTH_IN_FUTURE")
         with self._uow() as uow:
             account = account_of(uow, account_no)
@@ -444,6 +435,15 @@ def _found(value: T | None, message: str, code: str) -> T:
     if value is None:
         raise NotFound(message, code=code)
     return value
+
+
+def _month_order(month: str, today: date) -> int:
+    """Compare a YYYY-MM month with today's: negative before, 0 this month, positive after."""
+    match = _MONTH.match(month)
+    if not match:
+        raise ValidationFailed("缴存年月格式应为YYYY-MM", code="INVALID_MONTH")
+    given, current = (int(match.group(1)), int(match.group(2))), (today.year, today.month)
+    return (given > current) - (given < current)
 
 
 def _all_entries(uow: LedgerUnitOfWork, account_no: str) -> list[AccountEntry]:

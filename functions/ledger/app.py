@@ -3,13 +3,18 @@
 Handlers are one line of mapping around one service call; the rules live in hpf.ledger.
 """
 
+from __future__ import annotations  # return annotations stay names: the lazy models are not built at import
+
 from hpf import bootstrap
 from hpf.common.paging import PageRequest
 from hpf.identity.roles import Role
 from hpf.ledger import schemas as s
 from hpf.ledger.model import AccountEvent, UnitEvent
 from hpf.ledger.services import OpenAccount, RegisterUnit
-from hpf.web.api import Api, RequestContext
+from hpf.web.api import Api, LazyModule, RequestContext
+
+ADMIN = "hpf.ledger.admin_schemas"
+a = LazyModule(ADMIN)  # models of the less frequent routes, built only when one of them is first called
 
 STAFF = {Role.COUNTER_CLERK}
 VIEWERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
@@ -28,12 +33,13 @@ def register_unit(ctx: RequestContext) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_service().register_unit(command, ctx.principal, ctx.correlation_id))
 
 
-@api.route("/units", roles=VIEWERS, query=s.UnitListQuery, response=s.UnitPage, summary="单位列表（按管理部）")
-def list_units(ctx: RequestContext) -> s.UnitPage:
+@api.route("/units", roles=VIEWERS, query=f"{ADMIN}:UnitListQuery", response=f"{ADMIN}:UnitPage",
+           summary="单位列表（按管理部）")
+def list_units(ctx: RequestContext) -> a.UnitPage:
     q = ctx.query
     org = q.org or ctx.principal.org or ""
     page = bootstrap.ledger_service().list_units(org, PageRequest(q.page_size, q.page_token), ctx.principal)
-    return s.UnitPage(units=[s.UnitView.of(u) for u in page.items], next_page_token=page.next_token)
+    return a.UnitPage(units=[s.UnitView.of(u) for u in page.items], next_page_token=page.next_token)
 
 
 @api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath, response=s.UnitView,
@@ -52,13 +58,14 @@ def open_account(ctx: RequestContext, unit_account: str) -> s.AccountView:
 
 
 @api.route("/units/{unit_account}/accounts", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath,
-           response=s.UnitAccountsView, summary="单位职工列表")
-def unit_accounts(ctx: RequestContext, unit_account: str) -> s.UnitAccountsView:
+           response=f"{ADMIN}:UnitAccountsView", summary="单位职工列表")
+def unit_accounts(ctx: RequestContext, unit_account: str) -> a.UnitAccountsView:
     accounts = bootstrap.ledger_service().unit_accounts(unit_account, ctx.principal)
-    return s.UnitAccountsView(unit_account=unit_account, accounts=[s.AccountView.of(a) for a in accounts])
+    return a.UnitAccountsView(unit_account=unit_account, accounts=[s.AccountView.of(acc) for acc in accounts])
 
 
-@api.route("/voluntary-accounts", method="POST", roles=STAFF | {Role.DEPOSITOR}, body=s.RegisterVoluntaryRequest,
+@api.route("/voluntary-accounts", method="POST", roles=STAFF | {Role.DEPOSITOR},
+           body=f"{ADMIN}:RegisterVoluntaryRequest",
            response=s.AccountView, status=201, summary="自愿缴存者登记（柜台或本人）")
 def register_voluntary(ctx: RequestContext) -> s.AccountView:
     b = ctx.body
@@ -68,7 +75,7 @@ def register_voluntary(ctx: RequestContext) -> s.AccountView:
 
 
 @api.route("/accounts/{account_no}/voluntary-deposits", method="POST", roles=STAFF | {Role.DEPOSITOR},
-           path_model=s.AccountPath, body=s.VoluntaryDepositRequest, response=s.RemittanceView, status=202,
+           path_model=s.AccountPath, body=f"{ADMIN}:VoluntaryDepositRequest", response=s.RemittanceView, status=202,
            summary="自愿缴存（按月，入账异步完成）")
 def voluntary_deposit(ctx: RequestContext, account_no: str) -> s.RemittanceView:
     return s.RemittanceView.of(bootstrap.ledger_service().record_voluntary_deposit(
@@ -84,7 +91,7 @@ def record_remittance(ctx: RequestContext, unit_account: str) -> s.RemittanceVie
 
 
 @api.route("/units/{unit_account}/supplementary-remittances", method="POST", roles=STAFF | {Role.UNIT_AGENT},
-           path_model=s.UnitPath, body=s.RecordSupplementaryRequest, response=s.RemittanceView, status=202,
+           path_model=s.UnitPath, body=f"{ADMIN}:RecordSupplementaryRequest", response=s.RemittanceView, status=202,
            summary="登记补缴（入账异步完成）")
 def record_supplementary(ctx: RequestContext, unit_account: str) -> s.RemittanceView:
     b = ctx.body
@@ -107,9 +114,9 @@ def get_account(ctx: RequestContext, account_no: str) -> s.AccountView:
 
 
 @api.route("/accounts/{account_no}/deposit-certificate", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},
-           path_model=s.AccountPath, response=s.DepositCertificateView, summary="缴存证明（数据）")
-def deposit_certificate(ctx: RequestContext, account_no: str) -> s.DepositCertificateView:
-    return s.DepositCertificateView.of(bootstrap.ledger_service().deposit_certificate(account_no, ctx.principal))
+           path_model=s.AccountPath, response=f"{ADMIN}:DepositCertificateView", summary="缴存证明（数据）")
+def deposit_certificate(ctx: RequestContext, account_no: str) -> a.DepositCertificateView:
+    return a.DepositCertificateView.of(bootstrap.ledger_service().deposit_certificate(account_no, ctx.principal))
 
 
 @api.route("/accounts/{account_no}/entries", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
@@ -123,7 +130,7 @@ def statement(ctx: RequestContext, account_no: str) -> s.StatementView:
                            next_page_token=page.next_token)
 
 
-@api.route("/units/{unit_account}", method="PATCH", roles=STAFF, path_model=s.UnitPath, body=s.ChangeUnitRequest,
+@api.route("/units/{unit_account}", method="PATCH", roles=STAFF, path_model=s.UnitPath, body=f"{ADMIN}:ChangeUnitRequest",
            response=s.UnitView, summary="单位信息变更")
 def change_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
     b = ctx.body
@@ -133,7 +140,7 @@ def change_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
 
 
 @api.route("/units/{unit_account}/ratios", method="PUT", roles=STAFF | {Role.UNIT_AGENT}, path_model=s.UnitPath,
-           body=s.SetRatiosRequest, response=s.UnitView, summary="缴存比例调整")
+           body=f"{ADMIN}:SetRatiosRequest", response=s.UnitView, summary="缴存比例调整")
 def set_ratios(ctx: RequestContext, unit_account: str) -> s.UnitView:
     b = ctx.body
     return s.UnitView.of(bootstrap.ledger_maintenance().set_unit_ratios(
@@ -142,7 +149,7 @@ def set_ratios(ctx: RequestContext, unit_account: str) -> s.UnitView:
 
 
 @api.route("/units/{unit_account}/status-events", method="POST", roles=STAFF, path_model=s.UnitPath,
-           body=s.UnitStatusEventRequest, response=s.UnitView, summary="单位缓缴、封存、启封、销户")
+           body=f"{ADMIN}:UnitStatusEventRequest", response=s.UnitView, summary="单位缓缴、封存、启封、销户")
 def unit_status_event(ctx: RequestContext, unit_account: str) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_maintenance().unit_status_event(
         unit_account, UnitEvent(ctx.body.event), ctx.principal, reason=ctx.body.reason,
@@ -150,14 +157,14 @@ def unit_status_event(ctx: RequestContext, unit_account: str) -> s.UnitView:
 
 
 @api.route("/units/{unit_account}/history", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath,
-           response=s.HistoryView, summary="单位业务变更记录")
-def unit_history(ctx: RequestContext, unit_account: str) -> s.HistoryView:
+           response=f"{ADMIN}:HistoryView", summary="单位业务变更记录")
+def unit_history(ctx: RequestContext, unit_account: str) -> a.HistoryView:
     records = bootstrap.ledger_maintenance().unit_history(unit_account, ctx.principal)
-    return s.HistoryView(records=[s.ChangeRecordView.of(r) for r in records])
+    return a.HistoryView(records=[a.ChangeRecordView.of(r) for r in records])
 
 
 @api.route("/accounts/{account_no}", method="PATCH", roles=STAFF, path_model=s.AccountPath,
-           body=s.ChangeAccountRequest, response=s.AccountView, summary="个人信息变更")
+           body=f"{ADMIN}:ChangeAccountRequest", response=s.AccountView, summary="个人信息变更")
 def change_account(ctx: RequestContext, account_no: str) -> s.AccountView:
     b = ctx.body
     return s.AccountView.of(bootstrap.ledger_maintenance().change_account(
@@ -165,7 +172,7 @@ def change_account(ctx: RequestContext, account_no: str) -> s.AccountView:
 
 
 @api.route("/accounts/{account_no}/deposit-base", method="PUT", roles=STAFF | {Role.UNIT_AGENT},
-           path_model=s.AccountPath, body=s.AdjustBaseRequest, response=s.AccountView, summary="缴存基数调整")
+           path_model=s.AccountPath, body=f"{ADMIN}:AdjustBaseRequest", response=s.AccountView, summary="缴存基数调整")
 def adjust_base(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_maintenance().adjust_base(
         account_no, ctx.body.deposit_base, ctx.principal, reason=ctx.body.reason,
@@ -173,7 +180,7 @@ def adjust_base(ctx: RequestContext, account_no: str) -> s.AccountView:
 
 
 @api.route("/accounts/{account_no}/status-events", method="POST", roles=STAFF, path_model=s.AccountPath,
-           body=s.AccountStatusEventRequest, response=s.AccountView, summary="个人账户封存、启封、冻结、解冻")
+           body=f"{ADMIN}:AccountStatusEventRequest", response=s.AccountView, summary="个人账户封存、启封、冻结、解冻")
 def account_status_event(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_maintenance().account_status_event(
         account_no, AccountEvent(ctx.body.event), ctx.principal, reason=ctx.body.reason,
@@ -181,48 +188,49 @@ def account_status_event(ctx: RequestContext, account_no: str) -> s.AccountView:
 
 
 @api.route("/accounts/{account_no}/move", method="POST", roles=STAFF, path_model=s.AccountPath,
-           body=s.MoveAccountRequest, response=s.AccountView, summary="单位调整（转入本中心其他单位）")
+           body=f"{ADMIN}:MoveAccountRequest", response=s.AccountView, summary="单位调整（转入本中心其他单位）")
 def move_account(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_maintenance().move_account(
         account_no, ctx.body.to_unit, ctx.principal, reason=ctx.body.reason, correlation_id=ctx.correlation_id))
 
 
 @api.route("/accounts/{account_no}/history", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
-           response=s.HistoryView, summary="个人账户业务变更记录")
-def account_history(ctx: RequestContext, account_no: str) -> s.HistoryView:
+           response=f"{ADMIN}:HistoryView", summary="个人账户业务变更记录")
+def account_history(ctx: RequestContext, account_no: str) -> a.HistoryView:
     records = bootstrap.ledger_maintenance().account_history(account_no, ctx.principal)
-    return s.HistoryView(records=[s.ChangeRecordView.of(r) for r in records])
+    return a.HistoryView(records=[a.ChangeRecordView.of(r) for r in records])
 
 
 @api.route("/accounts/{account_no}/interest", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
-           query=s.InterestQuery, response=s.AccrualView, summary="应计利息查询（积数计息）")
-def accrued_interest(ctx: RequestContext, account_no: str) -> s.AccrualView:
-    a = bootstrap.interest_service().accrued(account_no, ctx.query.to, ctx.principal)
-    return s.AccrualView(account_no=a.account_no, start=a.start, end=a.end, carried_product=a.result.carried_product,
-                         current_product=a.result.current_product, interest=a.result.interest)
+           query=f"{ADMIN}:InterestQuery", response=f"{ADMIN}:AccrualView", summary="应计利息查询（积数计息）")
+def accrued_interest(ctx: RequestContext, account_no: str) -> a.AccrualView:
+    accrual = bootstrap.interest_service().accrued(account_no, ctx.query.to, ctx.principal)
+    return a.AccrualView(account_no=accrual.account_no, start=accrual.start, end=accrual.end,
+                         carried_product=accrual.result.carried_product,
+                         current_product=accrual.result.current_product, interest=accrual.result.interest)
 
 
 @api.route("/units/{unit_account}/interest-settlements", method="POST", roles={Role.FINANCE},
-           path_model=s.UnitPath, body=s.SettleInterestRequest, response=s.UnitSettlementView,
+           path_model=s.UnitPath, body=f"{ADMIN}:SettleInterestRequest", response=f"{ADMIN}:UnitSettlementView",
            summary="单位职工年度结息")
-def settle_unit_interest(ctx: RequestContext, unit_account: str) -> s.UnitSettlementView:
+def settle_unit_interest(ctx: RequestContext, unit_account: str) -> a.UnitSettlementView:
     r = bootstrap.interest_service().settle_unit(unit_account, ctx.body.settlement, ctx.principal, ctx.correlation_id)
-    return s.UnitSettlementView(unit_account=r.unit_account, settlement=r.settlement, settled=r.settled,
+    return a.UnitSettlementView(unit_account=r.unit_account, settlement=r.settlement, settled=r.settled,
                                 already=r.already, total_interest=r.total_interest)
 
 
-@api.route("/trial-balance", roles=ACCOUNTING, query=s.DayQuery, response=s.TrialBalanceView,
+@api.route("/trial-balance", roles=ACCOUNTING, query=f"{ADMIN}:DayQuery", response=f"{ADMIN}:TrialBalanceView",
            summary="财务帐试算平衡（按业务日期）")
-def trial_balance(ctx: RequestContext) -> s.TrialBalanceView:
+def trial_balance(ctx: RequestContext) -> a.TrialBalanceView:
     day = ctx.query.day
-    return s.TrialBalanceView.of(day, bootstrap.ledger_service().trial_balance(day, ctx.principal))
+    return a.TrialBalanceView.of(day, bootstrap.ledger_service().trial_balance(day, ctx.principal))
 
 
-@api.route("/ledger-check", roles=ACCOUNTING, query=s.DayQuery, response=s.LedgerCheckView,
+@api.route("/ledger-check", roles=ACCOUNTING, query=f"{ADMIN}:DayQuery", response=f"{ADMIN}:LedgerCheckView",
            summary="业务帐与财务帐核对（账账相符）")
-def ledger_check(ctx: RequestContext) -> s.LedgerCheckView:
+def ledger_check(ctx: RequestContext) -> a.LedgerCheckView:
     day = ctx.query.day
-    return s.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
+    return a.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
 
 
 @app.lambda_function(name="ledger_events")

@@ -39,6 +39,11 @@ ANY_AUTHENTICATED = ALL_ROLES
 _CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/octet-stream"]
 
 
+# A model given as a class, or as "package.module:ClassName" imported on first use — so that a cold start
+# builds only the models of the route it answers, not every model of the app.
+ModelRef = type[BaseModel] | str | None
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     path: str
@@ -46,12 +51,52 @@ class RouteSpec:
     roles: frozenset[Role]
     summary: str
     handler_name: str
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    path_model: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
+    body_ref: ModelRef = None
+    query_ref: ModelRef = None
+    path_ref: ModelRef = None
+    response_ref: ModelRef = None
     status: int = 200
     tags: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return resolve_model(self.body_ref)
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return resolve_model(self.query_ref)
+
+    @property
+    def path_model(self) -> type[BaseModel] | None:
+        return resolve_model(self.path_ref)
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return resolve_model(self.response_ref)
+
+
+class LazyModule:
+    """A module imported on first attribute access (handlers of rarely used routes name their models so)."""
+
+    def __init__(self, name: str):
+        self.__name = name
+        self.__module: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self.__module is None:
+            import importlib
+
+            self.__module = importlib.import_module(self.__name)
+        return getattr(self.__module, attribute)
+
+
+def resolve_model(ref: ModelRef) -> type[BaseModel] | None:
+    if ref is None or isinstance(ref, type):
+        return ref
+    import importlib
+
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -77,20 +122,21 @@ class Api:
 
     # -- declaring routes ----------------------------------------------------------------------------------
     def route(self, path: str, *, roles: frozenset[Role] | set[Role], summary: str, method: str = "GET",
-              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              path_model: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-              status: int = 200) -> Callable:
+              body: ModelRef = None, query: ModelRef = None, path_model: ModelRef = None,
+              response: ModelRef = None, status: int = 200) -> Callable:
         if not roles:
             raise ValueError(f"route {method} {path} names no roles: every route must grant access explicitly")
         method = method.upper()
         names = set(re.findall(r"{(\w+)}", path))
-        if names and (path_model is None or set(path_model.model_fields) != names):
+        if names and path_model is None:
+            raise ValueError(f"route {method} {path} needs a path_model with the fields {sorted(names)}")
+        if isinstance(path_model, type) and set(path_model.model_fields) != names:
             raise ValueError(f"route {method} {path} needs a path_model with exactly the fields {sorted(names)}")
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(path=path, method=method, roles=frozenset(roles), summary=summary,
-                             handler_name=handler.__name__, body=body, query=query, path_model=path_model,
-                             response=response, status=status, tags=(self.area,))
+                             handler_name=handler.__name__, body_ref=body, query_ref=query, path_ref=path_model,
+                             response_ref=response, status=status, tags=(self.area,))
             self.routes.append(spec)
 
             def view(**path_params: str) -> Response:

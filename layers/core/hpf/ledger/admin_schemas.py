@@ -1,0 +1,219 @@
+"""HTTP models of the ledger's less frequent routes: maintenance, interest, accounting reports, certificates,
+supplementary and voluntary deposits, lists. The routes name them as "hpf.ledger.admin_schemas:Name" so a cold
+start answering an everyday query (balance, statement) does not build them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from hpf.ledger.model import ChangeRecord
+from hpf.ledger.schemas import AccountView, Amount, OpenAccountRequest, Ratio, Reason, Text, UnitView, _Strict
+from hpf.observability.masking import mask, mask_text
+from hpf.web.schemas import PageQuery, Schema
+
+if TYPE_CHECKING:
+    from hpf.ledger.accounting import LedgerCheck, TrialBalance
+    from hpf.ledger.certificate import DepositCertificate
+
+
+class UnitListQuery(PageQuery):
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        None, description="管理部代码；缺省为本人所在机构")
+
+
+class UnitPage(Schema):
+    units: list[UnitView]
+    next_page_token: str | None
+
+
+class RegisterVoluntaryRequest(OpenAccountRequest):
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        None, description="管理部代码；缺省为经办人所在机构或中心")
+
+
+class VoluntaryDepositRequest(_Strict):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="缴存年月")
+
+
+class UnitAccountsView(Schema):
+    unit_account: str
+    accounts: list[AccountView]
+
+
+class RecordSupplementaryRequest(_Strict):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
+        description="补缴年月 YYYY-MM（以前月份）")
+    account_nos: list[Annotated[str, StringConstraints(pattern=r"^\d{15}$")]] = Field(
+        min_length=1, max_length=95, description="补缴职工的个人账号")
+    reason: Reason = Field(description="补缴原因（必填）")
+
+
+class DayQuery(_Strict):
+    day: date = Field(description="业务日期 YYYY-MM-DD")
+
+
+class TrialBalanceRowView(Schema):
+    subject: str = Field(description="科目代码")
+    name: str
+    debit: Decimal = Field(description="借方发生额")
+    credit: Decimal = Field(description="贷方发生额")
+    balance: Decimal = Field(description="按科目余额方向的净发生额")
+
+
+class TrialBalanceView(Schema):
+    day: date
+    entries: int
+    rows: list[TrialBalanceRowView]
+    total_debit: Decimal
+    total_credit: Decimal
+    balanced: bool
+
+    @classmethod
+    def of(cls, day: date, tb: TrialBalance) -> "TrialBalanceView":
+        return cls(day=day, entries=tb.entries, total_debit=tb.total_debit, total_credit=tb.total_credit,
+                   balanced=tb.balanced,
+                   rows=[TrialBalanceRowView(subject=r.subject.code, name=r.subject.name, debit=r.debit,
+                                             credit=r.credit, balance=r.balance) for r in tb.rows])
+
+
+class LedgerDifferenceView(Schema):
+    account_no: str
+    business: Decimal = Field(description="业务帐发生额")
+    financial: Decimal = Field(description="财务帐（201科目明细）发生额")
+
+
+class LedgerCheckView(Schema):
+    day: date
+    agrees: bool = Field(description="账账相符")
+    business_total: Decimal
+    financial_total: Decimal
+    differences: list[LedgerDifferenceView]
+
+    @classmethod
+    def of(cls, day: date, check: LedgerCheck) -> "LedgerCheckView":
+        return cls(day=day, agrees=check.agrees, business_total=check.business_total,
+                   financial_total=check.financial_total,
+                   differences=[LedgerDifferenceView(account_no=a, business=b, financial=f)
+                                for a, (b, f) in check.differences.items()])
+
+
+
+
+class ChangeUnitRequest(_Strict):
+    name: Text | None = Field(None, description="单位名称")
+    address: Annotated[str, StringConstraints(max_length=255)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class SetRatiosRequest(_Strict):
+    unit_ratio: Ratio
+    personal_ratio: Ratio
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class UnitStatusEventRequest(_Strict):
+    event: Literal["defer", "end_deferral", "seal", "unseal", "close"] = Field(
+        description="defer 缓缴, end_deferral 缓缴结束, seal 封存, unseal 启封, close 销户")
+    reason: Reason = Field(description="办理原因（必填）")
+
+
+class ChangeAccountRequest(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    mobile: Annotated[str, StringConstraints(max_length=20)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class AdjustBaseRequest(_Strict):
+    deposit_base: Amount = Field(description="新的个人缴存基数（元）")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class AccountStatusEventRequest(_Strict):
+    event: Literal["seal", "unseal", "freeze", "unfreeze"] = Field(
+        description="seal 封存, unseal 启封, freeze 冻结, unfreeze 解冻")
+    reason: Reason = Field(description="办理原因或法律文书编号（必填）")
+
+
+class MoveAccountRequest(_Strict):
+    to_unit: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] = Field(description="调入单位账号")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ChangeRecordView(Schema):
+    version: int
+    at: datetime
+    action: str
+    business_type: str = Field(description="归集和提取业务类型（A.5；未公开的为99）")
+    detail: dict[str, str]
+    reason: str
+    actor: str
+
+    @classmethod
+    def of(cls, r: ChangeRecord) -> "ChangeRecordView":
+        return cls(version=r.version, at=r.at, action=r.action, business_type=r.business_type,
+                   detail=mask(r.detail), reason=r.reason, actor=r.actor)
+
+
+class HistoryView(Schema):
+    records: list[ChangeRecordView]
+
+
+class InterestQuery(_Strict):
+    to: date = Field(description="计息截止日 YYYY-MM-DD（可为将来日期，用于预计利息）")
+
+
+class AccrualView(Schema):
+    account_no: str
+    start: date = Field(description="起息日（上次结息日或开户日）")
+    end: date
+    carried_product: Decimal = Field(description="上年结转余额积数（元·天）")
+    current_product: Decimal = Field(description="本年归集余额积数（元·天）")
+    interest: Decimal = Field(description="应计利息（元，四舍五入到分）")
+
+
+class SettleInterestRequest(_Strict):
+    settlement: date = Field(description="结息日（6月30日）")
+
+
+class UnitSettlementView(Schema):
+    unit_account: str
+    settlement: date
+    settled: int = Field(description="本次结息的账户数")
+    already: int = Field(description="此前已结息或已销户的账户数")
+    total_interest: Decimal
+
+
+class DepositCertificateView(Schema):
+    certificate_no: str = Field(description="证明编号（同一账户同一天重复开具编号不变）")
+    as_of: date
+    name: str = Field(description="姓名")
+    id_number: str = Field(description="证件号码（脱敏）")
+    account_no: str
+    account_status: str
+    account_status_label: str
+    opened_on: date
+    unit_account: str
+    unit_name: str
+    deposit_base: Decimal
+    monthly_unit_amount: Decimal = Field(description="单位月缴存额")
+    monthly_personal_amount: Decimal = Field(description="个人月缴存额")
+    balance: Decimal
+    first_month: str | None = Field(description="首次缴存年月")
+    last_month: str | None = Field(description="最近缴存年月")
+    months_deposited: int = Field(description="累计缴存月数")
+    consecutive_months: int = Field(description="连续缴存月数（截至最近缴存年月）")
+
+    @classmethod
+    def of(cls, c: "DepositCertificate") -> "DepositCertificateView":
+        a = c.account
+        return cls(certificate_no=c.certificate_no, as_of=c.as_of, name=a.name, id_number=mask_text(a.id_number),
+                   account_no=a.account_no, account_status=a.status.value, account_status_label=a.status.label,
+                   opened_on=a.opened_on, unit_account=c.unit.unit_account, unit_name=c.unit.name,
+                   deposit_base=a.deposit_base, monthly_unit_amount=c.monthly_unit_amount,
+                   monthly_personal_amount=c.monthly_personal_amount, balance=a.balance, first_month=c.first_month,
+                   last_month=c.last_month, months_deposited=c.months_deposited,
+                   consecutive_months=c.consecutive_months)

@@ -17,15 +17,21 @@ from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
 from tests.unit.test_ledger_services import CLERK
 
 
-@pytest.fixture
-def world():
+def _world(at: datetime, credit_body: str):
+    """A unit with two depositors on base 5,000.00, as of ``at``; returns (store, clock, ledger, unit, accounts)."""
     store = LedgerStore()
-    clock = FixedClock(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI))
+    clock = FixedClock(at)
     ledger = LedgerService(lambda: FakeLedgerUnitOfWork(store), clock, load_policy_book)
-    unit = ledger.register_unit(RegisterUnit("x", valid_credit_code("91360600MA35BJ001"), Decimal("0.12"),
+    unit = ledger.register_unit(RegisterUnit("x", valid_credit_code(credit_body), Decimal("0.12"),
                                              Decimal("0.08")), CLERK)
     accounts = [ledger.open_account(unit.unit_account, OpenAccount("某", valid_resident_id(f"36060219900101{i:03d}"),
                                                                    Decimal("5000.00")), CLERK) for i in range(2)]
+    return store, clock, ledger, unit, accounts
+
+
+@pytest.fixture
+def world():
+    store, _, ledger, unit, accounts = _world(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI), "91360600MA35BJ001")
     return store, ledger, unit, accounts
 
 
@@ -57,13 +63,7 @@ def test_a_month_is_never_deposited_twice_for_a_depositor(world):
 
 
 def test_the_regular_remittance_leaves_out_who_was_supplemented():
-    store = LedgerStore()
-    clock = FixedClock(datetime(2026, 8, 10, 10, tzinfo=SHANGHAI))
-    ledger = LedgerService(lambda: FakeLedgerUnitOfWork(store), clock, load_policy_book)
-    unit = ledger.register_unit(RegisterUnit("x", valid_credit_code("91360600MA35BJ002"), Decimal("0.12"),
-                                             Decimal("0.08")), CLERK)
-    first, second = (ledger.open_account(unit.unit_account, OpenAccount(
-        "某", valid_resident_id(f"36060219900101{i:03d}"), Decimal("5000.00")), CLERK) for i in range(2))
+    _, clock, ledger, unit, (first, second) = _world(datetime(2026, 8, 10, 10, tzinfo=SHANGHAI), "91360600MA35BJ002")
     clock.advance(days=70)  # 19 October: September is a past month
     with pytest.raises(BusinessRuleViolation) as current:
         ledger.record_supplementary(unit.unit_account, "2026-10", [first.account_no], CLERK, "当月")

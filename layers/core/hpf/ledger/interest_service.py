@@ -26,7 +26,7 @@ from hpf.ledger.interest import (
 )
 from hpf.ledger.model import AccountEntry, EntryKind, PersonalAccount
 from hpf.ledger.ports import LedgerUnitOfWork
-from hpf.ledger.services import account_of, unit_of
+from hpf.ledger.services import account_of, entries_of, unit_of
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class InterestService:
         start = max(last, account.opened_on)
         if to < start:
             raise ValidationFailed("计息截止日早于开户日", code="INVALID_INTEREST_PERIOD")
-        since_last = _entries_after(uow, account.account_no, last)
+        since_last = entries_of(uow, account.account_no, since=last + timedelta(days=1))
         # The balance brought into the period: today's balance less everything that moved it since.
         opening = account.balance - sum((e.amount for e in since_last), ZERO)
         movements = [Movement(e.business_date, e.amount) for e in since_last if e.business_date <= to]
@@ -153,14 +153,3 @@ class InterestService:
         except InterestError as error:
             raise BusinessRuleViolation(str(error), code="INTEREST_NOT_COMPUTABLE") from None
         return Accrual(account.account_no, start, to, result)
-
-
-def _entries_after(uow: LedgerUnitOfWork, account_no: str, day: date) -> list[AccountEntry]:
-    entries: list[AccountEntry] = []
-    page = PageRequest(size=200)
-    while True:
-        chunk = uow.entries.list(account_no, day + timedelta(days=1), None, page)
-        entries.extend(chunk.items)
-        if not chunk.next_token:
-            return entries
-        page = PageRequest(size=200, token=chunk.next_token)

@@ -213,7 +213,7 @@ class LedgerService:
             account = account_of(uow, account_no)
             require_account_visible(actor, account, unit_agent_allowed=False)
             unit = unit_of(uow, account.unit_account)
-            entries = _all_entries(uow, account_no)
+            entries = entries_of(uow, account_no)
         policy = self._policies.on(business_date(self._clock))
         return certificate_for(account, unit, entries, business_date(self._clock),
                                policy.monthly_amount(account.deposit_base, unit.unit_ratio),
@@ -446,11 +446,12 @@ def _month_order(month: str, today: date) -> int:
     return (given > current) - (given < current)
 
 
-def _all_entries(uow: LedgerUnitOfWork, account_no: str) -> list[AccountEntry]:
+def entries_of(uow: LedgerUnitOfWork, account_no: str, since: date | None = None) -> list[AccountEntry]:
+    """Every entry of the account (from ``since`` on, when given), across all pages."""
     entries: list[AccountEntry] = []
     page = PageRequest(size=200)
     while True:
-        chunk = uow.entries.list(account_no, None, None, page)
+        chunk = uow.entries.list(account_no, since, None, page)
         entries.extend(chunk.items)
         if not chunk.next_token:
             return entries
@@ -460,7 +461,7 @@ def _all_entries(uow: LedgerUnitOfWork, account_no: str) -> list[AccountEntry]:
 def _deposited_for(uow: LedgerUnitOfWork, account_no: str, month: str) -> bool:
     """Whether any deposit entry of the account covers ``month`` (whichever unit paid it)."""
     return any(e.month == month and e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY)
-               for e in _all_entries(uow, account_no))
+               for e in entries_of(uow, account_no))
 
 
 def unit_of(uow: LedgerUnitOfWork, unit_account: str) -> Unit:

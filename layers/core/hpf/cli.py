@@ -93,9 +93,26 @@ def _serve(args: argparse.Namespace) -> int:
         stop.wait()
     finally:
         print("hpf: stopping…", flush=True)
-        platform.stop()
-        print("hpf: stopped", flush=True)
+        _stop_within(platform, STOP_DEADLINE_SECONDS)
     return 0
+
+
+STOP_DEADLINE_SECONDS = 30
+
+
+def _stop_within(platform, seconds: float) -> None:  # noqa: ANN001
+    """Stop everything in order; if something still hangs after ``seconds``, name it and end the process
+    anyway — Ctrl-C must leave nothing running (a CI run once saw a stop exceed 60 s; not reproduced since)."""
+    stopper = threading.Thread(target=platform.stop, name="hpf-stop", daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    if stopper.is_alive():
+        running = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
+        print(f"hpf: stop exceeded {seconds:.0f} s; still running: {', '.join(running)}", file=sys.stderr, flush=True)
+    print("hpf: stopped", flush=True)
+    sys.stdout.flush()
+    # Leftover daemon or library threads must not keep the process (and its ports) alive after a stop.
+    os._exit(0)
 
 
 def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001

@@ -15,6 +15,8 @@ from hpf.web.api import Api, LazyModule, RequestContext
 
 ADMIN = "hpf.ledger.admin_schemas"
 a = LazyModule(ADMIN)  # models of the less frequent routes, built only when one of them is first called
+WDR = "hpf.ledger.withdrawal_schemas"
+w = LazyModule(WDR)
 
 STAFF = {Role.COUNTER_CLERK}
 VIEWERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
@@ -231,6 +233,44 @@ def trial_balance(ctx: RequestContext) -> a.TrialBalanceView:
 def ledger_check(ctx: RequestContext) -> a.LedgerCheckView:
     day = ctx.query.day
     return a.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
+
+
+@api.route("/withdrawal-rules", roles=VIEWERS | {Role.DEPOSITOR, Role.FINANCE}, response=f"{WDR}:RuleList",
+           summary="提取规则（原因、材料、频次、限额）")
+def withdrawal_rules(ctx: RequestContext) -> w.RuleList:
+    book, rules = bootstrap.withdrawal_service().rules_in_force()
+    return w.RuleList(rules=[w.RuleView.of(r, book.materials) for r in rules])
+
+
+@api.route("/accounts/{account_no}/withdrawals", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},
+           path_model=s.AccountPath, body=f"{WDR}:WithdrawalRequest", response=f"{WDR}:WithdrawalView", status=202,
+           summary="提取申请（校验规则、冻结金额，支付异步完成）")
+def request_withdrawal(ctx: RequestContext, account_no: str) -> w.WithdrawalView:
+    return w.WithdrawalView.of(bootstrap.withdrawal_service().request(
+        account_no, ctx.body.command(), ctx.principal, ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/withdrawals", roles=VIEWERS | {Role.DEPOSITOR}, path_model=s.AccountPath,
+           response=f"{WDR}:WithdrawalList", summary="个人提取记录")
+def account_withdrawals(ctx: RequestContext, account_no: str) -> w.WithdrawalList:
+    found = bootstrap.withdrawal_service().of_account(account_no, ctx.principal)
+    return w.WithdrawalList(account_no=account_no, withdrawals=[w.WithdrawalView.of(x) for x in found])
+
+
+@api.route("/withdrawals/{withdrawal_id}", roles=VIEWERS | {Role.DEPOSITOR, Role.FINANCE},
+           path_model=f"{WDR}:WithdrawalPath", response=f"{WDR}:WithdrawalView", summary="提取业务查询")
+def get_withdrawal(ctx: RequestContext, withdrawal_id: str) -> w.WithdrawalView:
+    return w.WithdrawalView.of(bootstrap.withdrawal_service().get(withdrawal_id, ctx.principal))
+
+
+@api.route("/withdrawals/{withdrawal_id}/payment-result", method="POST", roles={Role.FINANCE},
+           path_model=f"{WDR}:WithdrawalPath", body=f"{WDR}:PaymentResultRequest", response=f"{WDR}:WithdrawalView",
+           summary="登记提取支付结果（人工支付、人工核实）")
+def record_payment_result(ctx: RequestContext, withdrawal_id: str) -> w.WithdrawalView:
+    b = ctx.body
+    return w.WithdrawalView.of(bootstrap.withdrawal_service().record_payment(
+        withdrawal_id, b.outcome == "paid", bank_serial=b.bank_serial, reason=b.reason, actor=ctx.principal,
+        correlation_id=ctx.correlation_id))
 
 
 @app.lambda_function(name="ledger_events")

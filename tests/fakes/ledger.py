@@ -4,6 +4,7 @@ credit codes, persons and entries; optimistic versions; all-or-nothing commit.""
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import date
 
 from hpf.common.errors import Conflict
@@ -11,6 +12,7 @@ from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit, UnitKind
+from hpf.ledger.withdrawal import Withdrawal
 
 
 class LedgerStore:
@@ -22,6 +24,7 @@ class LedgerStore:
         self.accounts: dict[str, PersonalAccount] = {}
         self.persons: set[str] = set()
         self.remittances: dict[str, Remittance] = {}
+        self.withdrawals: dict[str, Withdrawal] = {}
         self.entries: dict[str, list[AccountEntry]] = {}
         self.journal: dict[str, JournalEntry] = {}
         self.history: dict[str, list[ChangeRecord]] = {}
@@ -81,6 +84,34 @@ class FakeAccounts(_Repo):
 
     def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
         return [copy.deepcopy(a) for a in self._store.accounts.values() if a.unit_account == unit_account]
+
+    def release_person(self, account: PersonalAccount) -> None:
+        def apply(s: LedgerStore) -> None:
+            if account.id_number not in s.persons:
+                raise Conflict(code="CONCURRENT_UPDATE")
+            s.persons.remove(account.id_number)
+
+        self._uow.stage(apply)
+
+
+class FakeWithdrawals(_Repo):
+    def get(self, withdrawal_id: str) -> Withdrawal | None:
+        found = self._store.withdrawals.get(withdrawal_id)
+        return copy.deepcopy(found) if found else None
+
+    def add(self, withdrawal: Withdrawal) -> None:
+        self._uow.stage(lambda s: _versioned(s.withdrawals, withdrawal.withdrawal_id, withdrawal, 0,
+                                             "WITHDRAWAL_ALREADY_REQUESTED"))
+        withdrawal.version = 1
+
+    def update(self, withdrawal: Withdrawal) -> None:
+        expected = withdrawal.version
+        self._uow.stage(lambda s: _versioned(s.withdrawals, withdrawal.withdrawal_id, withdrawal, expected))
+        withdrawal.version += 1
+
+    def of_account(self, account_no: str) -> list[Withdrawal]:
+        return sorted((copy.deepcopy(w) for w in self._store.withdrawals.values() if w.account_no == account_no),
+                      key=lambda w: (w.requested_at, w.withdrawal_id))
 
 
 class FakeRemittances(_Repo):
@@ -174,6 +205,9 @@ def _versioned(table: dict, key: str, aggregate: object, expected: int, code: st
     table[key] = stored
 
 
+_COMMIT_LOCK = threading.Lock()
+
+
 class FakeLedgerUnitOfWork:
     def __init__(self, store: LedgerStore):
         self.store = store
@@ -182,6 +216,7 @@ class FakeLedgerUnitOfWork:
         self.units = FakeUnits(self)
         self.accounts = FakeAccounts(self)
         self.remittances = FakeRemittances(self)
+        self.withdrawals = FakeWithdrawals(self)
         self.entries = FakeEntries(self)
         self.journal = FakeJournal(self)
         self.history = FakeHistory(self)
@@ -197,7 +232,12 @@ class FakeLedgerUnitOfWork:
         self._events.append(event)
 
     def commit(self) -> None:
-        # All or nothing: apply to a copy, swap in only if every operation's condition held.
+        # All or nothing: apply to a copy, swap in only if every operation's condition held. One commit at a
+        # time, as a DynamoDB transaction is isolated: threads racing through the services meet the conditions.
+        with _COMMIT_LOCK:
+            self._commit()
+
+    def _commit(self) -> None:
         trial = copy.deepcopy(self.store)
         try:
             for operation in self._staged:

@@ -46,6 +46,14 @@ def interest_service() -> Any:
 
 
 @lru_cache(maxsize=1)
+def withdrawal_service() -> Any:
+    from hpf.ledger.withdrawal_rules import load_withdrawal_rules
+    from hpf.ledger.withdrawal_service import WithdrawalService
+
+    return WithdrawalService(_ledger_uow(), clock(), load_withdrawal_rules, interest_service())
+
+
+@lru_cache(maxsize=1)
 def queue_sender() -> Any:
     from hpf.adapters.aws.queues import QueueSender
 
@@ -90,5 +98,6 @@ def workflows() -> Any:
 
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
-    for factory in (clock, ledger_service, ledger_maintenance, interest_service, queue_sender, operation_log, token_verifier, outbox_relay, workflows):
+    for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
+                    queue_sender, operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

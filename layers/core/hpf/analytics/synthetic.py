@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-WITHDRAWAL_REASONS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "99"]  # TQYY (A.7) + other
+# Every reason code of the withdrawal rules (TQYY: A.7's and our 10–13), in a fixed order: deterministic data.
+WITHDRAWAL_REASONS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13"]
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,16 @@ def fund_credit_entry(entry_id: str, business_date: date, business_type: str, re
     )
 
 
+def withdrawal_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
+                     description: str) -> JournalEntry:
+    """A paid withdrawal: Dr 住房公积金 (明细: the personal account) / Cr 住房公积金存款."""
+    return JournalEntry(
+        entry_id=entry_id, business_date=business_date, business_type="withdrawal", reference=reference,
+        description=description,
+        lines=(JournalLine(FUND, Side.DEBIT, amount, account_no), JournalLine(BANK_DEPOSITS, Side.CREDIT, amount)),
+    )
+
+
 def deposit_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
                   description: str) -> JournalEntry:
     """A deposit: Dr 住房公积金存款 / Cr 住房公积金."""

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from hpf.ledger.model import ChangeRecord
 from hpf.ledger.schemas import AccountView, Amount, OpenAccountRequest, Ratio, Reason, Text, UnitView, _Strict

@@ -57,7 +57,7 @@ class InterestService:
         with self._uow() as uow:
             account = account_of(uow, account_no)
             require_account_visible(actor, account, unit_agent_allowed=False)
-            return self._accrue(uow, account, to)
+            return self.accrual_of(uow, account, to)
 
     def settle_account(self, account_no: str, settlement: date, correlation_id: str | None = None) -> Decimal | None:
         """结息 for the year ending ``settlement`` (a 30 June). Returns the interest, or None if already settled.
@@ -75,7 +75,7 @@ class InterestService:
                 if (account.status.is_closed or account.opened_on > settlement
                         or (account.interest_settled_on and account.interest_settled_on >= settlement)):
                     return None  # closed, not yet open that year, or settled already: nothing to credit
-                accrual = self._accrue(uow, account, settlement)
+                accrual = self.accrual_of(uow, account, settlement)
                 interest = accrual.result.interest
                 balance = account.add_interest(interest, settlement, accrual.result.closing_current)
                 uow.accounts.update(account)
@@ -137,8 +137,12 @@ class InterestService:
                 page = PageRequest(size=200, token=chunk.next_token)
         return units
 
-    def _accrue(self, uow: LedgerUnitOfWork, account: PersonalAccount, to: date) -> Accrual:
+    def accrual_of(self, uow: LedgerUnitOfWork, account: PersonalAccount, to: date) -> Accrual:
+        """Interest from the last settlement (or the last closing-interest day, 销户结息) to ``to``."""
         last = account.interest_settled_on or previous_settlement(settlement_date_for(account.opened_on))
+        opening_current = ZERO
+        if account.interest_accrued_to and account.interest_accrued_to > last:
+            last, opening_current = account.interest_accrued_to, account.current_at_accrual
         if to < last:
             raise ValidationFailed("计息截止日早于上次结息日", code="INVALID_INTEREST_PERIOD")
         start = max(last, account.opened_on)
@@ -149,7 +153,8 @@ class InterestService:
         opening = account.balance - sum((e.amount for e in since_last), ZERO)
         movements = [Movement(e.business_date, e.amount) for e in since_last if e.business_date <= to]
         try:
-            result = accrue(opening, movements, start, to, self._rates())
+            result = accrue(opening, movements, start, to, self._rates(),
+                            opening_current=min(opening_current, opening))
         except InterestError as error:
             raise BusinessRuleViolation(str(error), code="INTEREST_NOT_COMPUTABLE") from None
         return Accrual(account.account_no, start, to, result)

@@ -6,7 +6,7 @@ see docs/interfaces/basic-data-standard.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -90,6 +90,7 @@ class AccountEvent(_Coded):
     CLOSE_MERGE = ("close_merge", "合并销户")
     CLOSE_TRANSFER = ("close_transfer", "转出销户")
     CLOSE_WITHDRAW = ("close_withdraw", "提取销户")
+    WITHDRAW = ("withdraw", "部分提取")
 
 
 ACCOUNT_LIFECYCLE: Lifecycle[AccountStatus, AccountEvent] = Lifecycle(
@@ -102,11 +103,13 @@ ACCOUNT_LIFECYCLE: Lifecycle[AccountStatus, AccountEvent] = Lifecycle(
         (AccountStatus.NORMAL, AccountEvent.CLOSE_MERGE): AccountStatus.CLOSED_MERGED,
         (AccountStatus.NORMAL, AccountEvent.CLOSE_TRANSFER): AccountStatus.CLOSED_TRANSFERRED,
         (AccountStatus.NORMAL, AccountEvent.CLOSE_WITHDRAW): AccountStatus.CLOSED_WITHDRAWN,
+        (AccountStatus.NORMAL, AccountEvent.WITHDRAW): AccountStatus.NORMAL,
         (AccountStatus.SEALED, AccountEvent.UNSEAL): AccountStatus.NORMAL,
         (AccountStatus.SEALED, AccountEvent.FREEZE): AccountStatus.FROZEN,
         (AccountStatus.SEALED, AccountEvent.CLOSE_MERGE): AccountStatus.CLOSED_MERGED,
         (AccountStatus.SEALED, AccountEvent.CLOSE_TRANSFER): AccountStatus.CLOSED_TRANSFERRED,
         (AccountStatus.SEALED, AccountEvent.CLOSE_WITHDRAW): AccountStatus.CLOSED_WITHDRAWN,
+        (AccountStatus.SEALED, AccountEvent.WITHDRAW): AccountStatus.SEALED,  # a sealed account may still pay out
         (AccountStatus.FROZEN, AccountEvent.UNFREEZE): AccountStatus.NORMAL,
         (AccountStatus.FROZEN, AccountEvent.DEPOSIT): AccountStatus.FROZEN,  # a court freeze blocks payouts, not deposits
     },
@@ -173,7 +176,17 @@ class PersonalAccount:
     mobile: str = ""
     current_year: Decimal = ZERO  # GRZHDNGJYE 本年归集余额; the rest of the balance is carried over (GRZHSNJZYE)
     interest_settled_on: date | None = None  # the last 30 June whose interest is in the balance
+    reserved: Decimal = ZERO  # held for withdrawals awaiting payment (提取待支付): not available, still accruing
+    # A closing withdrawal credits interest up to its day (销户结息). If its payment then fails the account stays
+    # open, and the next accrual must start from that day, with this year's deposits as they stood then.
+    interest_accrued_to: date | None = None
+    current_at_accrual: Decimal = ZERO
     version: int = 0
+
+    @property
+    def available(self) -> Decimal:
+        """可提取余额: the balance less what pending withdrawals hold."""
+        return self.balance - self.reserved
 
     @property
     def carried_over(self) -> Decimal:
@@ -196,6 +209,30 @@ class PersonalAccount:
         self.balance += interest
         self.current_year = max(self.current_year - rolled_into_carried, ZERO)
         self.interest_settled_on = settled_on
+        self.interest_accrued_to = None
+        self.current_at_accrual = ZERO
+        return self.balance
+
+    def add_closing_interest(self, interest: Decimal, to: date) -> Decimal:
+        """销户结息: interest to ``to`` joins the (carried-over) balance; the year is not rolled."""
+        self.balance += interest
+        self.interest_accrued_to = to
+        self.current_at_accrual = self.current_year
+        return self.balance
+
+    def reserve(self, amount: Decimal) -> None:
+        if amount <= 0 or amount > self.available:
+            raise BusinessRuleViolation("提取金额超过可提取余额", code="WITHDRAWAL_OVER_AVAILABLE")
+        self.reserved += amount
+
+    def release(self, amount: Decimal) -> None:
+        self.reserved = max(self.reserved - amount, ZERO)
+
+    def debit_reserved(self, amount: Decimal) -> Decimal:
+        """A paid withdrawal leaves the account: from this year's deposits first (as interest assumes)."""
+        self.release(amount)
+        self.balance -= amount
+        self.current_year = max(self.current_year - amount, ZERO)
         return self.balance
 
 
@@ -256,6 +293,8 @@ class EntryKind(str, Enum):
     REMITTANCE = "01"  # 汇缴
     INTEREST = "02"  # 结息
     SUPPLEMENTARY = "03"  # 补缴
+    WITHDRAWAL = "11"  # 部分提取 (A.5 code)
+    CLOSING_WITHDRAWAL = "12"  # 销户提取 (A.5 code)
 
 
 @dataclass(frozen=True)
@@ -276,7 +315,7 @@ class AccountEntry:
 # 归集和提取业务类型 (A.5) codes of the non-monetary records we keep; 99 where the standard's code was not found.
 BUSINESS_TYPES = {
     "open": "03", "unseal": "04", "seal": "05", "move": "06", "base": "10", "defer": "13",
-    "freeze": "14", "unfreeze": "15",
+    "freeze": "14", "unfreeze": "15", "close_withdraw": "12",
 }
 
 

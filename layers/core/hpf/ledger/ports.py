@@ -17,6 +17,7 @@ from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remitt
 
 if TYPE_CHECKING:
     from hpf.ledger.accounting import JournalEntry
+    from hpf.ledger.withdrawal import Withdrawal
 
 
 class UnitRepository(Protocol):
@@ -32,6 +33,7 @@ class AccountRepository(Protocol):
     def add(self, account: PersonalAccount) -> None: ...  # conflict if the person has an account already
     def update(self, account: PersonalAccount) -> None: ...
     def list_by_unit(self, unit_account: str) -> list[PersonalAccount]: ...
+    def release_person(self, account: PersonalAccount) -> None: ...  # a closed account frees its holder to open anew
 
 
 class RemittanceRepository(Protocol):
@@ -39,6 +41,13 @@ class RemittanceRepository(Protocol):
     def of_unit_month(self, unit_account: str, month: str) -> list[Remittance]: ...  # regular and supplementary
     def add(self, remittance: Remittance) -> None: ...
     def update(self, remittance: Remittance) -> None: ...
+
+
+class WithdrawalRepository(Protocol):
+    def get(self, withdrawal_id: str) -> Withdrawal | None: ...
+    def add(self, withdrawal: Withdrawal) -> None: ...  # conflict if the id exists (the same request twice)
+    def update(self, withdrawal: Withdrawal) -> None: ...
+    def of_account(self, account_no: str) -> list[Withdrawal]: ...  # in request order
 
 
 class EntryRepository(Protocol):
@@ -67,6 +76,7 @@ class LedgerUnitOfWork(Protocol):
     units: UnitRepository
     accounts: AccountRepository
     remittances: RemittanceRepository
+    withdrawals: WithdrawalRepository
     entries: EntryRepository
     journal: JournalRepository
     history: HistoryRepository

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
+from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 
 if TYPE_CHECKING:  # only the views' constructors name them; a cold start need not import them
-    from hpf.ledger.accounting import LedgerCheck, TrialBalance
-    from hpf.ledger.certificate import DepositCertificate
-from hpf.observability.masking import mask, mask_name, mask_text
+    pass
+from hpf.observability.masking import mask_name, mask_text
 from hpf.web.schemas import PageQuery, Schema
 
 Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_places=4,
@@ -88,6 +87,7 @@ class AccountView(Schema):
     status: str = Field(description="个人账户状态 GRZHZT（A.6）")
     status_label: str
     balance: Decimal = Field(description="账户余额 GRZHYE（元）")
+    available: Decimal = Field(description="可提取余额：余额减去待支付提取（元）")
     opened_on: date
 
     @classmethod
@@ -95,7 +95,7 @@ class AccountView(Schema):
         return cls(account_no=account.account_no, unit_account=account.unit_account, name=mask_name(account.name),
                    id_number=mask_text(account.id_number), deposit_base=account.deposit_base,
                    status=account.status.value, status_label=account.status.label, balance=account.balance,
-                   opened_on=account.opened_on)
+                   available=account.available, opened_on=account.opened_on)
 
 
 class RecordRemittanceRequest(_Strict):

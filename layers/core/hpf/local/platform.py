@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hpf.adapters.aws.clients import client
-from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, free_port, with_defaults
+from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, with_defaults
 from hpf.local.dispatch import FunctionRegistry, load_app_module
 from hpf.local.runners import QueuePoller, Scheduler, StreamPoller, start_loop
 from hpf.local.template import ROOT, TEMPLATE, load_template, package_locally

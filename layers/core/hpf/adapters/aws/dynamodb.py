@@ -55,6 +55,13 @@ class TransactionBuffer:
         _conditions(update, condition, names, values)
         self._writes.append(_Write({"Update": update}, on_conflict or Conflict()))
 
+    def delete(self, table: str, item_key: dict[str, Any], *, condition: str,
+               names: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+               on_conflict: HpfError | None = None) -> None:
+        delete: dict[str, Any] = {"TableName": table, "Key": item_key}
+        _conditions(delete, condition, names, values)
+        self._writes.append(_Write({"Delete": delete}, on_conflict or Conflict()))
+
     def __len__(self) -> int:
         return len(self._writes)
 

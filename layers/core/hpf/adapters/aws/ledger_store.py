@@ -11,6 +11,7 @@ Keys (pk / sk):
   UNIT#… | ACCOUNT#… / HISTORY#<version>    change records, one per aggregate version, append-only
   ACCOUNT#<grzh>     / POSTED#<id>          marker that makes each posting happen once
   REMIT#<id>         / META                 remittance or supplementary list (gsi1: UNITREMIT#<dwzh>#<month> / <id>)
+  WDR#<id>           / META                 withdrawal, version-checked (gsi1: ACCOUNTWDR#<grzh> / <requested_at>#<id>)
   SEQ#<name>         / SEQ                  number sequences (gaps allowed)
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpf.adapters.aws.clients import client
 from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key
@@ -42,6 +43,9 @@ from hpf.ledger.model import (
     UnitKind,
     UnitStatus,
 )
+
+if TYPE_CHECKING:
+    from hpf.ledger.withdrawal import Withdrawal
 
 _CONCURRENT = Conflict("数据已被他人修改，请刷新后重试", code="CONCURRENT_UPDATE")
 _VERSION_CHECK = "#v = :expected"
@@ -149,6 +153,10 @@ class DynamoAccounts(_Repo):
     def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
         return [self._account(i) for i in _query_all(self._table, "gsi1", "gsi1pk", f"UNIT#{unit_account}")]
 
+    def release_person(self, account: PersonalAccount) -> None:
+        self._buffer.delete(self._table, key(_person_key(account.id_number), "ACTIVE"),
+                            condition="account_no = :a", values={":a": account.account_no}, on_conflict=_CONCURRENT)
+
     @staticmethod
     def _values(account: PersonalAccount) -> dict[str, Any]:
         return {
@@ -159,6 +167,8 @@ class DynamoAccounts(_Repo):
             "status": account.status.value, "opened_on": account.opened_on.isoformat(),
             "balance": account.balance, "mobile": account.mobile, "current_year": account.current_year,
             "interest_settled_on": account.interest_settled_on.isoformat() if account.interest_settled_on else None,
+            "reserved": account.reserved, "current_at_accrual": account.current_at_accrual,
+            "interest_accrued_to": account.interest_accrued_to.isoformat() if account.interest_accrued_to else None,
         }
 
     @staticmethod
@@ -169,6 +179,9 @@ class DynamoAccounts(_Repo):
             opened_on=date.fromisoformat(item["opened_on"]), balance=Decimal(item["balance"]),
             mobile=item.get("mobile", ""), current_year=Decimal(item.get("current_year", 0)),
             interest_settled_on=date.fromisoformat(item["interest_settled_on"]) if item.get("interest_settled_on")
+            else None,
+            reserved=Decimal(item.get("reserved", 0)), current_at_accrual=Decimal(item.get("current_at_accrual", 0)),
+            interest_accrued_to=date.fromisoformat(item["interest_accrued_to"]) if item.get("interest_accrued_to")
             else None,
             version=int(item["version"]),
         )
@@ -218,6 +231,63 @@ class DynamoRemittances(_Repo):
             "recorded_at": r.recorded_at.isoformat(),
             "posted_at": r.posted_at.isoformat() if r.posted_at else None,
         }
+
+
+class DynamoWithdrawals(_Repo):
+    def get(self, withdrawal_id: str) -> Withdrawal | None:
+        item = self._get(f"WDR#{withdrawal_id}")
+        return self._withdrawal(item) if item else None
+
+    def add(self, withdrawal: Withdrawal) -> None:
+        self._buffer.put(self._table, {**self._values(withdrawal), "version": 1}, condition="attribute_not_exists(pk)",
+                         on_conflict=Conflict("该笔提取已受理", code="WITHDRAWAL_ALREADY_REQUESTED"))
+        withdrawal.version = 1
+
+    def update(self, withdrawal: Withdrawal) -> None:
+        self._put_versioned(self._values(withdrawal), withdrawal.version)
+        withdrawal.version += 1
+
+    def of_account(self, account_no: str) -> list[Withdrawal]:
+        return [self._withdrawal(i) for i in _query_all(self._table, "gsi1", "gsi1pk", f"ACCOUNTWDR#{account_no}")]
+
+    @staticmethod
+    def _values(w: Withdrawal) -> dict[str, Any]:
+        return {
+            "pk": f"WDR#{w.withdrawal_id}", "sk": "META", "withdrawal_id": w.withdrawal_id,
+            "gsi1pk": f"ACCOUNTWDR#{w.account_no}", "gsi1sk": f"{w.requested_at.isoformat()}#{w.withdrawal_id}",
+            "account_no": w.account_no, "org": w.org, "rule": w.rule, "reason_code": w.reason_code,
+            "closing": w.closing, "amount": w.amount, "status": w.status.value,
+            "payee": {"card_no": w.payee.card_no, "name": w.payee.name, "bank": w.payee.bank,
+                      "id_number": w.payee.id_number},
+            "requested_on": w.requested_on.isoformat(), "requested_at": w.requested_at.isoformat(),
+            "requested_by": w.requested_by, "channel": w.channel,
+            "materials": [{"code": m.code, "reference": m.reference} for m in w.materials],
+            "evidence_reference": w.evidence_reference, "evidence_amount": w.evidence_amount,
+            "evidence_date": w.evidence_date.isoformat() if w.evidence_date else None,
+            "closing_interest": w.closing_interest, "bank_serial": w.bank_serial,
+            "settled_at": w.settled_at.isoformat() if w.settled_at else None, "failure_reason": w.failure_reason,
+        }
+
+    @staticmethod
+    def _withdrawal(i: dict[str, Any]) -> Withdrawal:
+        # Imported here: a cold balance query never reads a withdrawal, and the module costs ~5 ms to import.
+        from hpf.ledger.withdrawal import Material, PayeeAccount, Withdrawal, WithdrawalStatus
+
+        payee = i["payee"]
+        return Withdrawal(
+            withdrawal_id=i["withdrawal_id"], account_no=i["account_no"], org=i["org"], rule=i["rule"],
+            reason_code=i["reason_code"], closing=bool(i["closing"]), amount=Decimal(i["amount"]),
+            payee=PayeeAccount(payee["card_no"], payee["name"], payee["bank"], payee.get("id_number", "")),
+            status=WithdrawalStatus(i["status"]), requested_on=date.fromisoformat(i["requested_on"]),
+            requested_at=datetime.fromisoformat(i["requested_at"]), requested_by=i["requested_by"],
+            channel=i["channel"], materials=[Material(m["code"], m.get("reference", "")) for m in i["materials"]],
+            evidence_reference=i.get("evidence_reference", ""),
+            evidence_amount=Decimal(i["evidence_amount"]) if i.get("evidence_amount") is not None else None,
+            evidence_date=date.fromisoformat(i["evidence_date"]) if i.get("evidence_date") else None,
+            closing_interest=Decimal(i.get("closing_interest", 0)), bank_serial=i.get("bank_serial", ""),
+            settled_at=datetime.fromisoformat(i["settled_at"]) if i.get("settled_at") else None,
+            failure_reason=i.get("failure_reason", ""), version=int(i["version"]),
+        )
 
 
 class DynamoEntries(_Repo):
@@ -337,6 +407,7 @@ class DynamoLedgerUnitOfWork:
         self.units = DynamoUnits(table, self._buffer)
         self.accounts = DynamoAccounts(table, self._buffer)
         self.remittances = DynamoRemittances(table, self._buffer)
+        self.withdrawals = DynamoWithdrawals(table, self._buffer)
         self.entries = DynamoEntries(table, self._buffer)
         self.journal = DynamoJournal(table, self._buffer)
         self.history = DynamoHistory(table, self._buffer)

@@ -1,0 +1,174 @@
+"""Withdrawals over HTTP on the local platform: request → reservation → payment answer → both ledgers; closing;
+refusals that change nothing; and the race of two concurrent withdrawals on DynamoDB's conditional writes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from hpf.common.clock import SHANGHAI
+from hpf.sandbox.identity import SandboxUser
+from tests.integration.conftest import fresh_resident_id
+
+CARD = "6222021234567890128"
+
+
+def today() -> str:
+    return datetime.now(SHANGHAI).date().isoformat()
+
+
+def purchase_request(request_id: str, amount: str, reference: str | None = None) -> dict[str, Any]:
+    return {
+        "request_id": request_id, "reason": "purchase_commercial", "amount": amount,
+        "payee": {"card_no": CARD, "name": "李华", "bank": "中国工商银行鹰潭分行"},
+        "materials": [{"code": c, "reference": f"ARC-{c}"} for c in ("id_card", "purchase_contract", "purchase_invoice")],
+        "evidence": {"reference": reference or f"赣鹰潭网签{request_id}", "amount": "500000.00",
+                     "issued_on": (datetime.now(SHANGHAI).date() - timedelta(days=10)).isoformat()},
+    }
+
+
+def account(http, auth, account_no: str) -> dict[str, Any]:
+    return http.get(f"/ledger/accounts/{account_no}", headers=auth("clerk01")).json()
+
+
+def test_a_partial_withdrawal_from_request_to_payment(http, auth, deposited_account, add_user):
+    _, acct = deposited_account()
+    no = acct["account_no"]
+    requested = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
+                          json=purchase_request("CTR-20261127-0001", "500.00"))
+    assert requested.status_code == 202, requested.text
+    w = requested.json()
+    assert (w["status"], w["amount"], w["reason_code"]) == ("01", "500.00", "01")
+    assert w["payee_card"].endswith("0128") and "*" in w["payee_card"]
+    assert (account(http, auth, no)["balance"], account(http, auth, no)["available"]) == ("1200.00", "700.00")
+
+    # the same request again (a double click) is the same withdrawal, reserved once
+    again = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
+                      json=purchase_request("CTR-20261127-0001", "500.00"))
+    assert again.status_code == 202 and again.json()["withdrawal_id"] == w["withdrawal_id"]
+    assert account(http, auth, no)["available"] == "700.00"
+
+    result = http.post(f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result", headers=auth("finance01"),
+                       json={"outcome": "paid", "bank_serial": "ICBC202611270001"})
+    assert result.status_code == 200, result.text
+    assert result.json()["status"] == "02"
+    after = account(http, auth, no)
+    assert (after["balance"], after["available"]) == ("700.00", "700.00")
+    entries = http.get(f"/ledger/accounts/{no}/entries", headers=auth("clerk01")).json()["entries"]
+    assert [(e["kind"], e["amount"]) for e in entries][-1] == ("11", "-500.00")
+    check = http.get("/ledger/ledger-check", params={"day": today()}, headers=auth("finance01")).json()
+    assert check["agrees"] is True
+    balance = http.get("/ledger/trial-balance", params={"day": today()}, headers=auth("finance01")).json()
+    assert balance["balanced"] is True and any(r["subject"] == "201" for r in balance["rows"])
+
+    # the holder sees it in the APP; another depositor does not
+    add_user(SandboxUser("wd-holder", "pw", "depositor", ["depositor"], "李华", id_number=acct["full_id_number"]))
+    mine = http.get(f"/ledger/accounts/{no}/withdrawals", headers=auth("wd-holder"))
+    assert mine.status_code == 200 and [x["withdrawal_id"] for x in mine.json()["withdrawals"]] == [w["withdrawal_id"]]
+    add_user(SandboxUser("wd-stranger", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
+    other = http.get(f"/ledger/withdrawals/{w['withdrawal_id']}", headers=auth("wd-stranger"))
+    assert other.status_code == 403
+
+
+def test_refusals_are_4xx_with_a_code_and_change_nothing(http, auth, deposited_account):
+    _, acct = deposited_account()
+    no = acct["account_no"]
+    before = account(http, auth, no)
+    cases = [
+        (purchase_request("CTR-REFUSE-0001", "1200.01"), 422, "WITHDRAWAL_OVER_AVAILABLE"),
+        ({**purchase_request("CTR-REFUSE-0002", "100.00"), "materials": []}, 422, "MATERIALS_MISSING"),
+        ({**purchase_request("CTR-REFUSE-0003", "100.00"), "reason": "lottery"}, 400, "UNKNOWN_WITHDRAWAL_REASON"),
+        ({**purchase_request("CTR-REFUSE-0004", "100.00"), "closing": True}, 422, "WITHDRAWAL_MODE_NOT_ALLOWED"),
+        ({**purchase_request("CTR-REFUSE-0005", "100.00"), "amount": "-1"}, 400, "VALIDATION_FAILED"),
+        ({**purchase_request("CTR-REFUSE-0006", "100.00"),
+          "payee": {"card_no": "62220212345678AB", "name": "李华", "bank": "工行"}}, 400, "INVALID_BANK_CARD"),
+    ]
+    for body, status, code in cases:
+        response = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"), json=body)
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+        assert response.json()["message"]
+    assert account(http, auth, no) == before
+    assert http.get(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01")).json()["withdrawals"] == []
+    unknown = http.post("/ledger/accounts/360600999999999/withdrawals", headers=auth("clerk01"),
+                        json=purchase_request("CTR-REFUSE-0007", "1.00"))
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "ACCOUNT_NOT_FOUND")
+
+
+def test_two_concurrent_withdrawals_cannot_overdraw_an_account(http, auth, deposited_account):
+    """Two requests of 700.00 on 1,200.00, sent at once: DynamoDB's version condition lets one reserve."""
+    for round_ in range(3):
+        _, acct = deposited_account()
+        no = acct["account_no"]
+        barrier = threading.Barrier(2)
+        statuses: list[tuple[int, str]] = []
+
+        def send(n: int) -> None:
+            body = purchase_request(f"RACE-{round_}-{n:04d}", "700.00", reference=f"HOUSE-{round_}-{n}")
+            barrier.wait()
+            response = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"), json=body)
+            statuses.append((response.status_code, response.json().get("code", "")))
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [(202, ""), (422, "WITHDRAWAL_OVER_AVAILABLE")], statuses
+        after = account(http, auth, no)
+        assert (after["balance"], after["available"]) == ("1200.00", "500.00")
+
+
+def test_a_closing_withdrawal_closes_the_account_and_frees_the_person(http, auth, deposited_account, new_unit):
+    _, acct = deposited_account()
+    no = acct["account_no"]
+    body = {"request_id": "CTR-CLOSE-0001", "reason": "retirement", "closing": True,
+            "payee": {"card_no": CARD, "name": "李华", "bank": "中国建设银行鹰潭分行"},
+            "materials": [{"code": "id_card"}, {"code": "retirement_certificate"}]}
+    requested = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"), json=body)
+    assert requested.status_code == 202, requested.text
+    w = requested.json()
+    assert w["closing"] is True and w["amount"] == "1200.00" and w["closing_interest"] == "0.00"  # deposited today
+    paid = http.post(f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result", headers=auth("finance01"),
+                     json={"outcome": "paid", "bank_serial": "CCB0001"})
+    assert paid.status_code == 200, paid.text
+    closed = account(http, auth, no)
+    assert (closed["status"], closed["balance"]) == ("05", "0.00")
+    history = http.get(f"/ledger/accounts/{no}/history", headers=auth("clerk01")).json()["records"]
+    assert history[-1]["detail"]["status"] == "01→05"
+    # a retired person who takes up work again may open a new account
+    unit = new_unit()
+    reopened = http.post(f"/ledger/units/{unit['unit_account']}/accounts", headers=auth("clerk01"),
+                         json={"name": "李华", "id_number": acct["full_id_number"], "deposit_base": "5000.00"})
+    assert reopened.status_code == 201, reopened.text
+
+
+def test_a_failed_payment_releases_the_money_and_a_paid_answer_needs_a_serial(http, auth, deposited_account):
+    _, acct = deposited_account()
+    no = acct["account_no"]
+    w = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
+                  json=purchase_request("CTR-FAIL-0001", "300.00")).json()
+    url = f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result"
+    no_serial = http.post(url, headers=auth("finance01"), json={"outcome": "paid"})
+    assert (no_serial.status_code, no_serial.json()["code"]) == (400, "BANK_SERIAL_REQUIRED")
+    assert http.post(url, headers=auth("clerk01"), json={"outcome": "failed"}).status_code == 403
+    failed = http.post(url, headers=auth("finance01"), json={"outcome": "failed", "reason": "户名与卡号不符"})
+    assert failed.status_code == 200 and failed.json()["status"] == "03"
+    assert account(http, auth, no)["available"] == "1200.00"
+    contradicting = http.post(url, headers=auth("finance01"), json={"outcome": "paid", "bank_serial": "X1"})
+    assert (contradicting.status_code, contradicting.json()["code"]) == (422, "WITHDRAWAL_STATUS_TRANSITION_NOT_ALLOWED")
+
+
+def test_online_requests_are_limited_to_reasons_open_online(http, auth, deposited_account, add_user):
+    _, acct = deposited_account()
+    add_user(SandboxUser("wd-online", "pw", "depositor", ["depositor"], "李华", id_number=acct["full_id_number"]))
+    rules = http.get("/ledger/withdrawal-rules", headers=auth("wd-online")).json()["rules"]
+    by_reason = {r["reason"]: r for r in rules}
+    assert by_reason["serious_illness"]["online"] is False and by_reason["purchase_commercial"]["online"] is True
+    body = {**purchase_request("APP-ILL-0001", "100.00"), "reason": "serious_illness",
+            "materials": [{"code": m["code"]} for m in by_reason["serious_illness"]["materials"]]}
+    response = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("wd-online"), json=body)
+    assert (response.status_code, response.json()["code"]) == (422, "COUNTER_ONLY")
+    ok = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("wd-online"),
+                   json=purchase_request("APP-BUY-0001", "100.00"))
+    assert ok.status_code == 202 and ok.json()["channel"] == "web"  # the sandbox issues depositor tokens for the web hall

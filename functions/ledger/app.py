@@ -108,6 +108,52 @@ def get_remittance(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
     return s.RemittanceView.of(bootstrap.ledger_service().get_remittance(remittance_id, ctx.principal))
 
 
+@api.route("/remittances/{remittance_id}/funds", method="POST", roles={Role.FINANCE}, path_model=s.RemittancePath,
+           body=f"{ADMIN}:FundsRequest", response=s.RemittanceView, summary="汇缴资金到账确认（入账随后异步完成）")
+def confirm_funds(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
+    b = ctx.body
+    return s.RemittanceView.of(bootstrap.remittance_funding().confirm_funds(
+        remittance_id, b.amount, b.bank_serial, actor=ctx.principal, correlation_id=ctx.correlation_id))
+
+
+@api.route("/remittances/{remittance_id}/collection-result", method="POST", roles={Role.FINANCE},
+           path_model=s.RemittancePath, body=f"{ADMIN}:CollectionResultRequest", response=s.RemittanceView,
+           summary="登记托收结果")
+def collection_result(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
+    b = ctx.body
+    return s.RemittanceView.of(bootstrap.remittance_funding().record_collection(
+        remittance_id, b.outcome == "collected", bank_serial=b.bank_serial, reason=b.reason, actor=ctx.principal,
+        correlation_id=ctx.correlation_id))
+
+
+@api.route("/remittances/{remittance_id}/collection", method="POST", roles=STAFF | {Role.UNIT_AGENT},
+           path_model=s.RemittancePath, response=s.RemittanceView, status=202, summary="重新发起托收")
+def collect_again(ctx: RequestContext, remittance_id: str) -> s.RemittanceView:
+    return s.RemittanceView.of(bootstrap.remittance_funding().collect_again(
+        remittance_id, ctx.principal, ctx.correlation_id))
+
+
+@api.route("/remittances/{remittance_id}/receipt", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.RemittancePath,
+           response=f"{ADMIN}:RemittanceReceiptView", summary="汇补缴回单（数据）")
+def remittance_receipt(ctx: RequestContext, remittance_id: str) -> a.RemittanceReceiptView:
+    return a.RemittanceReceiptView.of(bootstrap.remittance_funding().receipt(remittance_id, ctx.principal))
+
+
+@api.route("/units/{unit_account}/collection-agreement", method="PUT", roles=STAFF | {Role.UNIT_AGENT},
+           path_model=s.UnitPath, body=f"{ADMIN}:CollectionAgreementRequest", response=s.UnitView,
+           summary="签订或变更托收协议")
+def sign_collection(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    return s.UnitView.of(bootstrap.ledger_maintenance().set_collection_agreement(
+        unit_account, ctx.body.agreement(), ctx.principal, reason=ctx.body.reason, correlation_id=ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/collection-agreement", method="DELETE", roles=STAFF, path_model=s.UnitPath,
+           body=f"{ADMIN}:EndCollectionRequest", response=s.UnitView, summary="终止托收协议")
+def end_collection(ctx: RequestContext, unit_account: str) -> s.UnitView:
+    return s.UnitView.of(bootstrap.ledger_maintenance().set_collection_agreement(
+        unit_account, None, ctx.principal, reason=ctx.body.reason, correlation_id=ctx.correlation_id))
+
+
 @api.route("/accounts/{account_no}", roles=VIEWERS | {Role.DEPOSITOR, Role.UNIT_AGENT}, path_model=s.AccountPath,
            response=s.AccountView,
            summary="个人账户余额查询")

@@ -258,3 +258,14 @@ class FakeLedgerUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         self._staged.clear()
         self._events.clear()
+
+
+def fund_and_post(ledger, remittance_id: str):
+    """What settlement and the posting workflow do after a list is recorded: its money arrives, then it posts.
+    Funding runs on the same store and clock as the ledger service under test."""
+    from hpf.ledger.funding import RemittanceFunding
+
+    with ledger._uow() as uow:
+        total = uow.remittances.get(remittance_id).total
+    RemittanceFunding(ledger._uow, ledger._clock).confirm_funds(remittance_id, total, f"BANK-{remittance_id}")
+    return ledger.post_remittance(remittance_id)

@@ -103,9 +103,21 @@ def new_account(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Call
 
 
 @pytest.fixture(scope="session")
+def fund(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Finance confirms a recorded list's money from the bank statement (the posting workflow then starts)."""
+    def confirm(remittance: dict[str, Any]) -> dict[str, Any]:
+        response = http.post(f"/ledger/remittances/{remittance['remittance_id']}/funds", headers=auth("finance01"),
+                             json={"amount": remittance["total"], "bank_serial": f"BANK-{remittance['remittance_id']}"})
+        assert response.status_code == 200, response.text
+        return response.json()
+    return confirm
+
+
+@pytest.fixture(scope="session")
 def deposited_account(http: httpx.Client, auth: Callable[..., dict[str, str]], new_unit: Callable[..., dict[str, Any]],
-                      new_account: Callable[..., dict[str, Any]]) -> Callable[..., tuple[dict[str, Any], dict[str, Any]]]:
-    """A new unit and account with this month's remittance recorded and posted (through the real flow)."""
+                      new_account: Callable[..., dict[str, Any]],
+                      fund: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., tuple[dict[str, Any], dict[str, Any]]]:
+    """A new unit and account with this month's remittance recorded, funded and posted (through the real flow)."""
 
     def create(base: str = "5000.00", expected_balance: str = "1200.00") -> tuple[dict[str, Any], dict[str, Any]]:
         unit = new_unit()
@@ -113,6 +125,7 @@ def deposited_account(http: httpx.Client, auth: Callable[..., dict[str, str]], n
         recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
                              headers=auth("clerk01"))
         assert recorded.status_code == 202, recorded.text
+        fund(recorded.json())
         eventually(lambda: http.get(f"/ledger/accounts/{account['account_no']}",
                                     headers=auth("clerk01")).json()["balance"] == expected_balance)
         return unit, account

@@ -83,6 +83,9 @@ def record_remittance(http, auth, new_unit, new_account) -> tuple[dict, dict]:
     account = new_account(unit["unit_account"])
     remittance = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
                            headers=auth("clerk01")).json()
+    funded = http.post(f"/ledger/remittances/{remittance['remittance_id']}/funds", headers=auth("finance01"),
+                       json={"amount": remittance["total"], "bank_serial": f"T-{remittance['remittance_id']}"})
+    assert funded.status_code == 200, funded.text
     return account, remittance
 
 

@@ -85,6 +85,7 @@ def test_the_yearly_interest_run_settles_every_unit_once(platform, http, auth):
     from hpf.common.clock import SHANGHAI, FixedClock
     from hpf.identity.principal import Principal
     from hpf.identity.roles import Role
+    from hpf.ledger.funding import RemittanceFunding
     from hpf.ledger.policy import load_policy_book
     from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
     from tests.integration.conftest import fresh_credit_code, fresh_resident_id
@@ -97,7 +98,11 @@ def test_the_yearly_interest_run_settles_every_unit_once(platform, http, auth):
     unit = past.register_unit(RegisterUnit("余江结息测试有限公司", fresh_credit_code(), Decimal("0.12"),
                                            Decimal("0.12"), "360603"), clerk)
     account = past.open_account(unit.unit_account, OpenAccount("李华", fresh_resident_id(), Decimal("5000.00")), clerk)
-    past.post_remittance(past.record_remittance(unit.unit_account, "2026-01", clerk).remittance_id)
+    recorded = past.record_remittance(unit.unit_account, "2026-01", clerk)
+    # funded and posted as of January, straight away (the workflow the funding starts finds it posted)
+    RemittanceFunding(lambda: DynamoLedgerUnitOfWork(*tables), january).confirm_funds(
+        recorded.remittance_id, recorded.total, "CCB-JAN-0001")
+    past.post_remittance(recorded.remittance_id)
 
     rule = next(r for r in platform.scheduler.rules() if r["Name"].endswith("interest-settlement"))
     assert rule["ScheduleExpression"] == "cron(30 16 30 6 ? *)"
@@ -125,7 +130,7 @@ def test_the_yearly_interest_run_settles_every_unit_once(platform, http, auth):
     assert unit.unit_account in [u["unit_account"] for u in units]
 
 
-def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account):
+def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account, fund):
     from datetime import datetime
 
     from hpf.common.clock import SHANGHAI
@@ -139,6 +144,7 @@ def test_a_supplementary_deposit_through_http(http, auth, new_unit, new_account)
                          headers=auth("clerk01"))
     assert recorded.status_code == 202 and recorded.json()["kind"] == "supplementary"
     sup_id = recorded.json()["remittance_id"]
+    fund(recorded.json())
     eventually(lambda: http.get(f"/ledger/remittances/{sup_id}", headers=auth("clerk01")).json()["status"] == "POSTED")
     entries = http.get(f"/ledger/accounts/{account['account_no']}/entries", headers=auth("clerk01")).json()["entries"]
     assert [(e["kind"], e["month"], e["amount"]) for e in entries] == [("03", last_month, "960.00")]
@@ -176,7 +182,7 @@ def test_a_unit_agent_lists_its_depositors_with_masked_identities(http, auth, ad
     assert http.get(f"/ledger/units/{other['unit_account']}/accounts", headers=agent).status_code == 403
 
 
-def test_a_voluntary_depositor_registers_and_pays_from_the_app(http, auth, add_user):
+def test_a_voluntary_depositor_registers_and_pays_from_the_app(http, auth, add_user, fund):
     from hpf.sandbox.identity import SandboxUser
     from tests.integration.conftest import fresh_resident_id, this_month
 
@@ -192,6 +198,7 @@ def test_a_voluntary_depositor_registers_and_pays_from_the_app(http, auth, add_u
     assert unit["name"] == "贵溪管理部自愿缴存户"
     paid = http.post(f"/ledger/accounts/{account_no}/voluntary-deposits", headers=me, json={"month": this_month()})
     assert paid.status_code == 202 and paid.json()["kind"] == "voluntary"
+    fund(paid.json())
     eventually(lambda: http.get(f"/ledger/accounts/{account_no}", headers=me).json()["balance"] == "960.00")
     someone_else = http.post("/ledger/voluntary-accounts", headers=me, json={
         "name": "冒名", "id_number": fresh_resident_id(), "deposit_base": "4000.00"})

@@ -27,6 +27,11 @@ def test_deposit_reaches_the_balance_through_outbox_queue_and_state_machine(plat
     assert recorded.headers["X-Correlation-Id"] == correlation
     remittance = recorded.json()
     assert remittance["status"] == "RECORDED" and remittance["total"] == "1632.00"
+    # Money first: nothing posts until finance confirms the unit's transfer from the bank statement.
+    funded = http.post(f"/ledger/remittances/{remittance['remittance_id']}/funds",
+                       json={"amount": "1632.00", "bank_serial": f"CCB-{correlation}"},
+                       headers=auth("finance01", **{"X-Correlation-Id": correlation}))
+    assert funded.status_code == 200 and funded.json()["status"] == "FUNDED", funded.text
 
     def balance() -> str | None:
         body = http.get(f"/ledger/accounts/{account['account_no']}", headers=auth("clerk01")).json()
@@ -71,9 +76,10 @@ def test_a_posting_run_twice_at_once_credits_once(platform, http, auth, new_unit
     unit = new_unit()
     account = new_account(unit["unit_account"], base="5000.00")
     service = bootstrap.ledger_service()
-    # Recorded through the service, not HTTP, so that no event starts a posting that competes with these threads.
     staff = Principal("t", "staff", frozenset({Role.COUNTER_CLERK}), org=CENTER_ORG)
     remittance = service.record_remittance(unit["unit_account"], this_month(), staff)
+    # Funding starts the posting workflow too: it competes with these four threads, which is all the better.
+    bootstrap.remittance_funding().confirm_funds(remittance.remittance_id, remittance.total, "RACE-FUNDS")
     errors: list[BaseException] = []
 
     def post() -> None:

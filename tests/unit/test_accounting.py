@@ -25,7 +25,7 @@ from hpf.ledger.model import AccountEntry, EntryKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import BRANCH_CLERK, CLERK
 
 DAY = date(2026, 11, 20)
@@ -49,7 +49,7 @@ def test_a_reversal_cancels_its_entry_line_by_line():
     original = deposit_entry("RMT-1#A", DAY, "RMT-1", "A", Decimal("120.50"), "汇缴")
     reversal = original.reversal("RMT-1#A#R", date(2026, 11, 21))
     assert reversal.reverses == "RMT-1#A" and original.reverses is None
-    assert [(l.subject, l.side) for l in reversal.lines] == [("101", Side.CREDIT), ("201", Side.DEBIT)]
+    assert [(l.subject, l.side) for l in reversal.lines] == [("231", Side.CREDIT), ("201", Side.DEBIT)]
     both = TrialBalance.of([original, reversal])
     assert both.balanced and all(row.balance == 0 for row in both.rows)
 
@@ -77,11 +77,13 @@ def test_a_posted_remittance_is_in_both_ledgers_and_they_agree():
         service.open_account(unit.unit_account, OpenAccount("李华", valid_resident_id(f"3606021990010100{i}"),
                                                             Decimal(base)), CLERK)
     remittance = service.record_remittance(unit.unit_account, "2026-11", CLERK)
-    service.post_remittance(remittance.remittance_id)
+    fund_and_post(service, remittance.remittance_id)
     tb = service.trial_balance(DAY, CLERK)
-    assert tb.balanced and tb.entries == 2
-    fund = next(r for r in tb.rows if r.subject.code == FUND)
-    assert fund.credit == fund.balance == remittance.total == Decimal("2832.00")
+    assert tb.balanced and tb.entries == 3  # the money's arrival, then one entry per depositor
+    rows = {r.subject.code: r for r in tb.rows}
+    assert rows[FUND].credit == rows[FUND].balance == remittance.total == Decimal("2832.00")
+    assert rows["101"].balance == remittance.total  # in the bank
+    assert rows["231"].balance == Decimal("0.00")  # in transit no more: every line posted
     assert service.ledger_check(DAY, CLERK).agrees
     with pytest.raises(Forbidden):
         service.trial_balance(DAY, BRANCH_CLERK)  # the ledgers are the center's
@@ -110,7 +112,7 @@ def test_money_is_conserved_whatever_the_bases_and_however_often_posting_runs(ba
                              CLERK)
     remittance = service.record_remittance(unit.unit_account, "2026-11", CLERK)
     for _ in range(runs):
-        service.post_remittance(remittance.remittance_id)
+        fund_and_post(service, remittance.remittance_id)
     balances = sum(a.balance for a in store.accounts.values())
     tb = service.trial_balance(DAY, CLERK)
     assert balances == remittance.total  # opening 0 + deposits = balance
@@ -142,11 +144,11 @@ def test_deposits_supplements_and_interest_are_conserved_in_both_ledgers(base_li
     days_used = set()
     for index, month in enumerate(months):
         if index in paid_months:
-            service.post_remittance(service.record_remittance(unit.unit_account, month, CLERK).remittance_id)
+            fund_and_post(service, service.record_remittance(unit.unit_account, month, CLERK).remittance_id)
             days_used.add(clock.now().date())
         clock.advance(days=31)
     for index in sorted(missed - paid_months):
-        service.post_remittance(service.record_supplementary(
+        fund_and_post(service, service.record_supplementary(
             unit.unit_account, months[index], [a.account_no for a in accounts], CLERK, "补缴").remittance_id)
         days_used.add(clock.now().date())
     clock.advance(days=120)  # past 30 June 2026

@@ -15,7 +15,7 @@ from hpf.ledger.certificate import consecutive_run
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 
@@ -36,8 +36,8 @@ def test_a_certificate_from_remittances_and_a_supplementary_deposit():
     account = ledger.open_account(unit.unit_account, OpenAccount("李华", person, Decimal("5000.00")), CLERK)
     for month in ("2026-08", "2026-09", "2026-10"):
         clock.advance(days=31)
-        ledger.post_remittance(ledger.record_remittance(unit.unit_account, month, CLERK).remittance_id)
-    ledger.post_remittance(ledger.record_supplementary(unit.unit_account, "2026-06", [account.account_no], CLERK,
+        fund_and_post(ledger, ledger.record_remittance(unit.unit_account, month, CLERK).remittance_id)
+    fund_and_post(ledger, ledger.record_supplementary(unit.unit_account, "2026-06", [account.account_no], CLERK,
                                                        "入职漏缴").remittance_id)
     me = Principal("p", "depositor", frozenset({Role.DEPOSITOR}), id_number=person)
     certificate = ledger.deposit_certificate(account.account_no, me)

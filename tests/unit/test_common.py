@@ -15,6 +15,7 @@ from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from hpf.common.identifiers import bank_card, mobile_number, resident_id, social_credit_code
 from hpf.common.money import from_fen, round_fen, to_chinese_uppercase, to_fen, to_money
 from hpf.common.paging import PageRequest, decode_token, encode_token
+from hpf.ledger.withdrawal import WITHDRAWAL_LIFECYCLE, WithdrawalEvent, WithdrawalStatus
 from hpf.ledger.model import (
     ACCOUNT_LIFECYCLE,
     REMITTANCE_LIFECYCLE,
@@ -108,7 +109,8 @@ def test_paging_tokens_round_trip_and_reject_garbage():
 
 @pytest.mark.parametrize("lifecycle, states, events", [
     (UNIT_LIFECYCLE, UnitStatus, UnitEvent), (ACCOUNT_LIFECYCLE, AccountStatus, AccountEvent),
-    (REMITTANCE_LIFECYCLE, RemittanceStatus, RemittanceEvent)])
+    (REMITTANCE_LIFECYCLE, RemittanceStatus, RemittanceEvent),
+    (WITHDRAWAL_LIFECYCLE, WithdrawalStatus, WithdrawalEvent)])
 def test_lifecycles_over_every_state_and_event(lifecycle, states, events):
     for state, event in itertools.product(states, events):
         if lifecycle.allows(state, event):

@@ -19,7 +19,7 @@ from hpf.ledger.model import EntryKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 YEAR_START, YEAR_END = date(2025, 6, 30), date(2026, 6, 30)
@@ -89,7 +89,7 @@ def test_settlement_credits_once_in_both_ledgers_and_rolls_the_year_over():
     account = ledger.open_account(unit.unit_account, OpenAccount("李华", valid_resident_id("36060219900101123"),
                                                                  Decimal("5000.00")), CLERK)
     remittance = ledger.record_remittance(unit.unit_account, "2025-12", CLERK)
-    ledger.post_remittance(remittance.remittance_id)  # 1,200.00 on 31 Dec 2025
+    fund_and_post(ledger, remittance.remittance_id)  # 1,200.00 on 31 Dec 2025
     with pytest.raises(BusinessRuleViolation):
         interest.settle_account(account.account_no, date(2026, 6, 30))  # not due yet
     clock.advance(days=190)  # 9 July 2026
@@ -119,7 +119,7 @@ def test_an_account_opened_mid_year_accrues_from_its_first_deposit():
                                              Decimal("0.12")), CLERK)
     account = ledger.open_account(unit.unit_account, OpenAccount("李华", valid_resident_id("36060219900101123"),
                                                                  Decimal("5000.00")), CLERK)
-    ledger.post_remittance(ledger.record_remittance(unit.unit_account, "2026-03", CLERK).remittance_id)
+    fund_and_post(ledger, ledger.record_remittance(unit.unit_account, "2026-03", CLERK).remittance_id)
     accrual = interest.accrued(account.account_no, date(2026, 6, 30), CLERK)
     assert accrual.start == date(2026, 3, 10)
     assert accrual.result.interest == (Decimal(1200) * 112 * Decimal("0.015") / 360).quantize(Decimal("0.01"))

@@ -16,7 +16,7 @@ from hpf.ledger.model import AccountStatus, RemittanceStatus
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 
 CLERK = Principal("clerk01", "staff", frozenset({Role.COUNTER_CLERK}), "王敏", org="360600", channel=Channel.COUNTER)
 BRANCH_CLERK = Principal("clerk-gx", "staff", frozenset({Role.COUNTER_CLERK}), "刘洋", org="360681")
@@ -117,7 +117,7 @@ def test_posting_credits_each_account_once_however_often_it_runs(service, store)
     b = open_account(service, unit.unit_account, person=valid_resident_id("36060219851212345"), base="4000.00")
     recorded = service.record_remittance(unit.unit_account, "2026-11", CLERK)
     for _ in range(3):
-        posted = service.post_remittance(recorded.remittance_id)
+        posted = fund_and_post(service, recorded.remittance_id)
     assert posted.status is RemittanceStatus.POSTED
     assert store.accounts[a.account_no].balance == Decimal("1100.00")
     assert store.accounts[b.account_no].balance == Decimal("880.00")
@@ -131,7 +131,7 @@ def test_posting_a_half_posted_remittance_finishes_only_the_rest(service, store)
     b = open_account(service, unit.unit_account, person=valid_resident_id("36060219851212345"))
     recorded = service.record_remittance(unit.unit_account, "2026-11", CLERK)
     service._post_line(recorded, recorded.lines[0])  # a crash after the first account
-    service.post_remittance(recorded.remittance_id)
+    fund_and_post(service, recorded.remittance_id)
     assert store.accounts[a.account_no].balance == store.accounts[b.account_no].balance == Decimal("1100.00")
 
 
@@ -207,7 +207,7 @@ def test_statement_pages_and_date_ranges(service, store):
     unit = register(service)
     account = open_account(service, unit.unit_account)
     remittance = service.record_remittance(unit.unit_account, "2026-11", CLERK)
-    service.post_remittance(remittance.remittance_id)
+    fund_and_post(service, remittance.remittance_id)
     page = service.statement(account.account_no, date(2026, 11, 1), date(2026, 11, 30), PageRequest(size=1), CLERK)
     assert [e.amount for e in page.items] == [Decimal("1100.00")]
     assert page.items[0].balance_after == Decimal("1100.00")

@@ -13,7 +13,7 @@ from hpf.ledger.model import EntryKind, RemittanceKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 
@@ -39,7 +39,7 @@ def test_a_supplementary_deposit_posts_as_its_own_kind(world):
     store, ledger, unit, accounts = world
     sup = ledger.record_supplementary(unit.unit_account, "2026-09", [accounts[0].account_no], CLERK, "漏缴补缴")
     assert sup.kind is RemittanceKind.SUPPLEMENTARY and sup.remittance_id.startswith(f"SUP-{unit.unit_account}-202609-")
-    ledger.post_remittance(sup.remittance_id)
+    fund_and_post(ledger, sup.remittance_id)
     entry = store.entries[accounts[0].account_no][0]
     assert (entry.kind, entry.month, entry.amount, entry.description) == (
         EntryKind.SUPPLEMENTARY, "2026-09", Decimal("1000.00"), "2026-09补缴")

@@ -15,7 +15,7 @@ from hpf.ledger.model import RemittanceKind, UnitKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 ME = valid_resident_id("36060219880808123")
@@ -47,7 +47,7 @@ def test_monthly_deposits_pay_both_sides_once_a_month(world):
     mine = ledger.register_voluntary(OpenAccount("赵敏", ME, Decimal("4000.00")), SELF)
     deposit = ledger.record_voluntary_deposit(mine.account_no, "2026-11", SELF)
     assert deposit.kind is RemittanceKind.VOLUNTARY and deposit.total == Decimal("960.00")
-    ledger.post_remittance(deposit.remittance_id)
+    fund_and_post(ledger, deposit.remittance_id)
     assert store.accounts[mine.account_no].balance == Decimal("960.00")
     with pytest.raises(Conflict) as twice:
         ledger.record_voluntary_deposit(mine.account_no, "2026-11", SELF)

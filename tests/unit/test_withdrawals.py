@@ -26,7 +26,7 @@ from hpf.ledger.withdrawal import Material, PayeeAccount, WithdrawalStatus
 from hpf.ledger.withdrawal_rules import Evidence, Mode, load_withdrawal_rules
 from hpf.ledger.withdrawal_service import RequestWithdrawal, WithdrawalService
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 RULES = load_withdrawal_rules()
@@ -52,7 +52,7 @@ class World:
         for m in range(1, months + 1):
             self.move_to(date(2026, m, 10))
             remittance = self.ledger.record_remittance(self.unit.unit_account, f"2026-{m:02d}", CLERK)
-            self.ledger.post_remittance(remittance.remittance_id)
+            fund_and_post(self.ledger, remittance.remittance_id)
         self.move_to(date(2026, 11, 20))
 
     def move_to(self, day: date) -> None:
@@ -199,7 +199,7 @@ def test_rent_needs_three_months_of_deposits_and_respects_the_yearly_cap():
     short = World(start=datetime(2026, 9, 10, 9, tzinfo=SHANGHAI), months=0)  # opened in September
     for m in (9, 10):
         short.move_to(date(2026, m, 10))
-        short.ledger.post_remittance(short.ledger.record_remittance(short.unit.unit_account, f"2026-{m:02d}",
+        fund_and_post(short.ledger, short.ledger.record_remittance(short.unit.unit_account, f"2026-{m:02d}",
                                                                     CLERK).remittance_id)
     short.move_to(date(2026, 11, 20))
     lease = Evidence("ZL-0001", Decimal("12000.00"), date(2026, 9, 1))
@@ -356,7 +356,7 @@ def test_money_is_conserved_and_never_negative(steps):
                 month = today.strftime("%Y-%m")
                 if world.acct.status is AccountStatus.NORMAL and not any(
                         r.month == month for r in world.store.remittances.values()):
-                    world.ledger.post_remittance(world.ledger.record_remittance(world.unit.unit_account, month,
+                    fund_and_post(world.ledger, world.ledger.record_remittance(world.unit.unit_account, month,
                                                                                 CLERK).remittance_id)
             elif step in ("withdraw", "close"):
                 closing = step == "close"

@@ -46,6 +46,13 @@ def interest_service() -> Any:
 
 
 @lru_cache(maxsize=1)
+def remittance_funding() -> Any:
+    from hpf.ledger.funding import RemittanceFunding
+
+    return RemittanceFunding(_ledger_uow(), clock())
+
+
+@lru_cache(maxsize=1)
 def withdrawal_service() -> Any:
     from hpf.ledger.withdrawal_rules import load_withdrawal_rules
     from hpf.ledger.withdrawal_service import WithdrawalService
@@ -99,5 +106,5 @@ def workflows() -> Any:
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
-                    queue_sender, operation_log, token_verifier, outbox_relay, workflows):
+                    remittance_funding,                     queue_sender, operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -155,9 +155,11 @@ def _load_slice(units: int, per_unit: int) -> int:
     from hpf.local.seed_load import load_slice
 
     state = json.loads(state_file.read_text(encoding="utf-8"))
-    loaded = load_slice(state["gateway"], token_file.read_text(encoding="utf-8").strip(), units, per_unit)
+    finance_token = (token_file.parent / "finance01.jwt").read_text(encoding="utf-8").strip()
+    loaded = load_slice(state["gateway"], token_file.read_text(encoding="utf-8").strip(), finance_token, units,
+                        per_unit)
     print(f"hpf: loaded {loaded['units']} units, {loaded['accounts']} accounts, "
-          f"{loaded['remittances']} remittances recorded for this month")
+          f"{loaded['remittances']} remittances recorded and funded for this month")
     return 0
 
 

@@ -83,3 +83,11 @@ def bank_card(value: str) -> BankCardCheck:
     if not _CARD.match(compact):
         raise ValidationFailed("银行卡号应为12至19位数字", code="INVALID_BANK_CARD")
     return BankCardCheck(compact, luhn.is_valid(compact))
+
+
+def bank_account(value: str) -> str:
+    """A corporate bank account number (对公账号): 8–32 digits (banks differ; none uses letters)."""
+    compact = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{8,32}", compact):
+        raise ValidationFailed("银行账号应为8至32位数字", code="INVALID_BANK_ACCOUNT")
+    return compact

@@ -62,6 +62,9 @@ def load_chart(path: str | None = None) -> Chart:
 # Subjects the posting rules below use. Named here once so a rule reads as its accounting sentence.
 BANK_DEPOSITS = "101"  # 住房公积金存款
 FUND = "201"  # 住房公积金 — what the center owes its depositors; its detail ledger is the personal accounts
+# Money of a unit's remittance that has arrived but is not yet posted to the depositors (明细: the unit account).
+# It nets to zero per remittance once every line is posted: a balance left here is a list stuck between the two.
+DEPOSITS_IN_TRANSIT = "231"
 INTEREST_EXPENSE = "501"  # 住房公积金利息支出
 
 
@@ -112,31 +115,42 @@ class JournalEntry:
         )
 
 
-def fund_credit_entry(entry_id: str, business_date: date, business_type: str, reference: str, account_no: str,
-                      amount: Decimal, description: str, *, debit: str) -> JournalEntry:
-    """Money credited to a depositor: Dr ``debit`` / Cr 住房公积金 (明细: the personal account)."""
+def simple_entry(entry_id: str, business_date: date, business_type: str, reference: str, amount: Decimal,
+                 description: str, *, debit: tuple[str, str], credit: tuple[str, str]) -> JournalEntry:
+    """One amount from one subject to another: ``debit`` and ``credit`` are (subject, 明细 detail)."""
     return JournalEntry(
         entry_id=entry_id, business_date=business_date, business_type=business_type, reference=reference,
         description=description,
-        lines=(JournalLine(debit, Side.DEBIT, amount), JournalLine(FUND, Side.CREDIT, amount, account_no)),
+        lines=(JournalLine(debit[0], Side.DEBIT, amount, debit[1]), JournalLine(credit[0], Side.CREDIT, amount, credit[1])),
     )
+
+
+def fund_credit_entry(entry_id: str, business_date: date, business_type: str, reference: str, account_no: str,
+                      amount: Decimal, description: str, *, debit: str, debit_detail: str = "") -> JournalEntry:
+    """Money credited to a depositor: Dr ``debit`` / Cr 住房公积金 (明细: the personal account)."""
+    return simple_entry(entry_id, business_date, business_type, reference, amount, description,
+                        debit=(debit, debit_detail), credit=(FUND, account_no))
+
+
+def remittance_funds_entry(entry_id: str, business_date: date, reference: str, unit_account: str, amount: Decimal,
+                           description: str) -> JournalEntry:
+    """A remittance's money arrived: Dr 住房公积金存款 / Cr 其他应付款（待入账缴存款）(明细: the unit)."""
+    return simple_entry(entry_id, business_date, "remittance_funds", reference, amount, description,
+                        debit=(BANK_DEPOSITS, ""), credit=(DEPOSITS_IN_TRANSIT, unit_account))
 
 
 def withdrawal_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
                      description: str) -> JournalEntry:
     """A paid withdrawal: Dr 住房公积金 (明细: the personal account) / Cr 住房公积金存款."""
-    return JournalEntry(
-        entry_id=entry_id, business_date=business_date, business_type="withdrawal", reference=reference,
-        description=description,
-        lines=(JournalLine(FUND, Side.DEBIT, amount, account_no), JournalLine(BANK_DEPOSITS, Side.CREDIT, amount)),
-    )
+    return simple_entry(entry_id, business_date, "withdrawal", reference, amount, description,
+                        debit=(FUND, account_no), credit=(BANK_DEPOSITS, ""))
 
 
 def deposit_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,
-                  description: str) -> JournalEntry:
-    """A deposit: Dr 住房公积金存款 / Cr 住房公积金."""
+                  description: str, unit_account: str = "") -> JournalEntry:
+    """A line posted to a depositor: Dr 其他应付款（待入账缴存款）(明细: the unit) / Cr 住房公积金."""
     return fund_credit_entry(entry_id, business_date, "remittance", reference, account_no, amount, description,
-                             debit=BANK_DEPOSITS)
+                             debit=DEPOSITS_IN_TRANSIT, debit_detail=unit_account)
 
 
 def interest_entry(entry_id: str, business_date: date, reference: str, account_no: str, amount: Decimal,

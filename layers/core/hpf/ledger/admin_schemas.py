@@ -18,6 +18,8 @@ from hpf.web.schemas import PageQuery, Schema
 if TYPE_CHECKING:
     from hpf.ledger.accounting import LedgerCheck, TrialBalance
     from hpf.ledger.certificate import DepositCertificate
+    from hpf.ledger.funding import RemittanceReceipt
+    from hpf.ledger.model import CollectionAgreement
 
 
 class UnitListQuery(PageQuery):
@@ -217,3 +219,65 @@ class DepositCertificateView(Schema):
                    monthly_personal_amount=c.monthly_personal_amount, balance=a.balance, first_month=c.first_month,
                    last_month=c.last_month, months_deposited=c.months_deposited,
                    consecutive_months=c.consecutive_months)
+
+
+class CollectionAgreementRequest(_Strict):
+    bank_account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=40)] = Field(
+        description="单位扣款账号（对公）")
+    account_name: Text = Field(description="账户名称")
+    bank: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] = Field(
+        description="开户银行")
+    agreement_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)] = Field(
+        description="托收协议号（多方协议号）")
+    signed_on: date = Field(description="签订日期")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+    def agreement(self) -> "CollectionAgreement":
+        from hpf.ledger.model import CollectionAgreement
+
+        return CollectionAgreement(self.bank_account, self.account_name, self.bank, self.agreement_no, self.signed_on)
+
+
+class EndCollectionRequest(_Strict):
+    reason: Reason = Field(description="终止托收的原因")
+
+
+class FundsRequest(_Strict):
+    amount: Amount = Field(description="到账金额（元），须等于清册合计")
+    bank_serial: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="银行交易流水号")
+
+
+class CollectionResultRequest(_Strict):
+    outcome: Literal["collected", "failed"] = Field(description="collected 托收成功 / failed 托收失败")
+    bank_serial: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class RemittanceReceiptView(Schema):
+    receipt_no: str = Field(description="回单编号")
+    kind: str = Field(description="汇缴 / 补缴 / 自愿缴存")
+    org: str
+    unit_account: str
+    unit_name: str
+    credit_code: str
+    month: str = Field(description="汇补缴年月")
+    persons: int = Field(description="人数")
+    unit_amount: Decimal = Field(description="单位缴存额合计")
+    personal_amount: Decimal = Field(description="个人缴存额合计")
+    total: Decimal = Field(description="合计（小写）")
+    total_uppercase: str = Field(description="合计（大写）")
+    funding: str = Field(description="transfer 转账缴款 / collection 托收")
+    bank_serial: str
+    funded_at: datetime | None
+    posted_at: datetime | None
+    issued_on: date
+
+    @classmethod
+    def of(cls, r: "RemittanceReceipt") -> "RemittanceReceiptView":
+        m = r.remittance
+        return cls(receipt_no=r.receipt_no, kind=m.kind.label, org=m.org, unit_account=r.unit.unit_account,
+                   unit_name=r.unit.name, credit_code=r.unit.credit_code, month=m.month, persons=len(m.lines),
+                   unit_amount=r.unit_amount, personal_amount=r.personal_amount, total=m.total,
+                   total_uppercase=r.total_uppercase, funding=m.funding, bank_serial=m.bank_serial,
+                   funded_at=m.funded_at, posted_at=m.posted_at, issued_on=r.issued_on)

@@ -28,7 +28,7 @@ def _handle(record: Any) -> None:
     correlation_id = set_correlation_id(carried or message.get("correlation_id"))
     logger.set_correlation_id(correlation_id)
     event_type = message["event_type"]
-    if event_type == "ledger.RemittanceRecorded":
+    if event_type == "ledger.RemittanceFunded":  # money first: a list is posted once its money has arrived
         remittance_id = message["payload"]["remittance_id"]
         execution = bootstrap.workflows().start(
             REMITTANCE_POSTING, f"remittance-{remittance_id}",

@@ -5,6 +5,7 @@ one transaction; money never moves here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from hpf.ledger.model import (
     AccountEvent,
     AccountStatus,
     ChangeRecord,
+    CollectionAgreement,
     PersonalAccount,
     Unit,
     UnitEvent,
@@ -73,6 +75,24 @@ class LedgerMaintenance:
                       "personal_ratio": f"{unit.personal_ratio}→{personal_ratio}"}
             unit.unit_ratio, unit.personal_ratio = unit_ratio, personal_ratio
             return self._save_unit(uow, unit, "ratios", detail, reason, actor, correlation_id)
+
+    def set_collection_agreement(self, unit_account: str, agreement: CollectionAgreement | None, actor: Principal,
+                                 *, reason: str = "", correlation_id: str | None = None) -> Unit:
+        """托收协议 signed (or replaced) or ended: from the next recorded list on, its money is collected."""
+        from hpf.common.identifiers import bank_account
+
+        if agreement is not None:
+            agreement = replace(agreement, bank_account=bank_account(agreement.bank_account))
+        with self._uow() as uow:
+            unit = unit_of(uow, unit_account)
+            require_unit_visible(actor, unit)
+            if unit.status not in _ACTIVE_UNIT:
+                raise BusinessRuleViolation(f"单位账户状态为“{unit.status.label}”，不能办理托收", code="UNIT_NOT_ACTIVE")
+            before = unit.collection.agreement_no if unit.collection else "无"
+            after = agreement.agreement_no if agreement else "无"
+            detail = {"collection": f"{before}→{after}"} if unit.collection != agreement else {}
+            unit.collection = agreement
+            return self._save_unit(uow, unit, "collection", detail, reason, actor, correlation_id)
 
     def unit_status_event(self, unit_account: str, event: UnitEvent, actor: Principal, *, reason: str,
                           correlation_id: str | None = None) -> Unit:

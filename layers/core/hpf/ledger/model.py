@@ -123,19 +123,43 @@ class RemittanceKind(_Coded):
 
 
 class RemittanceStatus(_Coded):
-    RECORDED = ("RECORDED", "已登记")
+    RECORDED = ("RECORDED", "已登记，待缴款")
+    COLLECTING = ("COLLECTING", "托收中")
+    FUNDED = ("FUNDED", "已到账，待入账")
     POSTED = ("POSTED", "已入账")
 
 
 class RemittanceEvent(_Coded):
+    COLLECT = ("collect", "发起托收")
+    COLLECTION_FAILED = ("collection_failed", "托收失败")
+    FUND = ("fund", "资金到账")
     POST = ("post", "入账")
 
 
+# Money first, then accounts: a list is posted to depositors only once its money is in the special account —
+# paid by the unit's transfer, or collected from the unit's bank account under a collection agreement (托收).
 REMITTANCE_LIFECYCLE: Lifecycle[RemittanceStatus, RemittanceEvent] = Lifecycle(
     "REMITTANCE_STATUS",
     "汇缴",
-    {(RemittanceStatus.RECORDED, RemittanceEvent.POST): RemittanceStatus.POSTED},
+    {
+        (RemittanceStatus.RECORDED, RemittanceEvent.COLLECT): RemittanceStatus.COLLECTING,
+        (RemittanceStatus.RECORDED, RemittanceEvent.FUND): RemittanceStatus.FUNDED,
+        (RemittanceStatus.COLLECTING, RemittanceEvent.FUND): RemittanceStatus.FUNDED,
+        (RemittanceStatus.COLLECTING, RemittanceEvent.COLLECTION_FAILED): RemittanceStatus.RECORDED,
+        (RemittanceStatus.FUNDED, RemittanceEvent.POST): RemittanceStatus.POSTED,
+    },
 )
+
+
+@dataclass(frozen=True)
+class CollectionAgreement:
+    """托收协议: the unit authorises the center to collect each month's remittance from its bank account."""
+
+    bank_account: str
+    account_name: str
+    bank: str
+    agreement_no: str
+    signed_on: date
 
 
 class UnitKind(_Coded):
@@ -157,6 +181,7 @@ class Unit:
     opened_on: date  # DWKHRQ
     address: str = ""
     kind: UnitKind = UnitKind.EMPLOYER
+    collection: CollectionAgreement | None = None
     version: int = 0
 
 
@@ -263,6 +288,10 @@ class Remittance:
     posted_at: datetime | None = None
     kind: RemittanceKind = RemittanceKind.REGULAR
     reason: str = ""
+    funded_at: datetime | None = None
+    bank_serial: str = ""  # the arrival's (or the collection's) bank transaction serial
+    funding: str = ""  # "transfer" (the unit paid) | "collection" (托收)
+    collection_failure: str = ""
     version: int = 0
 
     @property
@@ -315,7 +344,7 @@ class AccountEntry:
 # 归集和提取业务类型 (A.5) codes of the non-monetary records we keep; 99 where the standard's code was not found.
 BUSINESS_TYPES = {
     "open": "03", "unseal": "04", "seal": "05", "move": "06", "base": "10", "defer": "13",
-    "freeze": "14", "unfreeze": "15", "close_withdraw": "12",
+    "freeze": "14", "unfreeze": "15", "close_withdraw": "12", "collection": "99",
 }
 
 

@@ -61,12 +61,14 @@ class UnitView(Schema):
     status: str = Field(description="单位账户状态 DWZHZT（A.4）")
     status_label: str
     opened_on: date
+    collection_agreement_no: str | None = Field(description="托收协议号；无则由单位转账缴款")
 
     @classmethod
     def of(cls, unit: Unit) -> "UnitView":
         return cls(unit_account=unit.unit_account, name=unit.name, credit_code=unit.credit_code, org=unit.org,
                    unit_ratio=unit.unit_ratio, personal_ratio=unit.personal_ratio, status=unit.status.value,
-                   status_label=unit.status.label, opened_on=unit.opened_on)
+                   status_label=unit.status.label, opened_on=unit.opened_on,
+                   collection_agreement_no=unit.collection.agreement_no if unit.collection else None)
 
 
 class OpenAccountRequest(_Strict):
@@ -114,17 +116,22 @@ class RemittanceView(Schema):
     kind: str = Field(description="remittance 汇缴 / supplementary 补缴")
     unit_account: str
     month: str
-    status: str
+    status: str = Field(description="RECORDED 待缴款 / COLLECTING 托收中 / FUNDED 已到账 / POSTED 已入账")
+    status_label: str
     total: Decimal
     lines: list[RemittanceLineView]
     recorded_at: datetime
+    funded_at: datetime | None
+    bank_serial: str
+    collection_failure: str
     posted_at: datetime | None
 
     @classmethod
     def of(cls, r: Remittance) -> "RemittanceView":
         return cls(remittance_id=r.remittance_id, kind=r.kind.value, unit_account=r.unit_account, month=r.month,
-                   status=r.status.value,
-                   total=r.total, recorded_at=r.recorded_at, posted_at=r.posted_at,
+                   status=r.status.value, status_label=r.status.label, total=r.total, recorded_at=r.recorded_at,
+                   funded_at=r.funded_at, bank_serial=r.bank_serial, collection_failure=r.collection_failure,
+                   posted_at=r.posted_at,
                    lines=[RemittanceLineView(account_no=l.account_no, unit_amount=l.unit_amount,
                                              personal_amount=l.personal_amount) for l in r.lines])
 

@@ -258,10 +258,7 @@ class LedgerService:
                 status=RemittanceStatus.RECORDED,
                 recorded_at=self._clock.now(),
             )
-            uow.remittances.add(remittance)
-            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
-                                    remittance_id=remittance.remittance_id, unit_account=unit_account,
-                                    month=month, total=str(remittance.total), lines=len(lines)))
+            self._add_remittance(uow, unit, remittance, correlation_id)
             uow.commit()
         return remittance
 
@@ -295,11 +292,7 @@ class LedgerService:
                 status=RemittanceStatus.RECORDED, recorded_at=self._clock.now(),
                 kind=RemittanceKind.SUPPLEMENTARY, reason=reason,
             )
-            uow.remittances.add(remittance)
-            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
-                                    remittance_id=remittance.remittance_id, unit_account=unit_account,
-                                    month=month, total=str(remittance.total), lines=len(lines),
-                                    kind=remittance.kind.value))
+            self._add_remittance(uow, unit, remittance, correlation_id)
             uow.commit()
         return remittance
 
@@ -327,12 +320,26 @@ class LedgerService:
                 lines=[RemittanceLine(account_no, policy.monthly_amount(account.deposit_base, unit.unit_ratio),
                                       policy.monthly_amount(account.deposit_base, unit.personal_ratio))],
             )
-            uow.remittances.add(remittance)
-            uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
-                                    remittance_id=remittance.remittance_id, unit_account=unit.unit_account,
-                                    month=month, total=str(remittance.total), lines=1, kind=remittance.kind.value))
+            self._add_remittance(uow, unit, remittance, correlation_id)
             uow.commit()
         return remittance
+
+    def _add_remittance(self, uow: LedgerUnitOfWork, unit: Unit, remittance: Remittance,
+                        correlation_id: str | None) -> None:
+        """Store a recorded list and announce it. Under a collection agreement (托收) the list goes straight to
+        collection: the instruction to debit the unit's account is part of the same transaction."""
+        from hpf.ledger.funding import collection_requested
+
+        collect = unit.collection is not None and remittance.kind is not RemittanceKind.VOLUNTARY
+        if collect:
+            remittance.status = REMITTANCE_LIFECYCLE.next(remittance.status, RemittanceEvent.COLLECT)
+        uow.remittances.add(remittance)
+        uow.publish(self._event("ledger.RemittanceRecorded", remittance.remittance_id, correlation_id,
+                                remittance_id=remittance.remittance_id, unit_account=unit.unit_account,
+                                month=remittance.month, total=str(remittance.total), lines=len(remittance.lines),
+                                kind=remittance.kind.value, status=remittance.status.value))
+        if collect:
+            uow.publish(collection_requested(unit, remittance, self._clock.now(), correlation_id))
 
     def get_remittance(self, remittance_id: str, actor: Principal) -> Remittance:
         with self._uow() as uow:
@@ -346,6 +353,8 @@ class LedgerService:
             remittance = remittance_of(uow, remittance_id)
         if remittance.status is RemittanceStatus.POSTED:
             return remittance
+        if remittance.status is not RemittanceStatus.FUNDED:
+            raise BusinessRuleViolation("汇缴资金尚未到账，不能入账", code="REMITTANCE_NOT_FUNDED")
         for line in remittance.lines:
             self._post_line(remittance, line)
         with self._uow() as uow:
@@ -395,7 +404,7 @@ class LedgerService:
                     description=description,
                 ))
                 uow.journal.add(deposit_entry(f"{entry_id}#{line.account_no}", today, remittance.remittance_id,
-                                              line.account_no, line.amount, description))
+                                              line.account_no, line.amount, description, remittance.unit_account))
                 try:
                     uow.commit()
                     return

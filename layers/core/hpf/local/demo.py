@@ -72,9 +72,13 @@ def load_demo(identity: IdentitySandbox, gateway_url: str) -> DemoData:
             body = {k: person[k] for k in ("name", "id_number", "deposit_base")}
             opened = _ok(http.post(f"/ledger/units/{demo.unit_accounts[person['unit']]}/accounts", json=body))
             demo.account_numbers.append(opened["account_no"])
+        finance = {"Authorization": f"Bearer {identity.token_for('finance01')}"}
         for unit_account in demo.unit_accounts:
             recorded = _ok(http.post(f"/ledger/units/{unit_account}/remittances", json={"month": month}))
             demo.remittances.append(recorded["remittance_id"])
+            # the unit pays; finance matches the arrival on the bank statement (posting follows on its own)
+            _ok(http.post(f"/ledger/remittances/{recorded['remittance_id']}/funds", headers=finance,
+                          json={"amount": recorded["total"], "bank_serial": f"DEMO-{recorded['remittance_id']}"}))
     depositor = SandboxUser("depositor01", "demo-depositor01", "depositor", ["depositor"], PEOPLE[0]["name"],
                             id_number=PEOPLE[0]["id_number"], default_channel="app")
     agent = SandboxUser("unitagent01", "demo-unitagent01", "unit_agent", ["unit_agent"], "单位经办人 李敏",

@@ -2,8 +2,8 @@
 services), so the platform shows a city-shaped center rather than a handful of demo rows.
 
 Units keep the synthetic set's offices, ratios and skewed sizes; each gets a valid credit code from its id;
-each depositor a valid resident ID from theirs. This month's remittance is recorded for every unit (the
-history stays in the Parquet set: the services date what they post today).
+each depositor a valid resident ID from theirs. This month's remittance is recorded and its money confirmed
+for every unit (the history stays in the Parquet set: the services date what they post today).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def resident_id_for(depositor_id: int) -> str:
     return valid_resident_id(f"360602{born:%Y%m%d}{depositor_id % 1000:03d}")
 
 
-def load_slice(gateway_url: str, clerk_token: str, units: int, per_unit: int, size: Size = Size()) -> dict[str, int]:
+def load_slice(gateway_url: str, clerk_token: str, finance_token: str, units: int, per_unit: int,
+               size: Size = Size()) -> dict[str, int]:
     import duckdb
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -60,6 +61,11 @@ def load_slice(gateway_url: str, clerk_token: str, units: int, per_unit: int, si
                     "deposit_base": str(base)})
                 if opened.status_code == 201:
                     loaded["accounts"] += 1
-            if http.post(f"/ledger/units/{unit_account}/remittances", json={"month": month}).status_code == 202:
+            recorded = http.post(f"/ledger/units/{unit_account}/remittances", json={"month": month})
+            if recorded.status_code == 202:
                 loaded["remittances"] += 1
+                remittance = recorded.json()
+                http.post(f"/ledger/remittances/{remittance['remittance_id']}/funds",
+                          headers={"Authorization": f"Bearer {finance_token}"},
+                          json={"amount": remittance["total"], "bank_serial": f"SEED-{remittance['remittance_id']}"})
     return loaded

@@ -33,6 +33,7 @@ from hpf.ledger.model import (
     AccountEntry,
     ChangeRecord,
     AccountStatus,
+    CollectionAgreement,
     EntryKind,
     PersonalAccount,
     Remittance,
@@ -103,6 +104,9 @@ class DynamoUnits(_Repo):
             unit_ratio=item["unit_ratio"], personal_ratio=item["personal_ratio"],
             status=UnitStatus(item["status"]), opened_on=date.fromisoformat(item["opened_on"]),
             address=item.get("address", ""), kind=UnitKind(item.get("kind", UnitKind.EMPLOYER.value)),
+            collection=CollectionAgreement(c["bank_account"], c["account_name"], c["bank"], c["agreement_no"],
+                                           date.fromisoformat(c["signed_on"])) if (c := item.get("collection"))
+            else None,
             version=int(item["version"]),
         )
 
@@ -129,6 +133,9 @@ class DynamoUnits(_Repo):
             "credit_code": unit.credit_code, "org": unit.org, "unit_ratio": unit.unit_ratio,
             "personal_ratio": unit.personal_ratio, "status": unit.status.value,
             "opened_on": unit.opened_on.isoformat(), "address": unit.address, "kind": unit.kind.value,
+            "collection": {"bank_account": c.bank_account, "account_name": c.account_name, "bank": c.bank,
+                           "agreement_no": c.agreement_no, "signed_on": c.signed_on.isoformat()}
+            if (c := unit.collection) else None,
         }
 
 
@@ -205,6 +212,9 @@ class DynamoRemittances(_Repo):
             status=RemittanceStatus(item["status"]), recorded_at=datetime.fromisoformat(item["recorded_at"]),
             posted_at=datetime.fromisoformat(item["posted_at"]) if item.get("posted_at") else None,
             kind=RemittanceKind(item.get("kind", RemittanceKind.REGULAR.value)), reason=item.get("reason", ""),
+            funded_at=datetime.fromisoformat(item["funded_at"]) if item.get("funded_at") else None,
+            bank_serial=item.get("bank_serial", ""), funding=item.get("funding", ""),
+            collection_failure=item.get("collection_failure", ""),
             version=int(item["version"]),
         )
 
@@ -230,6 +240,8 @@ class DynamoRemittances(_Repo):
                        "personal_amount": l.personal_amount} for l in r.lines],
             "recorded_at": r.recorded_at.isoformat(),
             "posted_at": r.posted_at.isoformat() if r.posted_at else None,
+            "funded_at": r.funded_at.isoformat() if r.funded_at else None, "bank_serial": r.bank_serial,
+            "funding": r.funding, "collection_failure": r.collection_failure,
         }
 
 

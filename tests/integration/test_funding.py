@@ -1,0 +1,70 @@
+"""Remittance money over HTTP on the local platform: collection agreement → collection → failure → again →
+collected → posted by the workflow → receipt; and transfers whose amount or second arrival is refused."""
+
+from __future__ import annotations
+
+from hpf.adapters.aws.clients import client
+from hpf.sandbox.identity import SandboxUser
+from tests.integration.conftest import eventually, this_month
+
+AGREEMENT = {"bank_account": "36050186360109000123", "account_name": "鹰潭集成测试有限公司", "bank": "中国建设银行鹰潭分行",
+             "agreement_no": "TS-INT-0001", "signed_on": "2026-11-01", "reason": "单位申请托收"}
+
+
+def execution_names(platform) -> set[str]:
+    machine = platform.physical["RemittancePostingStateMachine"]
+    return {e["name"] for e in client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]}
+
+
+def test_a_collected_remittance_from_agreement_to_receipt(platform, http, auth, new_unit, new_account, add_user):
+    unit = new_unit()
+    account = new_account(unit["unit_account"])
+    add_user(SandboxUser(f"agent-{unit['unit_account']}", "pw", "unit_agent", ["unit_agent"], "经办人",
+                         unit_account=unit["unit_account"]))
+    agent = auth(f"agent-{unit['unit_account']}")
+    signed = http.put(f"/ledger/units/{unit['unit_account']}/collection-agreement", headers=agent, json=AGREEMENT)
+    assert signed.status_code == 200 and signed.json()["collection_agreement_no"] == "TS-INT-0001", signed.text
+
+    recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+                         headers=agent).json()
+    remittance_id = recorded["remittance_id"]
+    assert recorded["status"] == "COLLECTING"
+    url = f"/ledger/remittances/{remittance_id}"
+    assert f"remittance-{remittance_id}" not in execution_names(platform)  # nothing posts before the money
+
+    failed = http.post(f"{url}/collection-result", headers=auth("finance01"),
+                       json={"outcome": "failed", "reason": "单位账户余额不足"})
+    assert failed.json()["status"] == "RECORDED" and failed.json()["collection_failure"] == "单位账户余额不足"
+    assert http.post(f"{url}/collection", headers=agent).json()["status"] == "COLLECTING"
+    collected = http.post(f"{url}/collection-result", headers=auth("finance01"),
+                          json={"outcome": "collected", "bank_serial": "CCB-TS-INT-01"})
+    assert collected.json()["status"] == "FUNDED", collected.text
+
+    eventually(lambda: http.get(url, headers=agent).json()["status"] == "POSTED")
+    balance = http.get(f"/ledger/accounts/{account['account_no']}", headers=agent).json()["balance"]
+    assert balance == recorded["total"] == "1200.00"
+    receipt = http.get(f"{url}/receipt", headers=agent)
+    assert receipt.status_code == 200, receipt.text
+    body = receipt.json()
+    assert (body["total"], body["total_uppercase"], body["funding"], body["bank_serial"], body["persons"]) == (
+        "1200.00", "壹仟贰佰元整", "collection", "CCB-TS-INT-01", 1)
+    ended = http.request("DELETE", f"/ledger/units/{unit['unit_account']}/collection-agreement",
+                         headers=auth("clerk01"), json={"reason": "单位改为转账缴款"})
+    assert ended.status_code == 200 and ended.json()["collection_agreement_no"] is None
+
+
+def test_a_transfer_must_match_the_list_and_arrive_once(http, auth, new_unit, new_account):
+    unit = new_unit()
+    new_account(unit["unit_account"])
+    recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+                         headers=auth("clerk01")).json()
+    url = f"/ledger/remittances/{recorded['remittance_id']}"
+    short = http.post(f"{url}/funds", headers=auth("finance01"), json={"amount": "1199.99", "bank_serial": "ICBC-1"})
+    assert (short.status_code, short.json()["code"]) == (422, "FUNDS_AMOUNT_MISMATCH")
+    assert http.get(f"{url}/receipt", headers=auth("clerk01")).json()["code"] == "REMITTANCE_NOT_POSTED"
+    assert http.post(f"{url}/funds", headers=auth("clerk01"),
+                     json={"amount": "1200.00", "bank_serial": "ICBC-1"}).status_code == 403
+    ok = http.post(f"{url}/funds", headers=auth("finance01"), json={"amount": "1200.00", "bank_serial": "ICBC-1"})
+    assert ok.status_code == 200 and ok.json()["status"] in ("FUNDED", "POSTED")
+    again = http.post(f"{url}/funds", headers=auth("finance01"), json={"amount": "1200.00", "bank_serial": "ICBC-2"})
+    assert (again.status_code, again.json()["code"]) == (409, "REMITTANCE_ALREADY_FUNDED")

@@ -281,6 +281,22 @@ def ledger_check(ctx: RequestContext) -> a.LedgerCheckView:
     return a.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
 
 
+@api.route("/accounts/{account_no}/entries/{entry_id}/reversal", method="POST", roles={Role.FINANCE},
+           path_model=f"{ADMIN}:EntryPath", body=f"{ADMIN}:ReversalRequest", response=s.EntryView, status=201,
+           summary="缴存明细冲正")
+def reverse_entry(ctx: RequestContext, account_no: str, entry_id: str) -> s.EntryView:
+    return s.EntryView.of(bootstrap.ledger_corrections().reverse_deposit(
+        account_no, entry_id, ctx.body.reason, ctx.principal, ctx.correlation_id))
+
+
+@api.route("/accounts/{account_no}/merge", method="POST", roles=STAFF, path_model=s.AccountPath,
+           body=f"{ADMIN}:MergeRequest", response=f"{ADMIN}:MergeView", summary="合并销户（并入同一职工的另一账户）")
+def merge_accounts(ctx: RequestContext, account_no: str) -> a.MergeView:
+    source, target = bootstrap.ledger_corrections().merge_accounts(account_no, ctx.body.into, ctx.body.reason,
+                                                                   ctx.principal, ctx.correlation_id)
+    return a.MergeView(source=s.AccountView.of(source), target=s.AccountView.of(target))
+
+
 @api.route("/withdrawal-rules", roles=VIEWERS | {Role.DEPOSITOR, Role.FINANCE}, response=f"{WDR}:RuleList",
            summary="提取规则（原因、材料、频次、限额）")
 def withdrawal_rules(ctx: RequestContext) -> w.RuleList:

@@ -30,6 +30,7 @@ def other_users(add_user):
 
 
 SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "360600999999999",
+                      "entry_id": "RMT-360600999999-202601",
                       "remittance_id": "RMT-360600999999-202601",
                       "withdrawal_id": "WDR-360600999999999-REQ-0001"}
 

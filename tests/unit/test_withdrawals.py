@@ -388,4 +388,7 @@ def test_money_is_conserved_and_never_negative(steps):
 def test_the_synthetic_data_draws_withdrawals_of_every_configured_reason():
     from hpf.analytics.synthetic import WITHDRAWAL_REASONS
 
-    assert set(WITHDRAWAL_REASONS) == {r.code for r in RULES.on(date(2026, 11, 20)).rules.values()}
+    from hpf.ledger.withdrawal_rules import Kind
+
+    assert set(WITHDRAWAL_REASONS) == {r.code for r in RULES.on(date(2026, 11, 20)).rules.values()
+                                       if r.kind is Kind.WITHDRAWAL}

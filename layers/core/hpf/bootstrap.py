@@ -46,6 +46,13 @@ def interest_service() -> Any:
 
 
 @lru_cache(maxsize=1)
+def ledger_corrections() -> Any:
+    from hpf.ledger.corrections import LedgerCorrections
+
+    return LedgerCorrections(_ledger_uow(), clock(), interest_service())
+
+
+@lru_cache(maxsize=1)
 def remittance_funding() -> Any:
     from hpf.ledger.funding import RemittanceFunding
 
@@ -106,5 +113,6 @@ def workflows() -> Any:
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
-                    remittance_funding,                     queue_sender, operation_log, token_verifier, outbox_relay, workflows):
+                    remittance_funding, ledger_corrections, queue_sender, operation_log, token_verifier,
+                    outbox_relay, workflows):
         factory.cache_clear()

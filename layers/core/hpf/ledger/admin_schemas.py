@@ -281,3 +281,23 @@ class RemittanceReceiptView(Schema):
                    unit_amount=r.unit_amount, personal_amount=r.personal_amount, total=m.total,
                    total_uppercase=r.total_uppercase, funding=m.funding, bank_serial=m.bank_serial,
                    funded_at=m.funded_at, posted_at=m.posted_at, issued_on=r.issued_on)
+
+
+class EntryPath(_Strict):
+    account_no: Annotated[str, StringConstraints(pattern=r"^\d{15}$")] = Field(description="个人账号（15位）")
+    entry_id: Annotated[str, StringConstraints(pattern=r"^(RMT|SUP|VOL)-[0-9A-Za-z-]{6,60}$")] = Field(
+        description="要冲正的缴存明细编号（汇缴、补缴、自愿缴存）")
+
+
+class ReversalRequest(_Strict):
+    reason: Reason = Field(description="冲正原因（必填）")
+
+
+class MergeRequest(_Strict):
+    into: Annotated[str, StringConstraints(pattern=r"^\d{15}$")] = Field(description="保留的个人账号")
+    reason: Reason = Field(description="合并原因，如证件号码登记错误（必填）")
+
+
+class MergeView(Schema):
+    source: AccountView = Field(description="已合并销户的账户")
+    target: AccountView = Field(description="保留的账户")

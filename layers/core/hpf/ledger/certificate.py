@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from hpf.ledger.model import AccountEntry, EntryKind, PersonalAccount, Unit
+from hpf.ledger.model import AccountEntry, PersonalAccount, Unit, deposited_months
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,7 @@ def consecutive_run(months: set[str]) -> int:
 
 def certificate_for(account: PersonalAccount, unit: Unit, entries: list[AccountEntry], as_of: date,
                     monthly_unit_amount: Decimal, monthly_personal_amount: Decimal) -> DepositCertificate:
-    months = {e.month for e in entries
-              if e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY) and e.month and e.amount > 0}
+    months = deposited_months(entries)
     return DepositCertificate(
         certificate_no=f"JCZM-{account.account_no}-{as_of:%Y%m%d}",  # one per account and day: reissuing repeats it
         as_of=as_of, account=account, unit=unit,

@@ -254,8 +254,15 @@ class PersonalAccount:
         self.reserved = max(self.reserved - amount, ZERO)
 
     def debit_reserved(self, amount: Decimal) -> Decimal:
-        """A paid withdrawal leaves the account: from this year's deposits first (as interest assumes)."""
+        """A paid withdrawal leaves the account."""
         self.release(amount)
+        return self.take_back(amount)
+
+    def take_back(self, amount: Decimal) -> Decimal:
+        """Money leaves the account (a payout, a reversal, a merge): from this year's deposits first, as the
+        interest engine assumes. Never more than is available."""
+        if amount > self.available:
+            raise BusinessRuleViolation("金额超过账户可用余额", code="INSUFFICIENT_BALANCE")
         self.balance -= amount
         self.current_year = max(self.current_year - amount, ZERO)
         return self.balance
@@ -322,6 +329,8 @@ class EntryKind(str, Enum):
     REMITTANCE = "01"  # 汇缴
     INTEREST = "02"  # 结息
     SUPPLEMENTARY = "03"  # 补缴
+    MERGE = "06"  # 合并转移: internal transfer between two accounts of one person (A.5 06 内部转移)
+    TRANSFER_OUT = "07"  # 外部转出 (ours: A.5's 07–09 were not found)
     WITHDRAWAL = "11"  # 部分提取 (A.5 code)
     CLOSING_WITHDRAWAL = "12"  # 销户提取 (A.5 code)
 
@@ -341,10 +350,24 @@ class AccountEntry:
     description: str = ""
 
 
+DEPOSIT_KINDS = frozenset({EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY})
+
+
+def deposited_months(entries: "list[AccountEntry]") -> set[str]:
+    """The months (HBJNY) an account holds a deposit for: net of reversals (冲正), so a month whose deposit was
+    reversed counts as not deposited."""
+    net: dict[str, Decimal] = {}
+    for e in entries:
+        if e.kind in DEPOSIT_KINDS and e.month:
+            net[e.month] = net.get(e.month, ZERO) + e.amount
+    return {month for month, amount in net.items() if amount > 0}
+
+
 # 归集和提取业务类型 (A.5) codes of the non-monetary records we keep; 99 where the standard's code was not found.
 BUSINESS_TYPES = {
     "open": "03", "unseal": "04", "seal": "05", "move": "06", "base": "10", "defer": "13",
-    "freeze": "14", "unfreeze": "15", "close_withdraw": "12", "collection": "99",
+    "freeze": "14", "unfreeze": "15", "close_withdraw": "12", "close_merge": "06", "close_transfer": "07",
+    "collection": "99",
 }
 
 

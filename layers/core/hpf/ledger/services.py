@@ -24,7 +24,6 @@ from hpf.ledger.model import (
     AccountEntry,
     AccountEvent,
     AccountStatus,
-    EntryKind,
     PersonalAccount,
     Remittance,
     RemittanceEvent,
@@ -35,6 +34,7 @@ from hpf.ledger.model import (
     UnitEvent,
     UnitKind,
     UnitStatus,
+    deposited_months,
 )
 from hpf.ledger.ports import LedgerUnitOfWork
 
@@ -468,9 +468,8 @@ def entries_of(uow: LedgerUnitOfWork, account_no: str, since: date | None = None
 
 
 def _deposited_for(uow: LedgerUnitOfWork, account_no: str, month: str) -> bool:
-    """Whether any deposit entry of the account covers ``month`` (whichever unit paid it)."""
-    return any(e.month == month and e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY)
-               for e in entries_of(uow, account_no))
+    """Whether the account holds a deposit for ``month`` (whichever unit paid it), net of reversals."""
+    return month in deposited_months(entries_of(uow, account_no))
 
 
 def unit_of(uow: LedgerUnitOfWork, unit_account: str) -> Unit:

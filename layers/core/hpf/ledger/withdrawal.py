@@ -17,7 +17,7 @@ from typing import Protocol
 
 from hpf.common.errors import ValidationFailed
 from hpf.common.lifecycle import Lifecycle
-from hpf.ledger.model import _Coded
+from hpf.ledger.model import AccountEvent, _Coded
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 
@@ -83,6 +83,7 @@ class Withdrawal:
     evidence_amount: Decimal | None = None
     evidence_date: date | None = None
     closing_interest: Decimal = Decimal("0.00")  # credited before the payout, part of ``amount``
+    transfer_out: bool = False  # 外部转出 to another city's center rather than a withdrawal
     bank_serial: str = ""
     settled_at: datetime | None = None
     failure_reason: str = ""
@@ -90,8 +91,12 @@ class Withdrawal:
 
     @property
     def settlement_business(self) -> str:
-        """The settlement business code of the payment (domain facts §1: 02 partial, 03 closing withdrawal)."""
-        return "03" if self.closing else "02"
+        """Settlement BusType (domain facts §1.6): 02 partial, 03 closing withdrawal, 07 external transfer-out."""
+        return "07" if self.transfer_out else "03" if self.closing else "02"
+
+    @property
+    def closing_event(self) -> "AccountEvent":
+        return AccountEvent.CLOSE_TRANSFER if self.transfer_out else AccountEvent.CLOSE_WITHDRAW
 
     @staticmethod
     def id_for(account_no: str, request_id: str) -> str:

@@ -31,6 +31,12 @@ class Mode(str, Enum):
 class Payee(str, Enum):
     HOLDER = "holder"
     HEIR = "heir"  # 继承人 (death)
+    CENTER = "center"  # the receiving center (transfer-out)
+
+
+class Kind(str, Enum):
+    WITHDRAWAL = "withdrawal"  # 提取: closes as 05 提取销户
+    TRANSFER_OUT = "transfer_out"  # 外部转出: closes as 04 外部转出销户
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class WithdrawalRule:
     deposit_months: int = 0
     sealed_months: int = 0
     payee: Payee = Payee.HOLDER
+    kind: Kind = Kind.WITHDRAWAL
 
     @property
     def needs_evidence(self) -> bool:
@@ -236,4 +243,5 @@ def _rule(key: str, spec: dict, materials: dict[str, str]) -> WithdrawalRule:
         per_year=spec.get("per_year"), cap=money("cap"), yearly_cap=money("yearly_cap"),
         keep_balance=money("keep_balance") or ZERO, deposit_months=int(spec.get("deposit_months", 0)),
         sealed_months=int(spec.get("sealed_months", 0)), payee=Payee(spec.get("payee", "holder")),
+        kind=Kind(spec.get("kind", "withdrawal")),
     )

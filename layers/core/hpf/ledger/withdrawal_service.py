@@ -35,6 +35,7 @@ from hpf.ledger.model import (
     ChangeRecord,
     EntryKind,
     PersonalAccount,
+    deposited_months,
 )
 from hpf.ledger.interest import latest_settlement
 from hpf.ledger.interest_service import InterestService
@@ -52,6 +53,7 @@ from hpf.ledger.withdrawal import (
 from hpf.ledger.withdrawal_rules import (
     AccountFacts,
     Evidence,
+    Kind,
     Payee,
     PastWithdrawal,
     Request,
@@ -105,8 +107,9 @@ class WithdrawalService:
                 require_account_visible(actor, account, unit_agent_allowed=False)
                 if existing is not None:
                     return _same_request(existing, command)
-                ACCOUNT_LIFECYCLE.next(account.status,
-                                       AccountEvent.CLOSE_WITHDRAW if command.closing else AccountEvent.WITHDRAW)
+                transfer_out = rule.kind is Kind.TRANSFER_OUT
+                ACCOUNT_LIFECYCLE.next(account.status, AccountEvent.WITHDRAW if not command.closing
+                                       else AccountEvent.CLOSE_TRANSFER if transfer_out else AccountEvent.CLOSE_WITHDRAW)
                 _check_payee(rule, account, payee)
                 request = Request(rule.key, command.closing, command.amount,
                                   frozenset(m.code for m in command.materials), command.evidence,
@@ -139,6 +142,7 @@ class WithdrawalService:
             evidence_reference=evidence.reference if evidence else "",
             evidence_amount=evidence.amount if evidence else None,
             evidence_date=evidence.issued_on if evidence else None, closing_interest=interest,
+            transfer_out=rule.kind is Kind.TRANSFER_OUT,
         )
         account.reserve(withdrawal.amount)
         uow.accounts.update(account)
@@ -171,8 +175,7 @@ class WithdrawalService:
         history = uow.withdrawals.of_account(account.account_no)
         months: frozenset[str] = frozenset()
         if rule.deposit_months:
-            months = frozenset(e.month for e in entries_of(uow, account.account_no)
-                               if e.kind in (EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY) and e.amount > 0)
+            months = frozenset(deposited_months(entries_of(uow, account.account_no)))
         sealed_since = None
         if rule.sealed_months and account.status is AccountStatus.SEALED:
             seals = [r for r in uow.history.of(f"ACCOUNT#{account.account_no}") if r.action == "seal"]
@@ -243,7 +246,8 @@ class WithdrawalService:
 
         today = business_date(self._clock)
         balance = account.debit_reserved(w.amount)
-        kind = EntryKind.CLOSING_WITHDRAWAL if w.closing else EntryKind.WITHDRAWAL
+        kind = (EntryKind.TRANSFER_OUT if w.transfer_out else EntryKind.CLOSING_WITHDRAWAL if w.closing
+                else EntryKind.WITHDRAWAL)
         description = f"{self._rule_name(w)}{'（销户）' if w.closing else ''}"
         uow.entries.add(AccountEntry(w.account_no, w.withdrawal_id, today, kind, -w.amount, balance,
                                      w.withdrawal_id, description=description))
@@ -251,12 +255,12 @@ class WithdrawalService:
                                          w.amount, description))
         # A deposit posted while the payout was in flight leaves money behind: the account stays open, and the
         # event says so, for a second closing withdrawal of what is left.
-        if w.closing and balance == ZERO and ACCOUNT_LIFECYCLE.allows(account.status, AccountEvent.CLOSE_WITHDRAW):
+        if w.closing and balance == ZERO and ACCOUNT_LIFECYCLE.allows(account.status, w.closing_event):
             before = account.status
-            account.apply(AccountEvent.CLOSE_WITHDRAW)
+            account.apply(w.closing_event)
             uow.accounts.release_person(account)
             uow.history.add(ChangeRecord(f"ACCOUNT#{w.account_no}", account.version + 1, self._clock.now(),
-                                         "close_withdraw", {"status": f"{before.value}→{account.status.value}"},
+                                         w.closing_event.value, {"status": f"{before.value}→{account.status.value}"},
                                          self._rule_name(w), actor.subject if actor else "settlement"))
 
     def _rule_name(self, w: Withdrawal) -> str:

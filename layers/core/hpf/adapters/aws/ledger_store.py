@@ -276,7 +276,7 @@ class DynamoWithdrawals(_Repo):
             "materials": [{"code": m.code, "reference": m.reference} for m in w.materials],
             "evidence_reference": w.evidence_reference, "evidence_amount": w.evidence_amount,
             "evidence_date": w.evidence_date.isoformat() if w.evidence_date else None,
-            "closing_interest": w.closing_interest, "bank_serial": w.bank_serial,
+            "closing_interest": w.closing_interest, "bank_serial": w.bank_serial, "transfer_out": w.transfer_out,
             "settled_at": w.settled_at.isoformat() if w.settled_at else None, "failure_reason": w.failure_reason,
         }
 
@@ -298,7 +298,8 @@ class DynamoWithdrawals(_Repo):
             evidence_date=date.fromisoformat(i["evidence_date"]) if i.get("evidence_date") else None,
             closing_interest=Decimal(i.get("closing_interest", 0)), bank_serial=i.get("bank_serial", ""),
             settled_at=datetime.fromisoformat(i["settled_at"]) if i.get("settled_at") else None,
-            failure_reason=i.get("failure_reason", ""), version=int(i["version"]),
+            failure_reason=i.get("failure_reason", ""), transfer_out=bool(i.get("transfer_out", False)),
+            version=int(i["version"]),
         )
 
 

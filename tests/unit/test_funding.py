@@ -107,7 +107,7 @@ def test_collection_failure_retry_and_success():
     remittance = world.record()
     assert remittance.status is RemittanceStatus.COLLECTING
     instruction = world.events("ledger.CollectionRequested")[0].payload["instruction"]
-    assert (instruction["business"], instruction["amount"], instruction["payer"]["account_no"]) == (
+    assert (instruction["business"], instruction["amount"], instruction["counterparty"]["account_no"]) == (
         "01", "1200.00", AGREEMENT.bank_account)
 
     failed = world.funding.record_collection(remittance.remittance_id, False, reason="账户余额不足")

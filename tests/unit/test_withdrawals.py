@@ -392,3 +392,39 @@ def test_the_synthetic_data_draws_withdrawals_of_every_configured_reason():
 
     assert set(WITHDRAWAL_REASONS) == {r.code for r in RULES.on(date(2026, 11, 20)).rules.values()
                                        if r.kind is Kind.WITHDRAWAL}
+
+
+class FakeSettlement:
+    """The settlement port as settlement will see it: instructions in, answers back through the ledger."""
+
+    def __init__(self) -> None:
+        self.instructions: list = []
+
+    def submit(self, instruction) -> None:
+        self.instructions.append(instruction)
+
+
+class FakeWorkflows:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def start(self, machine: str, name: str, payload: dict) -> str:
+        self.started.append(name)
+        return f"arn:{name}"
+
+
+def test_the_payment_goes_out_through_the_settlement_port_and_its_answer_comes_back(world):
+    from hpf.ledger.consumers import LedgerEventHandler
+
+    w = world.request("purchase_commercial", "2500.00", evidence=purchase())
+    settlement, workflows = FakeSettlement(), FakeWorkflows()
+    handler = LedgerEventHandler(workflows, settlement)
+    for event in world.store.events:  # what the outbox relay delivers to the ledger-events queue
+        handler.handle({"event_type": event.event_type, "event_id": event.event_id, "payload": event.payload}, "c1")
+    assert len(workflows.started) == 10  # one posting per funded month of the world's history
+    [instruction] = settlement.instructions
+    assert (instruction.instruction_id, instruction.direction, instruction.business, instruction.amount) == (
+        w.withdrawal_id, "pay", "02", Decimal("2500.00"))
+    assert (instruction.counterparty.account_no, instruction.counterparty.name) == (CARD, "陈静")
+    world.withdrawals.record_payment(instruction.instruction_id, True, bank_serial="BDC-0001")
+    assert world.acct.balance == Decimal("7500.00")

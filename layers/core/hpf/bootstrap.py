@@ -68,6 +68,18 @@ def withdrawal_service() -> Any:
 
 
 @lru_cache(maxsize=1)
+def settlement_port() -> Any:
+    """Where the ledger's settlement instructions go (HPF_SETTLEMENT_MODE): ``manual`` — finance pays and
+    records the answer."""
+    from hpf.settlement.manual import ManualSettlement
+
+    mode = settings.optional("HPF_SETTLEMENT_MODE") or "manual"
+    if mode != "manual":
+        raise ValueError(f"unknown HPF_SETTLEMENT_MODE {mode!r}")
+    return ManualSettlement()
+
+
+@lru_cache(maxsize=1)
 def queue_sender() -> Any:
     from hpf.adapters.aws.queues import QueueSender
 
@@ -113,6 +125,6 @@ def workflows() -> Any:
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
-                    remittance_funding, ledger_corrections, queue_sender, operation_log, token_verifier,
+                    remittance_funding, ledger_corrections, settlement_port, queue_sender, operation_log, token_verifier,
                     outbox_relay, workflows):
         factory.cache_clear()

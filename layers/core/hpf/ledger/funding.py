@@ -158,17 +158,18 @@ class RemittanceFunding:
 
 def collection_requested(unit: Unit, remittance: Remittance, now: datetime, correlation_id: str | None,
                          attempt: int = 0) -> DomainEvent:
-    """The collection instruction for settlement: debit the unit's account by the list's total."""
+    """The collection instruction for settlement: debit the unit's account by the list's total. A later attempt
+    is a new instruction (its own id): the failed one is finished at the bank."""
+    from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
+
     agreement = unit.collection
     assert agreement is not None
     instruction_id = remittance.remittance_id if not attempt else f"{remittance.remittance_id}-C{attempt}"
+    instruction = SettlementInstruction(
+        instruction_id, COLLECTION_BUSINESS, "collect", unit.org, remittance.total,
+        Counterparty(agreement.bank_account, agreement.account_name, agreement.bank), remittance.remittance_id,
+        f"{remittance.month}{remittance.kind.label}托收", agreement.agreement_no)
     return DomainEvent("ledger.CollectionRequested", instruction_id, {
         "remittance_id": remittance.remittance_id, "unit_account": unit.unit_account,
-        "instruction": {
-            "instruction_id": instruction_id, "business": COLLECTION_BUSINESS, "org": unit.org,
-            "amount": str(remittance.total), "reference": remittance.remittance_id,
-            "summary": f"{remittance.month}{remittance.kind.label}托收",
-            "payer": {"account_no": agreement.bank_account, "name": agreement.account_name, "bank": agreement.bank},
-            "agreement_no": agreement.agreement_no,
-        },
+        "instruction": instruction.to_payload(),
     }, now, correlation_id)

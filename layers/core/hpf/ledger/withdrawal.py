@@ -1,4 +1,4 @@
-"""The withdrawal (提取) aggregate, its lifecycle, and the settlement port its payment goes out through.
+"""The withdrawal (提取) aggregate, its lifecycle, and the settlement instruction its payment goes out as.
 
 A withdrawal is requested → PENDING: the rules held and the amount is reserved on the account (not yet
 debited: it still accrues interest, and nobody else can withdraw it). The payment instruction goes to
@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from hpf.common.errors import ValidationFailed
 from hpf.common.lifecycle import Lifecycle
 from hpf.ledger.model import AccountEvent, _Coded
+
+if TYPE_CHECKING:
+    from hpf.ledger.settlement_port import SettlementInstruction
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 
@@ -107,26 +110,11 @@ class Withdrawal:
         return f"WDR-{account_no}-{request_id}"
 
 
-@dataclass(frozen=True)
-class PaymentInstruction:
+def instruction_for(withdrawal: Withdrawal, summary: str) -> "SettlementInstruction":
     """What settlement needs to pay a withdrawal out of the office's special account (专户)."""
+    from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
 
-    instruction_id: str  # the withdrawal id: settlement is idempotent by it and never pays one twice
-    business: str  # 02 partial withdrawal, 03 closing withdrawal
-    org: str
-    amount: Decimal
-    payee: PayeeAccount
-    reference: str  # the personal account
-    summary: str
-
-    @classmethod
-    def of(cls, withdrawal: Withdrawal, summary: str) -> "PaymentInstruction":
-        return cls(withdrawal.withdrawal_id, withdrawal.settlement_business, withdrawal.org, withdrawal.amount,
-                   withdrawal.payee, withdrawal.account_no, summary)
-
-
-class SettlementPort(Protocol):
-    """Where payment instructions go (资金结算). The settlement area implements it; the ledger learns the outcome
-    through ``WithdrawalService.record_payment``, never by waiting on this call."""
-
-    def submit(self, instruction: PaymentInstruction) -> None: ...
+    p = withdrawal.payee
+    return SettlementInstruction(withdrawal.withdrawal_id, withdrawal.settlement_business, "pay", withdrawal.org,
+                                 withdrawal.amount, Counterparty(p.card_no, p.name, p.bank, p.id_number),
+                                 withdrawal.account_no, summary)

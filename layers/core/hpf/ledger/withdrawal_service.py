@@ -45,10 +45,10 @@ from hpf.ledger.withdrawal import (
     WITHDRAWAL_LIFECYCLE,
     Material,
     PayeeAccount,
-    PaymentInstruction,
     Withdrawal,
     WithdrawalEvent,
     WithdrawalStatus,
+    instruction_for,
 )
 from hpf.ledger.withdrawal_rules import (
     AccountFacts,
@@ -189,15 +189,10 @@ class WithdrawalService:
         )
 
     def _requested(self, w: Withdrawal, rule: WithdrawalRule, correlation_id: str | None) -> DomainEvent:
-        instruction = PaymentInstruction.of(w, f"{rule.name}{'（销户）' if w.closing else ''}")
+        instruction = instruction_for(w, f"{rule.name}{'（销户）' if w.closing else ''}")
         return DomainEvent("ledger.WithdrawalRequested", w.withdrawal_id, {
             "withdrawal_id": w.withdrawal_id, "account_no": w.account_no, "reason_code": w.reason_code,
-            "instruction": {
-                "instruction_id": instruction.instruction_id, "business": instruction.business,
-                "org": instruction.org, "amount": str(instruction.amount), "reference": instruction.reference,
-                "summary": instruction.summary,
-                "payee": {"card_no": w.payee.card_no, "name": w.payee.name, "bank": w.payee.bank},
-            },
+            "instruction": instruction.to_payload(),
         }, self._clock.now(), correlation_id)
 
     # -- the settlement's answer ---------------------------------------------------------------------------

@@ -1,0 +1,357 @@
+"""A bank's settlement front, runnable: it speaks the BDC protocol over framed TCP, keeps accounts, balances and
+statements, books payments and collections once per serial, answers result, balance, detail and line-number
+queries — and injects the faults a real bank link produces, on demand.
+
+Faults (``inject``), each for the next ``times`` matching messages:
+- ``delay``: book, then answer only after ``seconds`` (past the center's timeout: the outcome becomes unknown);
+- ``drop_after_book``: book, then close the connection without answering;
+- ``drop_before_book``: close the connection without booking (the request was lost);
+- ``fail``: answer HostStatus 4 (failure), book nothing;
+- ``uncertain``: answer HostStatus 5 (result uncertain); ``booked`` says whether the transfer really happened —
+  the result query tells the truth later;
+- ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy).
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from hpf.common.clock import SHANGHAI
+from hpf.settlement.bdc.message import (
+    BdcMessage,
+    MalformedMessage,
+    amount,
+    from_xml,
+    money,
+    to_xml,
+    validate_request,
+)
+from hpf.settlement.bdc.transport import (
+    CipherError,
+    FrameError,
+    Sm4Cipher,
+    encode_frame,
+    new_session_key,
+    read_frame,
+    wrap_session_key,
+)
+
+# A few Jiangxi bank branches for the line-number queries (联行号): bank code, 12-digit line number, name, area.
+LINE_NUMBERS = [
+    ("102", "102427000018", "中国工商银行股份有限公司鹰潭分行", "4270"),
+    ("103", "103427000010", "中国农业银行股份有限公司鹰潭分行", "4270"),
+    ("104", "104427000016", "中国银行股份有限公司鹰潭分行", "4270"),
+    ("105", "105427000019", "中国建设银行股份有限公司鹰潭分行", "4270"),
+    ("105", "105427100017", "中国建设银行股份有限公司贵溪支行", "4271"),
+    ("313", "313427000012", "上饶银行股份有限公司鹰潭分行", "4270"),
+    ("105", "105421000016", "中国建设银行股份有限公司南昌分行", "4210"),
+]
+
+
+@dataclass
+class StatementLine:
+    tx_date: str
+    tx_time: str
+    host_seq_no: str
+    dc_flag: str  # D out, C in
+    amount: Decimal
+    balance: Decimal
+    opp_acct_no: str
+    opp_acct_name: str
+    summary: str
+    ref_seq_no: str
+
+
+@dataclass
+class Account:
+    acct_no: str
+    name: str
+    balance: Decimal
+    lines: list[StatementLine] = field(default_factory=list)
+
+
+@dataclass
+class Booking:
+    """What the bank did with one request (date + serial): the result query reads it."""
+
+    tx_code: str
+    host_status: str  # 1 booked, 4 failed, 5 uncertain (until the truth is known)
+    host_seq_no: str
+    amount: Decimal
+    booked: bool
+
+
+@dataclass
+class Fault:
+    kind: str
+    tx_code: str
+    times: int
+    seconds: float = 0.0
+    booked: bool = True
+
+
+class BankSandbox:
+    def __init__(self, bank: str, name: str, node: str, master_key: bytes):
+        self.bank, self.name, self.node = bank, name, node
+        self._master = Sm4Cipher(master_key)
+        self._lock = threading.RLock()
+        self.accounts: dict[str, Account] = {}
+        self.bookings: dict[tuple[str, str], Booking] = {}
+        self.received: list[BdcMessage] = []  # every valid request, in arrival order: tests read what arrived
+        self._faults: list[Fault] = []
+        self._host_seq = itertools.count(1)
+        self._server: socketserver.ThreadingTCPServer | None = None
+
+    # -- control ---------------------------------------------------------------------------------------------
+    def open_account(self, acct_no: str, name: str, balance: Decimal | str = "0.00") -> Account:
+        with self._lock:
+            account = Account(acct_no, name, Decimal(balance))
+            self.accounts[acct_no] = account
+            return account
+
+    def balance(self, acct_no: str) -> Decimal:
+        with self._lock:
+            return self.accounts[acct_no].balance
+
+    def inject(self, kind: str, tx_code: str = "BDC101", times: int = 1, *, seconds: float = 0.0,
+               booked: bool = True) -> None:
+        if kind not in {"delay", "drop_after_book", "drop_before_book", "fail", "uncertain", "refuse"}:
+            raise ValueError(f"unknown fault {kind}")
+        with self._lock:
+            self._faults.append(Fault(kind, tx_code, times, seconds, booked))
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
+        sandbox = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                sandbox._serve(self.request)
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self._server = socketserver.ThreadingTCPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name=f"bank-{self.bank}", daemon=True).start()
+        return self._server.server_address[0], self._server.server_address[1]
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- one connection -------------------------------------------------------------------------------------
+    def _serve(self, sock: socket.socket) -> None:
+        session: Sm4Cipher | None = None
+        while True:
+            try:
+                frame = read_frame(sock)
+            except (FrameError, OSError):
+                return
+            try:
+                data = frame.body
+                if frame.encrypted:
+                    if session is None:
+                        self._reply(sock, None, self._refusal("", "NOT_SIGNED_IN", "未签到"))
+                        continue
+                    data = session.decrypt(data)
+                request = from_xml(data)
+                validate_request(request)
+            except (MalformedMessage, CipherError) as error:
+                code = getattr(error, "code", "BAD_CIPHER")
+                self._reply(sock, session if frame.encrypted else None,
+                            self._refusal(_tx_code_in(data), code, str(error)))
+                continue
+            with self._lock:
+                self.received.append(request)
+            if request.tx_code == "BDC001":
+                session_key = new_session_key()
+                self._reply(sock, None, self._answer(request, {"HandKey": wrap_session_key(self._master,
+                                                                                             session_key)}))
+                session = Sm4Cipher(session_key)
+                continue
+            if not frame.encrypted and request.tx_code != "SYS600":
+                self._reply(sock, None, self._refusal(request.tx_code, "NOT_ENCRYPTED", "业务报文须加密"))
+                continue
+            fault = self._take_fault(request.tx_code)
+            if fault and fault.kind == "drop_before_book":
+                return
+            if fault and fault.kind == "refuse":
+                self._reply(sock, session, self._refusal(request.tx_code, "HOST_BUSY", "银行主机忙，请稍后再试"))
+                continue
+            response = self._handle(request, fault)
+            if fault and fault.kind == "drop_after_book":
+                return
+            if fault and fault.kind == "delay":
+                time.sleep(fault.seconds)
+            try:
+                self._reply(sock, session if frame.encrypted else None, response)
+            except OSError:
+                return
+
+    def _reply(self, sock: socket.socket, session: Sm4Cipher | None, message: BdcMessage) -> None:
+        body = to_xml(message)
+        if session is not None:
+            body = session.encrypt(body)
+        sock.sendall(encode_frame(self.node, session is not None, body))
+
+    def _take_fault(self, tx_code: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.tx_code == tx_code and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    # -- business ----------------------------------------------------------------------------------------------
+    def _handle(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        handler = {"SYS600": self._probe, "BDC002": self._probe, "BDC101": self._pay, "BDC102": self._collect,
+                   "BDC110": self._result, "BDC123": self._balance, "BDC113": self._detail,
+                   "BDC112": self._line_numbers, "BDC200": self._line_numbers}.get(request.tx_code)
+        if handler is None:
+            return self._refusal(request.tx_code, "UNSUPPORTED", "本行不支持该交易")
+        with self._lock:
+            return handler(request, fault)
+
+    def _probe(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        return self._answer(request, {})
+
+    def _pay(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        b = request.body
+        return self._book(request, fault, debit=b["DeAcctNo"], credit=b["CrAcctNo"],
+                          debit_name=b["DeAcctName"], credit_name=b["CrAcctName"])
+
+    def _collect(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        b = request.body
+        return self._book(request, fault, debit=b["DeAcctNo"], credit=b["CrAcctNo"],
+                          debit_name=b["DeAcctName"], credit_name=b["CrAcctName"])
+
+    def _book(self, request: BdcMessage, fault: Fault | None, *, debit: str, credit: str, debit_name: str,
+              credit_name: str) -> BdcMessage:
+        key = (request.head["SendDate"], request.head["SendSeqNo"])
+        done = self.bookings.get(key)
+        if done is not None:  # the same serial again: the same answer, nothing booked twice
+            return self._answer(request, {"HostStatus": done.host_status, "HostSeqNo": done.host_seq_no})
+        value = amount(request.body["Amt"])
+        host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
+        if fault and fault.kind == "fail":
+            return self._record(request, key, "4", host_seq_no, value, False, "交易失败")
+        payer = self.accounts.get(debit)
+        if payer is None and request.tx_code == "BDC101":
+            return self._record(request, key, "4", host_seq_no, value, False, "付款账户不存在")
+        if payer is not None and payer.balance < value:
+            return self._record(request, key, "4", host_seq_no, value, False, "付款账户余额不足")
+        if request.tx_code == "BDC102" and payer is None:
+            return self._record(request, key, "4", host_seq_no, value, False, "扣款账户不存在或未签约")
+        uncertain = fault is not None and fault.kind == "uncertain"
+        if not uncertain or fault.booked:  # type: ignore[union-attr]
+            self._move(payer, self.accounts.get(credit), value, host_seq_no, request, debit, debit_name, credit,
+                       credit_name)
+        if uncertain:
+            # HostStatus 5: the bank itself does not yet know; the result query will say what happened
+            return self._record(request, key, "5", host_seq_no, value, fault.booked, "结果不确定")  # type: ignore[union-attr]
+        return self._record(request, key, "1", host_seq_no, value, True, "交易成功")
+
+    def _move(self, payer: Account | None, payee: Account | None, value: Decimal, host_seq_no: str,
+              request: BdcMessage, debit: str, debit_name: str, credit: str, credit_name: str) -> None:
+        now = datetime.now(SHANGHAI)
+        date_, time_ = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
+        summary, ref = request.body.get("Summary", ""), request.body.get("RefSeqNo1", "")
+        if payer is not None:
+            payer.balance -= value
+            payer.lines.append(StatementLine(date_, time_, host_seq_no, "D", value, payer.balance, credit,
+                                             credit_name, summary, ref))
+        if payee is not None:  # a payee at another bank leaves through CNAPS: no line here for it
+            payee.balance += value
+            payee.lines.append(StatementLine(date_, time_, host_seq_no, "C", value, payee.balance, debit,
+                                             debit_name, summary, ref))
+
+    def _record(self, request: BdcMessage, key: tuple[str, str], status: str, host_seq_no: str, value: Decimal,
+                booked: bool, message: str) -> BdcMessage:
+        self.bookings[key] = Booking(request.tx_code, status, host_seq_no, value, booked)
+        return self._answer(request, {"HostStatus": status, "HostSeqNo": host_seq_no}, rtn_message=message)
+
+    def _result(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        booking = self.bookings.get((request.body["OldTxDate"], request.body["OldSeqNo"]))
+        if booking is None:
+            # Not (yet) here: it may still be on its way. Unknown, not failed — a center must not conclude
+            # "not booked" from one query.
+            return self._answer(request, {"OldTxStatus": "2"}, rtn_message="原交易不存在")
+        status = "0" if booking.booked else "1"
+        return self._answer(request, {"OldTxStatus": status, "OldHostStatus": "1" if booking.booked else "4",
+                                      "HostSeqNo": booking.host_seq_no, "Amt": money(booking.amount)})
+
+    def _balance(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        account = self.accounts.get(request.body["AcctNo"])
+        if account is None:
+            return self._refusal(request.tx_code, "NO_ACCOUNT", "账户不存在")
+        return self._answer(request, {"AcctNo": account.acct_no, "AcctName": account.name,
+                                      "Balance": money(account.balance), "AvailBal": money(account.balance)})
+
+    def _detail(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        account = self.accounts.get(request.body["AcctNo"])
+        if account is None:
+            return self._refusal(request.tx_code, "NO_ACCOUNT", "账户不存在")
+        lines = [l for l in account.lines if request.body["BeginDate"] <= l.tx_date <= request.body["EndDate"]]
+        records = [{"TxDate": l.tx_date, "TxTime": l.tx_time, "HostSeqNo": l.host_seq_no, "DcFlag": l.dc_flag,
+                    "Amt": money(l.amount), "Balance": money(l.balance), "OppAcctNo": l.opp_acct_no,
+                    "OppAcctName": l.opp_acct_name, "Summary": l.summary, "RefSeqNo": l.ref_seq_no} for l in lines]
+        return self._page(request, {"AcctNo": account.acct_no}, "DETAIL_LIST", records)
+
+    def _line_numbers(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        b = request.body
+        if request.tx_code == "BDC112":
+            found = [r for r in LINE_NUMBERS if r[0] == b["BankNo"] and r[3] == b["AreaNo"]]
+        else:  # BDC200: every line whose name contains the keyword, optionally within an area
+            found = [r for r in LINE_NUMBERS if b["Keyword"] in r[2] and (not b.get("AreaNo") or r[3] == b["AreaNo"])]
+        records = [{"ChgNo": r[1], "BankName": r[2], "AreaNo": r[3]} for r in found]
+        if request.tx_code == "BDC112":
+            answer = self._answer(request, {})
+            answer.lists["LINE_LIST"] = records
+            return answer
+        return self._page(request, {}, "LINE_LIST", records)
+
+    def _page(self, request: BdcMessage, body: dict[str, str], list_name: str,
+              records: list[dict[str, str]]) -> BdcMessage:
+        begin, size = int(request.head["BeginRec"]), int(request.head["MaxRec"])
+        chunk = records[max(begin - 1, 0): max(begin - 1, 0) + size]
+        answer = self._answer(request, body)
+        answer.head.update({"TotalRec": str(len(records)), "ReturnRec": str(len(chunk))})
+        answer.lists[list_name] = chunk
+        return answer
+
+    # -- messages ------------------------------------------------------------------------------------------------
+    def _answer(self, request: BdcMessage, body: dict[str, str], rtn_message: str = "交易成功") -> BdcMessage:
+        return BdcMessage(self._head(request.tx_code, request.head.get("SendNode", "000000"), "0", "00000000",
+                                     rtn_message), body)
+
+    def _refusal(self, tx_code: str, code: str, message: str) -> BdcMessage:
+        return BdcMessage(self._head(tx_code or "SYS600", "000000", "1", code, message[:255]))
+
+    def _head(self, tx_code: str, to_node: str, status: str, code: str, message: str) -> dict[str, str]:
+        now = datetime.now(SHANGHAI)
+        return {"TxCode": tx_code, "TxStatus": status, "RtnCode": code, "RtnMessage": message,
+                "SendNode": self.node, "ReceiveNode": to_node, "ReceiveDate": now.strftime("%Y%m%d"),
+                "ReceiveTime": now.strftime("%H%M%S"), "ReceiveSeqNo": f"{self.node}{next(self._host_seq):014d}"}
+
+    def statement(self, acct_no: str) -> Iterator[StatementLine]:
+        with self._lock:
+            yield from list(self.accounts[acct_no].lines)
+
+
+def _tx_code_in(data: bytes) -> str:
+    """Best effort: the transaction code of a message that could not be read, so the refusal answers it."""
+    import re
+
+    from hpf.settlement.bdc.spec import TRANSACTIONS
+
+    found = re.search(rb'name="TxCode">([A-Z0-9]{6,7})<', data)
+    code = found.group(1).decode() if found else ""
+    return code if code in TRANSACTIONS else ""

@@ -73,11 +73,12 @@ class BdcClient:
 
     # -- public ----------------------------------------------------------------------------------------------
     def call(self, tx_code: str, body: dict[str, str] | None = None, *, serial: str | None = None,
-             paging: tuple[int, int] | None = None) -> BdcMessage:
+             paging: tuple[int, int] | None = None, sent_at: datetime | None = None) -> BdcMessage:
         """Send one request and return the validated response. ``serial`` (SendSeqNo) is the caller's for a
-        business message — the id it will query by; otherwise one is made."""
+        business message — the id it will query by, with ``sent_at``'s date (SendDate); otherwise both are
+        made here."""
         spec = TRANSACTIONS[tx_code]
-        request = self._request(tx_code, body or {}, serial, paging)
+        request = self._request(tx_code, body or {}, serial, paging, sent_at)
         validate_request(request)  # a message we would be refused for is not sent at all
         with self._lock:
             if spec.encrypted and self._session is None:
@@ -101,8 +102,8 @@ class BdcClient:
             raise BdcUnavailable(f"sign-in answer unusable: {error}") from None
 
     def _request(self, tx_code: str, body: dict[str, str], serial: str | None,
-                 paging: tuple[int, int] | None) -> BdcMessage:
-        now = datetime.now(SHANGHAI)
+                 paging: tuple[int, int] | None, sent_at: datetime | None = None) -> BdcMessage:
+        now = (sent_at or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
         head = {
             "TxCode": tx_code, "SendNode": self._link.center_node, "ReceiveNode": self._link.bank_node,
             "SendDate": now.strftime("%Y%m%d"), "SendTime": now.strftime("%H%M%S"),

@@ -1,0 +1,69 @@
+"""Settlement instructions on DynamoDB (the settlement table).
+
+Keys: ``INSTR#<instruction id>`` / ``META``, version-checked; gsi1 ``STATUS#<status>`` / ``<received at>#<id>``
+lists the instructions in one status (the unknown ones, those awaiting review) for operators and reconciliation.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from hpf.adapters.aws.clients import client
+from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key
+from hpf.common.errors import Conflict
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.settlement.model import Instruction, InstructionStatus, Step
+
+
+class DynamoInstructionStore:
+    def __init__(self, table: str):
+        self._table = table
+
+    def get(self, instruction_id: str) -> Instruction | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"INSTR#{instruction_id}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return _instruction(from_item(item)) if item else None
+
+    def add(self, instruction: Instruction) -> None:
+        self._write(instruction, "attribute_not_exists(pk)", None,
+                    Conflict("结算指令已存在", code="INSTRUCTION_EXISTS"))
+
+    def update(self, instruction: Instruction) -> None:
+        self._write(instruction, "#v = :expected", instruction.version,
+                    Conflict("结算指令已被并发修改", code="CONCURRENT_UPDATE"))
+
+    def in_status(self, status: InstructionStatus) -> list[Instruction]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :s",
+            ExpressionAttributeValues={":s": {"S": f"STATUS#{status.value}"}})
+        return [_instruction(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+    def _write(self, r: Instruction, condition: str, expected: int | None, conflict: Conflict) -> None:
+        buffer = TransactionBuffer()
+        buffer.put(self._table, {
+            "pk": f"INSTR#{r.instruction_id}", "sk": "META", "version": r.version + 1,
+            "gsi1pk": f"STATUS#{r.status.value}", "gsi1sk": f"{r.received_at.isoformat()}#{r.instruction_id}",
+            "instruction": json.dumps(r.instruction.to_payload(), ensure_ascii=False), "status": r.status.value,
+            "received_at": r.received_at.isoformat(), "bank": r.bank, "serial": r.serial, "send_date": r.send_date,
+            "host_seq_no": r.host_seq_no, "succeeded": "" if r.succeeded is None else str(r.succeeded),
+            "failure_reason": r.failure_reason, "queries": r.queries, "review_token": r.review_token,
+            "history": [{"at": s.at.isoformat(), "event": s.event, "detail": s.detail} for s in r.history],
+        }, condition=condition, names=None if expected is None else {"#v": "version"},
+            values=None if expected is None else {":expected": expected}, on_conflict=conflict)
+        buffer.commit()
+        r.version += 1
+
+
+def _instruction(i: dict[str, Any]) -> Instruction:
+    succeeded = {"True": True, "False": False}.get(i.get("succeeded", ""))
+    return Instruction(
+        instruction=SettlementInstruction.from_payload(json.loads(i["instruction"])),
+        status=InstructionStatus(i["status"]), received_at=datetime.fromisoformat(i["received_at"]),
+        bank=i.get("bank", ""), serial=i.get("serial", ""), send_date=i.get("send_date", ""),
+        host_seq_no=i.get("host_seq_no", ""), succeeded=succeeded, failure_reason=i.get("failure_reason", ""),
+        queries=int(i.get("queries", 0)), review_token=i.get("review_token", ""),
+        history=[Step(datetime.fromisoformat(s["at"]), s["event"], s["detail"]) for s in i.get("history", [])],
+        version=int(i["version"]),
+    )

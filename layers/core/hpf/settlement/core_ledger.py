@@ -1,0 +1,34 @@
+"""The core ledger behind settlement's ``LedgerPort``: the reference core's own services, in process.
+
+A deployment on a vendor core replaces this adapter; settlement itself does not change."""
+
+from __future__ import annotations
+
+from hpf.ledger.settlement_port import SettlementInstruction
+
+
+class CoreLedger:
+    def __init__(self, withdrawals, funding, uow_factory):  # type: ignore[no-untyped-def]
+        self._withdrawals = withdrawals
+        self._funding = funding
+        self._uow = uow_factory
+
+    def reservation_holds(self, instruction: SettlementInstruction) -> bool:
+        """The instruction matches a business the ledger is waiting on, amount for amount."""
+        from hpf.ledger.model import RemittanceStatus
+        from hpf.ledger.withdrawal import WithdrawalStatus
+
+        with self._uow() as uow:
+            if instruction.direction == "pay":
+                w = uow.withdrawals.get(instruction.instruction_id)
+                return w is not None and w.status is WithdrawalStatus.PENDING and w.amount == instruction.amount
+            r = uow.remittances.get(instruction.reference)
+            return r is not None and r.status is RemittanceStatus.COLLECTING and r.total == instruction.amount
+
+    def apply(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
+        if instruction.direction == "pay":
+            self._withdrawals.record_payment(instruction.instruction_id, succeeded, bank_serial=bank_serial,
+                                             reason=reason)
+        else:
+            self._funding.record_collection(instruction.reference, succeeded, bank_serial=bank_serial,
+                                            reason=reason)

@@ -1,0 +1,35 @@
+"""In-memory settlement store and ledger port, with the same conditions as the real ones."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from hpf.common.errors import Conflict
+from hpf.settlement.model import Instruction
+
+
+class FakeInstructionStore:
+    def __init__(self) -> None:
+        self.rows: dict[str, Instruction] = {}
+        self._lock = threading.Lock()
+
+    def get(self, instruction_id: str) -> Instruction | None:
+        with self._lock:
+            found = self.rows.get(instruction_id)
+            return copy.deepcopy(found) if found else None
+
+    def add(self, instruction: Instruction) -> None:
+        with self._lock:
+            if instruction.instruction_id in self.rows:
+                raise Conflict(code="INSTRUCTION_EXISTS")
+            instruction.version = 1
+            self.rows[instruction.instruction_id] = copy.deepcopy(instruction)
+
+    def update(self, instruction: Instruction) -> None:
+        with self._lock:
+            current = self.rows.get(instruction.instruction_id)
+            if current is None or current.version != instruction.version:
+                raise Conflict(code="CONCURRENT_UPDATE")
+            instruction.version += 1
+            self.rows[instruction.instruction_id] = copy.deepcopy(instruction)

@@ -1,0 +1,226 @@
+"""The settlement steps against a bank sandbox over TCP and the real ledger services on fakes: every path of the
+scenario table in hpf/settlement/service.py, each ending with the bank and the ledger agreeing."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from hpf.common.errors import BusinessRuleViolation, TransientFailure
+from hpf.ledger.funding import RemittanceFunding
+from hpf.ledger.maintenance import LedgerMaintenance
+from hpf.ledger.model import CollectionAgreement, RemittanceStatus
+from hpf.ledger.policy import load_policy_book
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.ledger.withdrawal import PayeeAccount, WithdrawalStatus
+from hpf.ledger.withdrawal_rules import Evidence
+from hpf.sandbox.bank import BankSandbox
+from hpf.settlement.banks import BdcBankGateway
+from hpf.settlement.core_ledger import CoreLedger
+from hpf.settlement.model import INSTRUCTION_LIFECYCLE, InstructionEvent, InstructionStatus
+from hpf.settlement.service import SettlementService
+from tests.fakes.ledger import FakeLedgerUnitOfWork
+from tests.fakes.settlement import FakeInstructionStore
+from tests.unit.test_ledger_services import CLERK
+from tests.unit.test_withdrawals import CARD, FINANCE, World
+
+MASTER = "00112233445566778899aabbccddeeff"
+SPECIAL = "36001860000052500001"
+UNIT_BANK_ACCOUNT = "36050186360109000123"
+
+
+class Setup:
+    def __init__(self, center_balance: str = "1000000.00"):
+        self.world = World()
+        self.bank = BankSandbox("105", "中国建设银行鹰潭分行", "B10500", bytes.fromhex(MASTER))
+        self.bank.open_account(SPECIAL, "鹰潭市住房公积金管理中心", center_balance)
+        self.bank.open_account(CARD, "陈静", "0.00")
+        self.bank.open_account(UNIT_BANK_ACCOUNT, "鹰潭提取测试公司", "50000.00")
+        host, port = self.bank.start()
+        self.gateway = BdcBankGateway({
+            "banks": {"105": {"host": host, "port": port, "center_node": "C36060", "bank_node": "B10500",
+                              "master_key": MASTER, "tx_unit_no": "360600000000001", "timeout": 0.5}},
+            "special_accounts": {"360600": {"bank": "105", "account_no": SPECIAL, "name": "鹰潭市住房公积金管理中心",
+                                            "bank_name": "中国建设银行鹰潭分行"}}})
+        uow = lambda: FakeLedgerUnitOfWork(self.world.store)  # noqa: E731
+        self.funding = RemittanceFunding(uow, self.world.clock)
+        self.store = FakeInstructionStore()
+        self.service = SettlementService(self.store, self.gateway, CoreLedger(self.world.withdrawals, self.funding, uow),
+                                         self.world.clock, workflows=self)
+        self.tokens: list[tuple[str, dict]] = []
+        self._n = itertools.count(1)
+
+    def succeed_task(self, token: str, output: dict) -> None:  # the workflow's side of a review
+        self.tokens.append((token, output))
+
+    def withdraw(self, amount: str = "3000.00", bank: str = "中国建设银行鹰潭分行") -> SettlementInstruction:
+        n = next(self._n)
+        w = self.world.request("purchase_commercial", amount, request_id=f"SETTLE-{n:04d}",
+                               evidence=Evidence(f"HOUSE-{n}", Decimal("500000.00"), date(2026, 11, 1)),
+                               payee=PayeeAccount(CARD, "陈静", bank))
+        return self.instruction(w.withdrawal_id)
+
+    def instruction(self, business_id: str) -> SettlementInstruction:
+        event = next(e for e in reversed(self.world.store.events)
+                     if e.event_type in ("ledger.WithdrawalRequested", "ledger.CollectionRequested")
+                     and e.payload["instruction"]["instruction_id"] == business_id)
+        return SettlementInstruction.from_payload(event.payload["instruction"])
+
+    def withdrawal(self, instruction: SettlementInstruction):
+        return self.world.store.withdrawals[instruction.instruction_id]
+
+    def status(self, instruction: SettlementInstruction) -> InstructionStatus:
+        return self.store.rows[instruction.instruction_id].status
+
+
+@pytest.fixture
+def setup():
+    s = Setup()
+    yield s
+    s.bank.stop()
+
+
+def run_until_settled(s: Setup, instruction: SettlementInstruction, max_queries: int = 3) -> dict:
+    """What the state machine does, step by step."""
+    answer = s.service.receive(instruction)
+    if answer["outcome"] == "unknown":
+        answer = s.service.send(instruction.instruction_id)
+    while answer["outcome"] == "unknown" and answer["queries"] < max_queries:
+        answer = s.service.query(instruction.instruction_id)
+    if answer["outcome"] == "unknown":
+        s.service.await_review(instruction.instruction_id, "TOKEN-1")
+        return answer
+    return s.service.apply(instruction.instruction_id)
+
+
+def test_every_instruction_transition_is_in_the_table():
+    for state, event in itertools.product(InstructionStatus, InstructionEvent):
+        if INSTRUCTION_LIFECYCLE.allows(state, event):
+            assert INSTRUCTION_LIFECYCLE.next(state, event) in InstructionStatus
+        else:
+            with pytest.raises(BusinessRuleViolation):
+                INSTRUCTION_LIFECYCLE.next(state, event)
+    assert not any(INSTRUCTION_LIFECYCLE.allows(InstructionStatus.APPLIED, e) for e in InstructionEvent)
+
+
+def test_a_paid_withdrawal_from_instruction_to_ledger(setup):
+    s = setup
+    instruction = s.withdraw()
+    answer = run_until_settled(s, instruction)
+    assert answer == {"instruction_id": instruction.instruction_id, "status": "APPLIED", "outcome": "succeeded",
+                      "queries": 0}
+    assert s.bank.balance(CARD) == Decimal("3000.00") and s.bank.balance(SPECIAL) == Decimal("997000.00")
+    w = s.withdrawal(instruction)
+    assert w.status is WithdrawalStatus.PAID and w.bank_serial.startswith("105")
+    assert s.world.acct.balance == Decimal("7000.00")
+    # every step again: nothing moves twice
+    for step in (s.service.send, s.service.query, s.service.apply):
+        step(instruction.instruction_id)
+    assert s.service.receive(instruction)["status"] == "APPLIED"
+    assert s.bank.balance(CARD) == Decimal("3000.00") and s.world.acct.balance == Decimal("7000.00")
+    assert [m.tx_code for m in s.bank.received].count("BDC101") == 1
+
+
+def test_the_bank_fails_the_payment_and_the_ledger_releases_the_money():
+    s = Setup(center_balance="100.00")  # the special account cannot cover it: host status 4
+    try:
+        instruction = s.withdraw()
+        answer = run_until_settled(s, instruction)
+        assert answer["outcome"] == "failed" and "余额不足" in s.store.rows[instruction.instruction_id].failure_reason
+        assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED
+        assert (s.world.acct.balance, s.world.acct.reserved) == (Decimal("10000.00"), Decimal("0.00"))
+    finally:
+        s.bank.stop()
+
+
+@pytest.mark.parametrize("fault", ["delay", "drop_after_book"])
+def test_an_unanswered_payment_is_queried_never_resent(setup, fault):
+    s = setup
+    s.bank.inject(fault, seconds=1.0)
+    instruction = s.withdraw()
+    assert s.service.receive(instruction)["outcome"] == "unknown"
+    assert s.service.send(instruction.instruction_id)["status"] == "UNKNOWN"
+    answer = s.service.query(instruction.instruction_id)
+    assert answer == {"instruction_id": instruction.instruction_id, "status": "SUCCEEDED", "outcome": "succeeded",
+                      "queries": 1}
+    s.service.apply(instruction.instruction_id)
+    assert s.bank.balance(CARD) == Decimal("3000.00") and s.withdrawal(instruction).status is WithdrawalStatus.PAID
+    assert [m.tx_code for m in s.bank.received].count("BDC101") == 1
+
+
+def test_status_5_then_the_truth_from_the_query(setup):
+    s = setup
+    s.bank.inject("uncertain", booked=False)
+    instruction = s.withdraw()
+    answer = run_until_settled(s, instruction)
+    assert answer["outcome"] == "failed" and s.withdrawal(instruction).status is WithdrawalStatus.FAILED
+    assert s.bank.balance(CARD) == Decimal("0.00")
+
+
+def test_a_lost_request_goes_to_a_person_with_its_history(setup):
+    s = setup
+    s.bank.inject("drop_before_book")
+    instruction = s.withdraw()
+    answer = run_until_settled(s, instruction, max_queries=3)
+    record = s.store.rows[instruction.instruction_id]
+    assert answer["queries"] == 3 and record.status is InstructionStatus.MANUAL_REVIEW
+    assert [h.event for h in record.history] == ["send", "unknown", "unknown", "unknown", "unknown", "review"]
+    assert s.withdrawal(instruction).status is WithdrawalStatus.PENDING  # the money stays reserved meanwhile
+    s.service.resolve(instruction.instruction_id, False, "对账单无此笔，银行回复未收到", FINANCE)
+    assert s.tokens and s.tokens[0][0] == "TOKEN-1" and s.tokens[0][1]["outcome"] == "failed"
+    s.service.apply(instruction.instruction_id)
+    assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED and s.world.acct.reserved == Decimal("0.00")
+
+
+def test_a_send_that_died_mid_call_is_queried_not_resent(setup):
+    s = setup
+    instruction = s.withdraw()
+    s.service.receive(instruction)
+    s.bank.inject("drop_after_book")
+    s.service.send(instruction.instruction_id)
+    record = s.store.rows[instruction.instruction_id]
+    record.status = InstructionStatus.SENDING  # as if the task died after the call, before writing the answer
+    assert s.service.send(instruction.instruction_id)["status"] == "UNKNOWN"
+    assert s.service.query(instruction.instruction_id)["outcome"] == "succeeded"
+    assert [m.tx_code for m in s.bank.received].count("BDC101") == 1
+
+
+def test_an_unreachable_bank_is_retried_with_the_same_serial(setup):
+    s = setup
+    instruction = s.withdraw()
+    s.service.receive(instruction)
+    s.bank.inject("refuse")
+    with pytest.raises(TransientFailure):
+        s.service.send(instruction.instruction_id)
+    record = s.store.rows[instruction.instruction_id]
+    assert record.status is InstructionStatus.RECEIVED
+    first_serial = record.serial
+    assert s.service.send(instruction.instruction_id)["outcome"] == "succeeded"
+    assert s.store.rows[instruction.instruction_id].serial == first_serial
+
+
+def test_an_instruction_the_ledger_does_not_know_is_refused_and_releases_nothing(setup):
+    s = setup
+    instruction = s.withdraw()
+    forged = SettlementInstruction("WDR-360600000000001-FORGED-0001", "02", "pay", "360600", Decimal("10.00"),
+                                   instruction.counterparty, instruction.reference, "伪造")
+    answer = s.service.receive(forged)
+    assert answer["outcome"] == "failed" and "核心账务" in s.store.rows[forged.instruction_id].failure_reason
+    s.service.apply(forged.instruction_id)
+    assert s.bank.received == []  # nothing went to the bank
+
+
+def test_a_collection_funds_the_remittance(setup):
+    s = setup
+    maintenance = LedgerMaintenance(lambda: FakeLedgerUnitOfWork(s.world.store), s.world.clock, load_policy_book)
+    maintenance.set_collection_agreement(s.world.unit.unit_account, CollectionAgreement(
+        UNIT_BANK_ACCOUNT, "鹰潭提取测试公司", "中国建设银行鹰潭分行", "TS-0001", date(2026, 11, 1)), CLERK)
+    remittance = s.world.ledger.record_remittance(s.world.unit.unit_account, "2026-11", CLERK)
+    answer = run_until_settled(s, s.instruction(remittance.remittance_id))
+    assert answer["outcome"] == "succeeded"
+    funded = s.world.store.remittances[remittance.remittance_id]
+    assert funded.status is RemittanceStatus.FUNDED and funded.funding == "collection"
+    assert s.bank.balance(UNIT_BANK_ACCOUNT) == Decimal("49000.00")

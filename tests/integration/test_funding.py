@@ -3,6 +3,8 @@ collected → posted by the workflow → receipt; and transfers whose amount or 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hpf.adapters.aws.clients import client
 from hpf.sandbox.identity import SandboxUser
 from tests.integration.conftest import eventually, this_month
@@ -25,6 +27,8 @@ def test_a_collected_remittance_from_agreement_to_receipt(platform, http, auth, 
     signed = http.put(f"/ledger/units/{unit['unit_account']}/collection-agreement", headers=agent, json=AGREEMENT)
     assert signed.status_code == 200 and signed.json()["collection_agreement_no"] == "TS-INT-0001", signed.text
 
+    bank = platform.banks["105"]  # the special account of office 360600 is at this bank, and so is the unit's
+    bank.open_account(AGREEMENT["bank_account"], AGREEMENT["account_name"], "0.00")
     recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
                          headers=agent).json()
     remittance_id = recorded["remittance_id"]
@@ -32,22 +36,23 @@ def test_a_collected_remittance_from_agreement_to_receipt(platform, http, auth, 
     url = f"/ledger/remittances/{remittance_id}"
     assert f"remittance-{remittance_id}" not in execution_names(platform)  # nothing posts before the money
 
-    failed = http.post(f"{url}/collection-result", headers=auth("finance01"),
-                       json={"outcome": "failed", "reason": "单位账户余额不足"})
-    assert failed.json()["status"] == "RECORDED" and failed.json()["collection_failure"] == "单位账户余额不足"
+    # the unit's account at the bank is empty: the bank refuses the collection (host status 4)
+    failed = eventually(lambda: http.get(url, headers=agent).json().get("status") == "RECORDED" and
+                        http.get(url, headers=agent).json())
+    assert "余额不足" in failed["collection_failure"]
+    by_hand = http.post(f"{url}/collection-result", headers=auth("finance01"), json={"outcome": "failed"})
+    assert (by_hand.status_code, by_hand.json()["code"]) == (409, "SETTLED_BY_BANK")
+    bank.open_account(AGREEMENT["bank_account"], AGREEMENT["account_name"], "5000.00")  # the unit tops up
     assert http.post(f"{url}/collection", headers=agent).json()["status"] == "COLLECTING"
-    collected = http.post(f"{url}/collection-result", headers=auth("finance01"),
-                          json={"outcome": "collected", "bank_serial": "CCB-TS-INT-01"})
-    assert collected.json()["status"] == "FUNDED", collected.text
-
     eventually(lambda: http.get(url, headers=agent).json()["status"] == "POSTED")
     balance = http.get(f"/ledger/accounts/{account['account_no']}", headers=agent).json()["balance"]
     assert balance == recorded["total"] == "1200.00"
     receipt = http.get(f"{url}/receipt", headers=agent)
     assert receipt.status_code == 200, receipt.text
     body = receipt.json()
-    assert (body["total"], body["total_uppercase"], body["funding"], body["bank_serial"], body["persons"]) == (
-        "1200.00", "壹仟贰佰元整", "collection", "CCB-TS-INT-01", 1)
+    assert (body["total"], body["total_uppercase"], body["funding"], body["persons"]) == (
+        "1200.00", "壹仟贰佰元整", "collection", 1)
+    assert body["bank_serial"].startswith("105") and bank.balance(AGREEMENT["bank_account"]) == Decimal("3800.00")
     ended = http.request("DELETE", f"/ledger/units/{unit['unit_account']}/collection-agreement",
                          headers=auth("clerk01"), json={"reason": "单位改为转账缴款"})
     assert ended.status_code == 200 and ended.json()["collection_agreement_no"] is None

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from hpf.adapters.aws.clients import client
 from hpf.common.clock import SHANGHAI
+from hpf.local.banks import special_account_no
 from hpf.sandbox.identity import SandboxUser
-from tests.integration.conftest import fresh_resident_id
+from tests.integration.conftest import eventually, fresh_resident_id
 
 CARD = "6222021234567890128"
 
@@ -28,11 +33,25 @@ def purchase_request(request_id: str, amount: str, reference: str | None = None)
     }
 
 
+def execution_events(instruction_id: str) -> list[str]:
+    sfn = client("stepfunctions")
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"].endswith("-settlement"))
+    arn = next(e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+               if e["name"] == f"settle-{instruction_id}")
+    return [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
+
+
 def account(http, auth, account_no: str) -> dict[str, Any]:
     return http.get(f"/ledger/accounts/{account_no}", headers=auth("clerk01")).json()
 
 
-def test_a_partial_withdrawal_from_request_to_payment(http, auth, deposited_account, add_user):
+def withdrawal(http, auth, withdrawal_id: str) -> dict[str, Any]:
+    return http.get(f"/ledger/withdrawals/{withdrawal_id}", headers=auth("finance01")).json()
+
+
+@pytest.mark.feature("4.2.1")
+def test_a_partial_withdrawal_from_request_to_payment(platform, http, auth, deposited_account, add_user):
     _, acct = deposited_account()
     no = acct["account_no"]
     requested = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
@@ -49,10 +68,10 @@ def test_a_partial_withdrawal_from_request_to_payment(http, auth, deposited_acco
     assert again.status_code == 202 and again.json()["withdrawal_id"] == w["withdrawal_id"]
     assert account(http, auth, no)["available"] == "700.00"
 
-    result = http.post(f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result", headers=auth("finance01"),
-                       json={"outcome": "paid", "bank_serial": "ICBC202611270001"})
-    assert result.status_code == 200, result.text
-    assert result.json()["status"] == "02"
+    # the settlement workflow pays it through the bank sandbox and posts the outcome
+    paid = eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") == "02" and
+                      withdrawal(http, auth, w["withdrawal_id"]))
+    assert paid["bank_serial"].startswith("105")
     after = account(http, auth, no)
     assert (after["balance"], after["available"]) == ("700.00", "700.00")
     entries = http.get(f"/ledger/accounts/{no}/entries", headers=auth("clerk01")).json()["entries"]
@@ -69,6 +88,15 @@ def test_a_partial_withdrawal_from_request_to_payment(http, auth, deposited_acco
     add_user(SandboxUser("wd-stranger", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
     other = http.get(f"/ledger/withdrawals/{w['withdrawal_id']}", headers=auth("wd-stranger"))
     assert other.status_code == 403
+
+    # settlement's side: the instruction, its whole history, the bank's books, the workflow's own history
+    instruction = http.get(f"/settlement/instructions/{w['withdrawal_id']}", headers=auth("finance01")).json()
+    assert instruction["status"] == "APPLIED" and [h["event"] for h in instruction["history"]] == [
+        "send", "booked", "apply"]
+    bank = platform.banks["105"]
+    assert any(line.ref_seq_no == w["withdrawal_id"] and line.amount == Decimal("500.00") and line.dc_flag == "D"
+               for line in bank.statement(special_account_no("105")))
+    assert "TaskSucceeded" in execution_events(w["withdrawal_id"])
 
 
 def test_refusals_are_4xx_with_a_code_and_change_nothing(http, auth, deposited_account):
@@ -119,6 +147,7 @@ def test_two_concurrent_withdrawals_cannot_overdraw_an_account(http, auth, depos
         assert (after["balance"], after["available"]) == ("1200.00", "500.00")
 
 
+@pytest.mark.feature("4.2.2")
 def test_a_closing_withdrawal_closes_the_account_and_frees_the_person(http, auth, deposited_account, new_unit):
     _, acct = deposited_account()
     no = acct["account_no"]
@@ -129,9 +158,7 @@ def test_a_closing_withdrawal_closes_the_account_and_frees_the_person(http, auth
     assert requested.status_code == 202, requested.text
     w = requested.json()
     assert w["closing"] is True and w["amount"] == "1200.00" and w["closing_interest"] == "0.00"  # deposited today
-    paid = http.post(f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result", headers=auth("finance01"),
-                     json={"outcome": "paid", "bank_serial": "CCB0001"})
-    assert paid.status_code == 200, paid.text
+    eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") == "02")
     closed = account(http, auth, no)
     assert (closed["status"], closed["balance"]) == ("05", "0.00")
     history = http.get(f"/ledger/accounts/{no}/history", headers=auth("clerk01")).json()["records"]
@@ -143,20 +170,40 @@ def test_a_closing_withdrawal_closes_the_account_and_frees_the_person(http, auth
     assert reopened.status_code == 201, reopened.text
 
 
-def test_a_failed_payment_releases_the_money_and_a_paid_answer_needs_a_serial(http, auth, deposited_account):
+@pytest.mark.feature("4.2.1")
+def test_a_payment_the_bank_fails_releases_the_money(platform, http, auth, deposited_account):
     _, acct = deposited_account()
     no = acct["account_no"]
+    platform.banks["105"].inject("fail")  # host status 4 for the next single payment
     w = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
                   json=purchase_request("CTR-FAIL-0001", "300.00")).json()
-    url = f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result"
-    no_serial = http.post(url, headers=auth("finance01"), json={"outcome": "paid"})
-    assert (no_serial.status_code, no_serial.json()["code"]) == (400, "BANK_SERIAL_REQUIRED")
-    assert http.post(url, headers=auth("clerk01"), json={"outcome": "failed"}).status_code == 403
-    failed = http.post(url, headers=auth("finance01"), json={"outcome": "failed", "reason": "户名与卡号不符"})
-    assert failed.status_code == 200 and failed.json()["status"] == "03"
+    failed = eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") == "03" and
+                        withdrawal(http, auth, w["withdrawal_id"]))
+    assert failed["failure_reason"]
     assert account(http, auth, no)["available"] == "1200.00"
-    contradicting = http.post(url, headers=auth("finance01"), json={"outcome": "paid", "bank_serial": "X1"})
-    assert (contradicting.status_code, contradicting.json()["code"]) == (422, "WITHDRAWAL_STATUS_TRANSITION_NOT_ALLOWED")
+    # with the bank links on, nobody records a payment answer by hand
+    by_hand = http.post(f"/ledger/withdrawals/{w['withdrawal_id']}/payment-result", headers=auth("finance01"),
+                        json={"outcome": "paid", "bank_serial": "X1"})
+    assert (by_hand.status_code, by_hand.json()["code"]) == (409, "SETTLED_BY_BANK")
+
+
+@pytest.mark.feature("4.2.1")
+def test_a_payment_lost_on_the_way_goes_to_a_person_who_settles_it(platform, http, auth, deposited_account):
+    _, acct = deposited_account()
+    no = acct["account_no"]
+    platform.banks["105"].inject("drop_before_book")  # the request never reaches the bank's books
+    w = http.post(f"/ledger/accounts/{no}/withdrawals", headers=auth("clerk01"),
+                  json=purchase_request("CTR-LOST-0001", "400.00")).json()
+    url = f"/settlement/instructions/{w['withdrawal_id']}"
+    review = eventually(lambda: http.get(url, headers=auth("finance01")).json().get("status") == "MANUAL_REVIEW" and
+                        http.get(url, headers=auth("finance01")).json(), timeout=40)
+    assert review["queries"] == 3 and withdrawal(http, auth, w["withdrawal_id"])["status"] == "01"  # still reserved
+    resolved = http.post(f"{url}/resolution", headers=auth("finance01"),
+                         json={"outcome": "failed", "evidence": "建行鹰潭分行对账单无此笔，书面确认未入账"})
+    assert resolved.status_code == 200, resolved.text
+    eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") == "03")
+    assert account(http, auth, no)["available"] == "1200.00"
+    assert http.get(url, headers=auth("finance01")).json()["history"][-1]["event"] == "apply"
 
 
 def test_online_requests_are_limited_to_reasons_open_online(http, auth, deposited_account, add_user):

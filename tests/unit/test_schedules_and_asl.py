@@ -68,9 +68,16 @@ def test_there_are_state_machines():
     assert STATEMACHINES
 
 
+def load_definition(path: Path) -> dict:
+    """The definition as the template's substitutions leave it: a number where a bare ${Name} stands."""
+    import re
+
+    return json.loads(re.sub(r'(?<!")\$\{\w+\}(?!")', "1", path.read_text(encoding="utf-8")))
+
+
 @pytest.mark.parametrize("path", STATEMACHINES, ids=lambda p: p.name)
 def test_state_machine_graph(path):
-    assert check_graph(json.loads(path.read_text(encoding="utf-8"))) == []
+    assert check_graph(load_definition(path)) == []
 
 
 def test_the_graph_check_finds_broken_graphs():

@@ -69,14 +69,31 @@ def withdrawal_service() -> Any:
 
 @lru_cache(maxsize=1)
 def settlement_port() -> Any:
-    """Where the ledger's settlement instructions go (HPF_SETTLEMENT_MODE): ``manual`` — finance pays and
-    records the answer."""
-    from hpf.settlement.manual import ManualSettlement
-
+    """Where the ledger's settlement instructions go (HPF_SETTLEMENT_MODE): ``bank`` — the settlement workflow and
+    the bank links; ``manual`` — finance pays through the bank's own channel and records the answer."""
     mode = settings.optional("HPF_SETTLEMENT_MODE") or "manual"
-    if mode != "manual":
-        raise ValueError(f"unknown HPF_SETTLEMENT_MODE {mode!r}")
-    return ManualSettlement()
+    if mode == "bank":
+        from hpf.settlement.workflow import StepFunctionsSettlement
+
+        return StepFunctionsSettlement(workflows())
+    if mode == "manual":
+        from hpf.settlement.manual import ManualSettlement
+
+        return ManualSettlement()
+    raise ValueError(f"unknown HPF_SETTLEMENT_MODE {mode!r}")
+
+
+@lru_cache(maxsize=1)
+def settlement_service() -> Any:
+    from hpf.adapters.aws.settlement_store import DynamoInstructionStore
+    from hpf.settlement.banks import BdcBankGateway
+    from hpf.settlement.core_ledger import CoreLedger
+    from hpf.settlement.service import SettlementService
+
+    ledger = CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow())
+    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")),
+                             BdcBankGateway.from_json(settings.optional("HPF_BANK_LINKS") or "{}"), ledger, clock(),
+                             workflows())
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +142,6 @@ def workflows() -> Any:
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
-                    remittance_funding, ledger_corrections, settlement_port, queue_sender, operation_log, token_verifier,
-                    outbox_relay, workflows):
+                    remittance_funding, ledger_corrections, settlement_port, settlement_service, queue_sender,
+                    operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

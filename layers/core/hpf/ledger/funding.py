@@ -34,6 +34,7 @@ from hpf.ledger.model import (
 )
 from hpf.ledger.ports import LedgerUnitOfWork
 from hpf.ledger.services import remittance_of, unit_of
+from hpf.ledger.settlement_port import settled_by_bank
 
 COLLECTION_BUSINESS = "01"  # settlement BusType 汇补缴 (domain facts §1.6)
 
@@ -86,6 +87,8 @@ class RemittanceFunding:
                           actor: Principal | None = None, correlation_id: str | None = None) -> Remittance:
         """The bank's answer to a collection: collected → funded; failed (余额不足, 账户冻结…) → back to
         recorded, with the reason, for the unit to pay by transfer or for another collection."""
+        if actor is not None and settled_by_bank():
+            raise Conflict("托收由资金结算自动处理，结果不明的请在资金结算中人工核实", code="SETTLED_BY_BANK")
         if collected:
             with self._uow() as uow:
                 total = self._visible(uow, remittance_id, actor).total

@@ -54,3 +54,11 @@ class SettlementInstruction:
 
 class SettlementPort(Protocol):
     def submit(self, instruction: SettlementInstruction) -> None: ...
+
+
+def settled_by_bank() -> bool:
+    """With the bank links on (HPF_SETTLEMENT_MODE=bank) the settlement workflow alone reports outcomes: a person's
+    answer recorded in the ledger could contradict what the bank does at that very moment."""
+    import os
+
+    return os.environ.get("HPF_SETTLEMENT_MODE") == "bank"

@@ -40,6 +40,7 @@ from hpf.ledger.model import (
 from hpf.ledger.interest import latest_settlement
 from hpf.ledger.interest_service import InterestService
 from hpf.ledger.ports import LedgerUnitOfWork
+from hpf.ledger.settlement_port import settled_by_bank
 from hpf.ledger.services import account_of, entries_of
 from hpf.ledger.withdrawal import (
     WITHDRAWAL_LIFECYCLE,
@@ -199,6 +200,8 @@ class WithdrawalService:
     def record_payment(self, withdrawal_id: str, paid: bool, *, bank_serial: str = "", reason: str = "",
                        actor: Principal | None = None, correlation_id: str | None = None) -> Withdrawal:
         """The payment's outcome from settlement (``actor`` None) or from finance staff (manual payment)."""
+        if actor is not None and settled_by_bank():
+            raise Conflict("提取款项由资金结算自动支付，结果不明的请在资金结算中人工核实", code="SETTLED_BY_BANK")
         if paid and actor is not None and not bank_serial:
             raise ValidationFailed("支付成功须登记银行交易流水号", code="BANK_SERIAL_REQUIRED")
         event = WithdrawalEvent.PAY if paid else WithdrawalEvent.FAIL

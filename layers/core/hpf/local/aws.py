@@ -11,7 +11,7 @@ from typing import Any
 from hpf.adapters.aws.clients import client, reset_clients
 from hpf.local.dispatch import FunctionRegistry, install
 from hpf.local.dynamodb_transactions import install as install_isolated_transactions
-from hpf.local.template import PackagedTemplate
+from hpf.local.template import CONTEXT_MARKER, PackagedTemplate
 
 ACCOUNT = "123456789012"  # moto's account
 REGION = "us-east-1"
@@ -127,7 +127,8 @@ def _register_executable_state_machine(arn: str) -> None:
     from moto.stepfunctions.models import stepfunctions_backends
 
     created = stepfunctions_backends[ACCOUNT][REGION].describe_state_machine(arn)
-    client("stepfunctions").create_state_machine(name=created.name, definition=created.definition,
+    definition = created.definition.replace(CONTEXT_MARKER, "$$")
+    client("stepfunctions").create_state_machine(name=created.name, definition=definition,
                                                  roleArn=created.roleArn, type="STANDARD")
 
 

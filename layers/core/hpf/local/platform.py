@@ -34,6 +34,7 @@ class LocalPlatform:
     registry: FunctionRegistry = field(default_factory=FunctionRegistry)
     physical: dict[str, str] = field(default_factory=dict)
     scheduler: Scheduler | None = None
+    banks: dict[str, Any] = field(default_factory=dict)  # bank code → BankSandbox (tests inject faults here)
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -56,10 +57,15 @@ class LocalPlatform:
         self.aws = EmbeddedAws(self.aws_port)
         self.aws.start(self.registry)
 
+        from hpf.local.banks import start_banks
+
+        self.banks, bank_links = start_banks()
         template = load_template(TEMPLATE)
         packaged = package_locally(template)
         parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
-                      "IdentityJwks": json.dumps(self.identity.issuer.jwks())}
+                      "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": "bank",
+                      "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
+                      "SettlementRetryIntervalSeconds": "1"}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -120,6 +126,8 @@ class LocalPlatform:
         self._stop.set()
         for server in reversed(self._servers):
             server.stop()
+        for bank in self.banks.values():
+            bank.stop()
         for thread in self._threads:
             thread.join(timeout=5)
         if self.aws:

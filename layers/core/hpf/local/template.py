@@ -21,6 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[4]
 TEMPLATE = ROOT / "infra" / "template.yaml"
 _TAGS = {"Ref": "Ref", "Condition": "Condition"}
+CONTEXT_MARKER = "HPF-CONTEXT-OBJECT"
 _FN_TAGS = ("Sub", "GetAtt", "Join", "If", "Equals", "Not", "And", "Or", "Select", "Split", "FindInMap",
             "ImportValue", "GetAZs", "Base64", "Cidr")
 
@@ -94,7 +95,13 @@ def package_locally(template: dict[str, Any], template_dir: Path = TEMPLATE.pare
         elif kind == "AWS::StepFunctions::StateMachine" and isinstance(props.get("DefinitionS3Location"), str):
             definition = (template_dir / props.pop("DefinitionS3Location")).read_text(encoding="utf-8")
             substitutions = props.pop("DefinitionSubstitutions", {})
-            props["DefinitionString"] = {"Fn::Sub": [definition, substitutions]} if substitutions else definition
+            if substitutions:
+                # moto's Fn::Sub runs string.Template once per substitution, each turning the context object's
+                # "$$" (e.g. $$.Task.Token) into "$"; CloudFormation leaves it alone. A marker goes through instead,
+                # and hpf.local.aws puts "$$" back when it registers the executable machine.
+                props["DefinitionString"] = {"Fn::Sub": [definition.replace("$$", CONTEXT_MARKER), substitutions]}
+            else:
+                props["DefinitionString"] = definition
         elif kind == "AWS::Lambda::EventSourceMapping":
             function_ref = props["FunctionName"]
             event_sources.append(EventSourceDefinition(

@@ -26,3 +26,7 @@ class StepFunctionsWorkflows:
             return sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))["executionArn"]
         except sfn.exceptions.ExecutionAlreadyExists:
             return arn.replace(":stateMachine:", ":execution:") + ":" + name
+
+    def succeed_task(self, task_token: str, output: dict[str, Any]) -> None:
+        """Resume a workflow waiting on a task token (a person's decision) with ``output`` as the task's result."""
+        client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))

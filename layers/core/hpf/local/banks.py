@@ -1,0 +1,46 @@
+"""The bank sandboxes of the local platform: the big four and a Jiangxi city bank, each with the special account
+(住房公积金专户) of one office, and the bank-links parameter that points the settlement functions at them."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+
+from hpf.sandbox.bank import BankSandbox
+
+# bank code, branch, node number, the office whose special account it keeps
+BANKS = [
+    ("105", "中国建设银行鹰潭分行", "B10500", "360600"),
+    ("102", "中国工商银行鹰潭分行", "B10200", "360602"),
+    ("103", "中国农业银行鹰潭分行", "B10300", "360603"),
+    ("104", "中国银行鹰潭分行", "B10400", ""),
+    ("313", "上饶银行鹰潭分行", "B31300", "360681"),
+]
+CENTER_NODE = "C36060"
+OPENING_BALANCE = Decimal("50000000.00")  # enough for any local run; a fault test lowers it on purpose
+
+
+def special_account_no(bank: str) -> str:
+    return f"3600{bank}00005250{bank}1"
+
+
+def start_banks() -> tuple[dict[str, BankSandbox], str]:
+    """Start every sandbox on a free port; returns them and the BankLinks JSON for the template."""
+    from hpf.identity.roles import organisations
+
+    banks: dict[str, BankSandbox] = {}
+    links: dict = {"banks": {}, "special_accounts": {}}
+    for code, name, node, org in BANKS:
+        key = os.urandom(16)  # fresh master keys each run: nothing secret is kept
+        sandbox = BankSandbox(code, name, node, key)
+        host, port = sandbox.start()
+        banks[code] = sandbox
+        links["banks"][code] = {"host": host, "port": port, "center_node": CENTER_NODE, "bank_node": node,
+                                "master_key": key.hex(), "tx_unit_no": "360600000000001", "timeout": 30}
+        if org:
+            account, holder = special_account_no(code), f"{organisations()[org]}住房公积金专户"
+            sandbox.open_account(account, holder, OPENING_BALANCE)
+            links["special_accounts"][org] = {"bank": code, "account_no": account, "name": holder,
+                                              "bank_name": name}
+    return banks, json.dumps(links)

@@ -1,0 +1,48 @@
+"""Task functions of the settlement workflow. An exception keeps its class name as the Lambda error type, which
+the state machine's Retry (TransientFailure) and Catch (BusinessRuleViolation, NotFound) match on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpf import bootstrap
+from hpf.observability.correlation import set_correlation_id
+from hpf.observability.logging import get_logger
+
+logger = get_logger("hpf-settlement-tasks")
+
+
+def step(event: dict[str, Any]) -> dict[str, Any]:
+    """receive | send | query: the steps that talk to the bank."""
+    _correlate(event)
+    service = bootstrap.settlement_service()
+    if event["step"] == "receive":
+        from hpf.ledger.settlement_port import SettlementInstruction
+
+        answer = service.receive(SettlementInstruction.from_payload(event["instruction"]))
+    elif event["step"] == "send":
+        answer = service.send(event["instruction_id"])
+    elif event["step"] == "query":
+        answer = service.query(event["instruction_id"])
+    else:
+        raise ValueError(f"unknown settlement step {event['step']!r}")
+    logger.info("settlement step", extra={"step": event["step"], **answer})
+    return answer
+
+
+def review(event: dict[str, Any]) -> None:
+    """Park the instruction for a person; the workflow waits on the task token until they decide."""
+    _correlate(event)
+    bootstrap.settlement_service().await_review(event["instruction_id"], event["task_token"])
+    logger.warning("settlement instruction awaits manual review", extra={"instruction_id": event["instruction_id"]})
+
+
+def apply(event: dict[str, Any]) -> dict[str, Any]:
+    _correlate(event)
+    answer = bootstrap.settlement_service().apply(event["instruction_id"])
+    logger.info("settlement outcome applied to the ledger", extra=answer)
+    return answer
+
+
+def _correlate(event: dict[str, Any]) -> None:
+    logger.set_correlation_id(set_correlation_id(event.get("correlation_id")))

@@ -1,0 +1,20 @@
+"""The settlement port as Step Functions: each instruction runs the settlement workflow, named by its id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.observability.correlation import correlation_id
+
+SETTLEMENT = "HPF_SETTLEMENT_ARN"
+
+
+class StepFunctionsSettlement:
+    def __init__(self, workflows: Any):
+        self._workflows = workflows
+
+    def submit(self, instruction: SettlementInstruction) -> None:
+        # A second submit of the same instruction finds the execution of the first (named by the id): one run.
+        self._workflows.start(SETTLEMENT, f"settle-{instruction.instruction_id}",
+                              {"instruction": instruction.to_payload(), "correlation_id": correlation_id() or ""})

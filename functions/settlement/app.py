@@ -3,7 +3,7 @@ settlement workflow (statemachines/settlement.asl.json)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -74,6 +74,66 @@ def resolve_instruction(ctx: RequestContext, instruction_id: str) -> Instruction
     b = ctx.body
     return InstructionView.of(bootstrap.settlement_service().resolve(
         instruction_id, b.outcome == "succeeded", b.evidence, ctx.principal))
+
+
+class ReconcileRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
+    day: date = Field(description="对账日期（银行记账日）")
+
+
+class DifferenceView(Schema):
+    cause: str
+    cause_label: str
+    reference: str
+    bank_amount: str | None
+    our_amount: str | None
+    detail: str
+
+
+class ReconciliationView(Schema):
+    org: str
+    day: date
+    account_no: str
+    bank_lines: int
+    bank_debit: str
+    bank_credit: str
+    matched: int
+    settled_from_statement: list[str] = Field(description="依银行对账单确认结果的结果不明指令")
+    differences: list[DifferenceView]
+    agrees: bool = Field(description="账账相符")
+    workbook_url: str = Field(description="对账报告（Excel）下载地址，15分钟内有效")
+
+    @classmethod
+    def of(cls, r, url: str) -> "ReconciliationView":  # type: ignore[no-untyped-def]
+        from hpf.settlement.report import CAUSE_LABELS
+
+        money = lambda v: None if v is None else f"{v:.2f}"  # noqa: E731
+        return cls(org=r.org, day=r.day, account_no=r.account_no, bank_lines=r.bank_lines,
+                   bank_debit=f"{r.bank_debit:.2f}", bank_credit=f"{r.bank_credit:.2f}", matched=r.matched,
+                   settled_from_statement=r.settled_from_statement, agrees=r.agrees, workbook_url=url,
+                   differences=[DifferenceView(cause=d.cause, cause_label=CAUSE_LABELS.get(d.cause, d.cause),
+                                               reference=d.reference, bank_amount=money(d.bank_amount),
+                                               our_amount=money(d.our_amount), detail=d.detail)
+                                for d in r.differences])
+
+
+@api.route("/reconciliations", method="POST", roles={Role.FINANCE}, body=ReconcileRequest,
+           response=ReconciliationView, summary="资金结算对账（银行对账单、结算指令、财务帐、业务帐）")
+def reconcile(ctx: RequestContext) -> ReconciliationView:
+    from hpf.settlement.jobs import download_url, reconcile
+
+    ctx.principal.require_org(ctx.body.org)
+    report, key = reconcile(ctx.body.org, ctx.body.day)
+    return ReconciliationView.of(report, download_url(key))
+
+
+@app.lambda_function(name="reconcile_daily")
+def reconcile_daily(event, context):
+    """Schedule (01:30): yesterday, every office with a special account."""
+    from hpf.settlement.jobs import daily
+
+    return daily(event, context)
 
 
 @app.lambda_function(name="settlement_step")

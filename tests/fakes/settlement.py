@@ -33,3 +33,10 @@ class FakeInstructionStore:
                 raise Conflict(code="CONCURRENT_UPDATE")
             instruction.version += 1
             self.rows[instruction.instruction_id] = copy.deepcopy(instruction)
+
+    def on_day(self, org: str, day):  # type: ignore[no-untyped-def]
+        from hpf.settlement.model import bank_day
+
+        with self._lock:
+            return [copy.deepcopy(r) for r in self.rows.values()
+                    if r.instruction.org == org and bank_day(r) == day.strftime("%Y%m%d")]

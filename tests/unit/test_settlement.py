@@ -224,3 +224,56 @@ def test_a_collection_funds_the_remittance(setup):
     funded = s.world.store.remittances[remittance.remittance_id]
     assert funded.status is RemittanceStatus.FUNDED and funded.funding == "collection"
     assert s.bank.balance(UNIT_BANK_ACCOUNT) == Decimal("49000.00")
+
+
+# -- reconciliation (S.9.10) ----------------------------------------------------------------------------------
+def reconcile(s: Setup, day, clock=None):
+    from hpf.settlement.reconciliation import Reconciliation
+
+    ledger = CoreLedger(s.world.withdrawals, s.funding, lambda: FakeLedgerUnitOfWork(s.world.store))
+    return Reconciliation(s.store, s.gateway, s.service, ledger.day, clock or s.world.clock).run("360600", day)
+
+
+def test_a_day_of_settlement_reconciles_and_settles_the_unknown_from_the_statement(setup):
+    from datetime import datetime, timedelta
+
+    from hpf.common.clock import SHANGHAI, FixedClock
+    from hpf.sandbox.bank import StatementLine
+    from hpf.settlement.reconciliation import Cause
+
+    s = setup
+    today = datetime.now(SHANGHAI).date()
+    s.world.move_to(today)  # the bank sandbox books on the real date: the ledger's day must be the same one
+    paid = s.withdraw("1000.00")
+    run_until_settled(s, paid)
+    s.bank.inject("drop_after_book")  # booked, the answer lost: the statement will show it
+    booked_unknown = s.withdraw("800.00")
+    s.service.receive(booked_unknown)
+    s.service.send(booked_unknown.instruction_id)
+    s.bank.inject("drop_before_book")  # never reached the bank's books
+    lost = s.withdraw("500.00")
+    s.service.receive(lost)
+    s.service.send(lost.instruction_id)
+    special = s.bank.accounts[SPECIAL]  # a transfer in that nobody has matched yet (a unit paid without notice)
+    special.balance += Decimal("2400.00")
+    special.lines.append(StatementLine(today.strftime("%Y%m%d"), "093000", "105999", "C", Decimal("2400.00"),
+                                       special.balance, "36050100000000000001", "某单位", "缴存款", ""))
+
+    report = reconcile(s, today)
+    assert report.bank_lines == 3 and report.matched == 1
+    assert report.settled_from_statement == [booked_unknown.instruction_id]
+    causes = sorted((d.cause, d.reference) for d in report.differences)
+    assert causes == [(Cause.LINE_WITHOUT_BUSINESS, "105999"), (Cause.STILL_UNKNOWN, lost.instruction_id)]
+    assert not report.agrees
+    s.service.apply(booked_unknown.instruction_id)  # what the waiting workflow does next
+    assert s.withdrawal(booked_unknown).status is WithdrawalStatus.PAID
+
+    # the next morning the day is closed: what is not in its statement was not booked
+    tomorrow = FixedClock(datetime.combine(today + timedelta(days=1), datetime.min.time(), SHANGHAI))
+    closed = reconcile(s, today, tomorrow)
+    assert closed.settled_from_statement == [lost.instruction_id]
+    assert [d.cause for d in closed.differences] == [Cause.LINE_WITHOUT_BUSINESS]
+    s.service.apply(lost.instruction_id)
+    assert s.withdrawal(lost).status is WithdrawalStatus.FAILED and s.world.acct.reserved == 0
+    final = reconcile(s, today, tomorrow)
+    assert final.matched == 2 and [d.cause for d in final.differences] == [Cause.LINE_WITHOUT_BUSINESS]

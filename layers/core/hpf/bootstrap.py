@@ -86,14 +86,32 @@ def settlement_port() -> Any:
 @lru_cache(maxsize=1)
 def settlement_service() -> Any:
     from hpf.adapters.aws.settlement_store import DynamoInstructionStore
-    from hpf.settlement.banks import BdcBankGateway
-    from hpf.settlement.core_ledger import CoreLedger
     from hpf.settlement.service import SettlementService
 
-    ledger = CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow())
-    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")),
-                             BdcBankGateway.from_json(settings.optional("HPF_BANK_LINKS") or "{}"), ledger, clock(),
-                             workflows())
+    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")), settlement_banks(),
+                             _core_ledger(), clock(), workflows())
+
+
+@lru_cache(maxsize=1)
+def settlement_banks() -> Any:
+    from hpf.settlement.banks import BdcBankGateway
+
+    return BdcBankGateway.from_json(settings.optional("HPF_BANK_LINKS") or "{}")
+
+
+def _core_ledger() -> Any:
+    from hpf.settlement.core_ledger import CoreLedger
+
+    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow())
+
+
+@lru_cache(maxsize=1)
+def reconciliation() -> Any:
+    from hpf.adapters.aws.settlement_store import DynamoInstructionStore
+    from hpf.settlement.reconciliation import Reconciliation
+
+    return Reconciliation(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")), settlement_banks(),
+                          settlement_service(), _core_ledger().day, clock())
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +160,7 @@ def workflows() -> Any:
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
-                    remittance_funding, ledger_corrections, settlement_port, settlement_service, queue_sender,
+                    remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
+                    reconciliation, queue_sender,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -38,12 +38,15 @@ class BdcBankGateway:
     def special_account(self, org: str) -> SpecialAccount:
         return self._accounts[org]  # KeyError: the office has no special account configured
 
+    def offices(self) -> list[str]:
+        return sorted(self._accounts)
+
     def center_node(self, bank: str) -> str:
         return self._links[bank].center_node
 
     def call(self, bank: str, tx_code: str, body: dict[str, str], serial: str | None = None,
-             sent_at: datetime | None = None) -> Any:
-        return self._client(bank).call(tx_code, body, serial=serial, sent_at=sent_at)
+             sent_at: datetime | None = None, paging: tuple[int, int] | None = None) -> Any:
+        return self._client(bank).call(tx_code, body, serial=serial, sent_at=sent_at, paging=paging)
 
     def _client(self, bank: str) -> BdcClient:
         with self._lock:

@@ -32,3 +32,16 @@ class CoreLedger:
         else:
             self._funding.record_collection(instruction.reference, succeeded, bank_serial=bank_serial,
                                             reason=reason)
+
+    def day(self, day):  # type: ignore[no-untyped-def]
+        """The financial ledger's entries of a business date, and the ledger's own check of it (账账相符)."""
+        from decimal import Decimal
+
+        from hpf.ledger.accounting import check_day
+
+        with self._uow() as uow:
+            movements: dict[str, Decimal] = {}
+            for entry in uow.entries.on_day(day):
+                movements[entry.account_no] = movements.get(entry.account_no, Decimal("0.00")) + entry.amount
+            journal = uow.journal.on_day(day)
+            return journal, check_day(movements, journal)

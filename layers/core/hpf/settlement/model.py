@@ -116,3 +116,10 @@ def serial_for(instruction_id: str, center_node: str) -> str:
     serial, whoever sends it and however often the workflow retries."""
     digest = hashlib.sha256(instruction_id.encode()).hexdigest()[:24].upper()
     return f"{center_node}{digest}"[:32]
+
+
+def bank_day(record: Instruction) -> str:
+    """The bank day an instruction belongs to (YYYYMMDD): the day it was sent, else the day it was received."""
+    from hpf.common.clock import SHANGHAI
+
+    return record.send_date or record.received_at.astimezone(SHANGHAI).strftime("%Y%m%d")

@@ -58,7 +58,7 @@ class BankGateway(Protocol):
     def special_account(self, org: str) -> SpecialAccount: ...
     def center_node(self, bank: str) -> str: ...
     def call(self, bank: str, tx_code: str, body: dict[str, str], serial: str | None = None,
-             sent_at: datetime | None = None) -> Any: ...
+             sent_at: datetime | None = None, paging: tuple[int, int] | None = None) -> Any: ...
 
 
 class LedgerPort(Protocol):
@@ -173,6 +173,22 @@ class SettlementService:
             record.failure_reason = evidence
         event = InstructionEvent.BOOKED if succeeded else InstructionEvent.FAILED
         self._save(record, event, f"人工核实（{actor.subject}）：{evidence}")
+        if self._workflows is not None and record.review_token:
+            self._workflows.succeed_task(record.review_token, self._answer(record))
+        return record
+
+    def settle_from_statement(self, instruction_id: str, booked: bool, evidence: str) -> Instruction:
+        """Reconciliation found the answer the queries could not: the bank's own statement. A workflow waiting on
+        a person is resumed with it; one still querying finds it settled at its next query."""
+        record = self._get(instruction_id)
+        if record.status is InstructionStatus.SENDING:
+            self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
+        if record.status not in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW):
+            return record
+        record.succeeded = booked
+        if not booked:
+            record.failure_reason = evidence
+        self._save(record, InstructionEvent.BOOKED if booked else InstructionEvent.FAILED, f"对账：{evidence}")
         if self._workflows is not None and record.review_token:
             self._workflows.succeed_task(record.review_token, self._answer(record))
         return record

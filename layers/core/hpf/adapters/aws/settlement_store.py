@@ -1,20 +1,20 @@
 """Settlement instructions on DynamoDB (the settlement table).
 
-Keys: ``INSTR#<instruction id>`` / ``META``, version-checked; gsi1 ``STATUS#<status>`` / ``<received at>#<id>``
-lists the instructions in one status (the unknown ones, those awaiting review) for operators and reconciliation.
+Keys: ``INSTR#<instruction id>`` / ``META``, version-checked; gsi1 ``DAY#<org>#<yyyymmdd>`` / ``<id>`` lists an
+office's instructions of one bank day (the day sent, else the day received) for the daily reconciliation.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hpf.adapters.aws.clients import client
 from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key
 from hpf.common.errors import Conflict
 from hpf.ledger.settlement_port import SettlementInstruction
-from hpf.settlement.model import Instruction, InstructionStatus, Step
+from hpf.settlement.model import Instruction, InstructionStatus, Step, bank_day
 
 
 class DynamoInstructionStore:
@@ -34,17 +34,17 @@ class DynamoInstructionStore:
         self._write(instruction, "#v = :expected", instruction.version,
                     Conflict("结算指令已被并发修改", code="CONCURRENT_UPDATE"))
 
-    def in_status(self, status: InstructionStatus) -> list[Instruction]:
+    def on_day(self, org: str, day: date) -> list[Instruction]:
         pages = client("dynamodb").get_paginator("query").paginate(
-            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :s",
-            ExpressionAttributeValues={":s": {"S": f"STATUS#{status.value}"}})
+            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :d",
+            ExpressionAttributeValues={":d": {"S": f"DAY#{org}#{day:%Y%m%d}"}})
         return [_instruction(from_item(i)) for page in pages for i in page.get("Items", [])]
 
     def _write(self, r: Instruction, condition: str, expected: int | None, conflict: Conflict) -> None:
         buffer = TransactionBuffer()
         buffer.put(self._table, {
             "pk": f"INSTR#{r.instruction_id}", "sk": "META", "version": r.version + 1,
-            "gsi1pk": f"STATUS#{r.status.value}", "gsi1sk": f"{r.received_at.isoformat()}#{r.instruction_id}",
+            "gsi1pk": f"DAY#{r.instruction.org}#{bank_day(r)}", "gsi1sk": r.instruction_id,
             "instruction": json.dumps(r.instruction.to_payload(), ensure_ascii=False), "status": r.status.value,
             "received_at": r.received_at.isoformat(), "bank": r.bank, "serial": r.serial, "send_date": r.send_date,
             "host_seq_no": r.host_seq_no, "succeeded": "" if r.succeeded is None else str(r.succeeded),

@@ -25,7 +25,7 @@ def special_account_no(bank: str) -> str:
     return f"3600{bank}00005250{bank}1"
 
 
-def start_banks() -> tuple[dict[str, BankSandbox], str]:
+def start_banks(timeout: float = 30.0) -> tuple[dict[str, BankSandbox], str]:
     """Start every sandbox on a free port; returns them and the BankLinks JSON for the template."""
     from hpf.identity.roles import organisations
 
@@ -37,7 +37,7 @@ def start_banks() -> tuple[dict[str, BankSandbox], str]:
         host, port = sandbox.start()
         banks[code] = sandbox
         links["banks"][code] = {"host": host, "port": port, "center_node": CENTER_NODE, "bank_node": node,
-                                "master_key": key.hex(), "tx_unit_no": "360600000000001", "timeout": 30}
+                                "master_key": key.hex(), "tx_unit_no": "360600000000001", "timeout": timeout}
         if org:
             account, holder = special_account_no(code), f"{organisations()[org]}住房公积金专户"
             sandbox.open_account(account, holder, OPENING_BALANCE)

@@ -28,6 +28,8 @@ class LocalPlatform:
     aws_port: int = 0
     identity_port: int = 0
     state_dir: Path = ROOT / ".hpf"
+    settlement_mode: str = "bank"  # "manual": instructions wait for a person (the fault campaign drives the steps)
+    bank_timeout: float = 30.0  # seconds the center waits for a bank (4.1.2); the fault campaign shortens it
     # Exposed after start():
     aws: EmbeddedAws | None = None
     identity: IdentitySandbox = field(default_factory=IdentitySandbox)
@@ -59,11 +61,11 @@ class LocalPlatform:
 
         from hpf.local.banks import start_banks
 
-        self.banks, bank_links = start_banks()
+        self.banks, bank_links = start_banks(self.bank_timeout)
         template = load_template(TEMPLATE)
         packaged = package_locally(template)
         parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
-                      "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": "bank",
+                      "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
                       "SettlementRetryIntervalSeconds": "1"}
         self.physical = create_stack(STACK, packaged, parameters)

@@ -277,3 +277,28 @@ def test_a_day_of_settlement_reconciles_and_settles_the_unknown_from_the_stateme
     assert s.withdrawal(lost).status is WithdrawalStatus.FAILED and s.world.acct.reserved == 0
     final = reconcile(s, today, tomorrow)
     assert final.matched == 2 and [d.cause for d in final.differences] == [Cause.LINE_WITHOUT_BUSINESS]
+
+
+def test_the_matching_names_every_cause():
+    from hpf.settlement.reconciliation import Cause, Expected, Line, compare
+
+    D = Decimal
+    lines = [Line("OK", "D", D("10.00"), "H1"), Line("AMT", "D", D("11.00"), "H2"), Line("DIR", "C", D("5.00"), "H3"),
+             Line("UNK", "D", D("7.00"), "H4"), Line("FAILED-BOOKED", "D", D("3.00"), "H5"),
+             Line("", "C", D("99.00"), "H6"), Line("STRANGER", "D", D("1.00"), "H7")]
+    expected = [Expected("OK", "pay", D("10.00"), "booked", "OK"), Expected("AMT", "pay", D("10.00"), "booked", "AMT"),
+                Expected("DIR", "pay", D("5.00"), "booked", "DIR"), Expected("UNK", "pay", D("7.00"), "unknown", "UNK"),
+                Expected("GONE", "pay", D("2.00"), "booked", "GONE"),
+                Expected("FAILED-BOOKED", "pay", D("3.00"), "failed", "FAILED-BOOKED"),
+                Expected("LATE", "pay", D("4.00"), "unknown", "LATE")]
+    financial = {"OK": D("-10.00"), "AMT": D("-10.00"), "DIR": D("-5.00"), "GONE": D("-2.00")}
+    open_day = compare(lines, expected, financial, closed=False)
+    assert open_day.matched == 1 and open_day.to_settle == [("UNK", True, "对账单H4")]
+    assert sorted((d.cause, d.reference) for d in open_day.differences) == sorted([
+        (Cause.AMOUNT_DIFFERS, "AMT"), (Cause.DIRECTION_DIFFERS, "DIR"), (Cause.BUSINESS_WITHOUT_LINE, "GONE"),
+        (Cause.LINE_WITHOUT_BUSINESS, "FAILED-BOOKED"), (Cause.STILL_UNKNOWN, "LATE"),
+        (Cause.LINE_WITHOUT_BUSINESS, "H6"), (Cause.LINE_WITHOUT_BUSINESS, "STRANGER"),
+        (Cause.NOT_IN_FINANCIAL_LEDGER, "AMT"), (Cause.NOT_IN_FINANCIAL_LEDGER, "DIR"),
+        (Cause.NOT_IN_FINANCIAL_LEDGER, "FAILED-BOOKED"), (Cause.FINANCIAL_WITHOUT_BANK, "GONE")])
+    closed_day = compare(lines, expected, financial, closed=True)
+    assert ("LATE", False, "当日对账单无此笔") in closed_day.to_settle

@@ -6,6 +6,7 @@ Status lifecycle (one table; every (state, event) pair is tested):
         │                 │ ├─failed──▶ FAILED ──────apply──▶ APPLIED
         │                 │ └─unknown─▶ UNKNOWN ─booked/failed─▶ SUCCEEDED / FAILED
         │                 └─not_sent─▶ RECEIVED (nothing left: the same serial goes next time)
+        ├─review──▶ MANUAL_REVIEW (the bank stayed unreachable)
         └─invalid──▶ FAILED                      UNKNOWN ──review──▶ MANUAL_REVIEW ─booked/failed─▶ …
 
 SENDING is written *before* the bank is called, with the serial: a task that dies mid-call leaves SENDING, and
@@ -57,6 +58,7 @@ INSTRUCTION_LIFECYCLE: Lifecycle[InstructionStatus, InstructionEvent] = Lifecycl
     {
         (S.RECEIVED, E.SEND): S.SENDING,
         (S.RECEIVED, E.INVALID): S.FAILED,
+        (S.RECEIVED, E.REVIEW): S.MANUAL_REVIEW,  # the bank stayed unreachable: nothing was sent
         (S.SENDING, E.NOT_SENT): S.RECEIVED,
         (S.SENDING, E.BOOKED): S.SUCCEEDED,
         (S.SENDING, E.FAILED): S.FAILED,

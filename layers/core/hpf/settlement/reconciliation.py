@@ -65,6 +65,93 @@ class DayInstructions(Protocol):
     def on_day(self, org: str, day: date) -> list[Instruction]: ...
 
 
+@dataclass(frozen=True)
+class Line:
+    """One line of the bank's statement of the special account."""
+
+    ref: str  # RefSeqNo: the instruction id the center sent, "" for a transfer nobody instructed
+    dc: str  # D out of the account, C into it
+    amount: Decimal
+    host_seq: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What settlement knows of one instruction of the day."""
+
+    instruction_id: str
+    direction: str  # pay | collect
+    amount: Decimal
+    state: str  # booked | failed | unknown
+    reference: str  # the ledger's business id of it: the withdrawal id, the remittance id
+
+
+@dataclass
+class Comparison:
+    matched: int = 0
+    to_settle: list[tuple[str, bool, str]] = field(default_factory=list)  # (instruction id, booked, evidence)
+    differences: list[Difference] = field(default_factory=list)
+
+
+def compare(lines: list[Line], expected: list[Expected], financial: dict[str, Decimal], closed: bool) -> Comparison:
+    """The matching itself, pure: statement lines against the instructions of the day and against subject 101's
+    movement per ledger reference (``financial``: signed, debit positive). ``closed``: the day's statement is
+    final, so an unknown instruction without a line was not booked."""
+    result = Comparison()
+    by_ref = {l.ref: l for l in lines if l.ref}
+    known = {e.instruction_id: e for e in expected}
+    settled_now: set[str] = set()
+    for e in expected:
+        line = by_ref.get(e.instruction_id)
+        if e.state == "unknown":
+            if line is not None:
+                result.to_settle.append((e.instruction_id, True, f"对账单{line.host_seq}"))
+                settled_now.add(e.instruction_id)
+            elif closed:
+                result.to_settle.append((e.instruction_id, False, "当日对账单无此笔"))
+                settled_now.add(e.instruction_id)
+            else:
+                result.differences.append(Difference(Cause.STILL_UNKNOWN, e.instruction_id, None, e.amount,
+                                                     "结果不明，尚未出现在对账单"))
+        elif e.state == "booked" and line is None:
+            result.differences.append(Difference(Cause.BUSINESS_WITHOUT_LINE, e.instruction_id, None, e.amount,
+                                                 "结算记为成功，银行对账单无此笔"))
+        elif e.state != "booked" and line is not None:
+            result.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, e.instruction_id, line.amount, None,
+                                                 "结算记为失败，银行却已记账"))
+        elif line is not None:
+            if line.amount != e.amount:
+                result.differences.append(Difference(Cause.AMOUNT_DIFFERS, e.instruction_id, line.amount, e.amount,
+                                                     "金额不符"))
+            elif line.dc != ("D" if e.direction == "pay" else "C"):
+                result.differences.append(Difference(Cause.DIRECTION_DIFFERS, e.instruction_id, line.amount,
+                                                     e.amount, "借贷方向不符"))
+            else:
+                result.matched += 1
+    for line in lines:
+        if not line.ref or line.ref not in known:
+            result.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, line.ref or line.host_seq,
+                                                 line.amount, None, line.detail))
+    # subject 101 of the day, reference by reference (a list just settled from this statement posts next)
+    reference_of = {e.instruction_id: e.reference for e in expected}
+    seen: set[str] = set()
+    for line in lines:
+        if line.ref in reference_of and line.ref not in settled_now:
+            reference = reference_of[line.ref]
+            seen.add(reference)
+            signed = line.amount if line.dc == "C" else -line.amount
+            if financial.get(reference, ZERO) != signed:
+                result.differences.append(Difference(Cause.NOT_IN_FINANCIAL_LEDGER, reference, line.amount,
+                                                     financial.get(reference), "101科目当日发生额与银行不符"))
+    references = set(reference_of.values())
+    for reference, amount in financial.items():
+        if reference in references and reference not in seen:
+            result.differences.append(Difference(Cause.FINANCIAL_WITHOUT_BANK, reference, None, abs(amount),
+                                                 "101科目有发生额，银行对账单无对应"))
+    return result
+
+
 class Reconciliation:
     def __init__(self, instructions: DayInstructions, banks: Any, settlement: Any, ledger_day: Any, clock: Clock):
         """``settlement``: the SettlementService (to settle unknown ones); ``ledger_day(day)`` → (journal entries
@@ -76,30 +163,32 @@ class Reconciliation:
         self._clock = clock
 
     def run(self, org: str, day: date) -> ReconciliationReport:
+        from hpf.ledger.accounting import BANK_DEPOSITS, Side
+
         account = self._banks.special_account(org)
         lines = self._statement(account.bank, account.account_no, day)
-        report = ReconciliationReport(org, day, account.account_no, len(lines),
-                                      sum((l["amount"] for l in lines if l["dc"] == "D"), ZERO),
-                                      sum((l["amount"] for l in lines if l["dc"] == "C"), ZERO))
+        expected = [_expected(i) for i in self._instructions.on_day(org, day)]
+        journal, check = self._ledger_day(day)
+        financial: dict[str, Decimal] = {}
+        for entry in journal:
+            for l in entry.lines:
+                if l.subject == BANK_DEPOSITS:
+                    signed = l.amount if l.side is Side.DEBIT else -l.amount
+                    financial[entry.reference] = financial.get(entry.reference, ZERO) + signed
         closed = day < self._clock.now().astimezone(SHANGHAI).date()
-        by_ref = {l["ref"]: l for l in lines if l["ref"]}
-        instructions = {i.instruction_id: i for i in self._instructions.on_day(org, day)}
-        for instruction_id, record in instructions.items():
-            line = by_ref.get(instruction_id)
-            self._match(report, record, line, closed)
-        for ref, line in by_ref.items():
-            if ref not in instructions:
-                report.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, ref, line["amount"], None,
-                                                     f"{line['dc']} {line['opp_name']} {line['summary']}"))
-        for line in lines:
-            if not line["ref"]:
-                report.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, line["host_seq"], line["amount"],
-                                                     None, f"{line['dc']} {line['opp_name']} {line['summary']}"))
-        self._financial(report, lines, instructions)
+        comparison = compare(lines, expected, financial, closed)
+        for instruction_id, booked, evidence in comparison.to_settle:
+            self._settlement.settle_from_statement(instruction_id, booked, evidence)
+        report = ReconciliationReport(org, day, account.account_no, len(lines),
+                                      sum((l.amount for l in lines if l.dc == "D"), ZERO),
+                                      sum((l.amount for l in lines if l.dc == "C"), ZERO), comparison.matched,
+                                      [i for i, _, _ in comparison.to_settle], comparison.differences)
+        for account_no, (business, fin) in check.differences.items():
+            report.differences.append(Difference(Cause.LEDGERS_DISAGREE, account_no, None, business,
+                                                 f"业务帐{business} 财务帐{fin}"))
         return report
 
-    # -- steps -------------------------------------------------------------------------------------------------
-    def _statement(self, bank: str, account_no: str, day: date) -> list[dict[str, Any]]:
+    def _statement(self, bank: str, account_no: str, day: date) -> list[Line]:
         stamp, lines, begin = day.strftime("%Y%m%d"), [], 1
         while True:
             page = self._banks.call(bank, "BDC113", {"AcctNo": account_no, "BeginDate": stamp, "EndDate": stamp},
@@ -107,77 +196,17 @@ class Reconciliation:
             if not page.ok:
                 raise RuntimeError(f"statement of {account_no} refused: {page.head.get('RtnCode')}")
             records = page.lists.get("DETAIL_LIST", [])
-            lines += [{"ref": r.get("RefSeqNo", ""), "dc": r["DcFlag"], "amount": Decimal(r["Amt"]),
-                       "host_seq": r["HostSeqNo"], "opp_name": r.get("OppAcctName", ""),
-                       "summary": r.get("Summary", "")} for r in records]
+            lines += [Line(r.get("RefSeqNo", ""), r["DcFlag"], Decimal(r["Amt"]), r["HostSeqNo"],
+                           f"{r['DcFlag']} {r.get('OppAcctName', '')} {r.get('Summary', '')}") for r in records]
             begin += len(records)
             if not records or begin > int(page.head.get("TotalRec", "0")):
                 return lines
 
-    def _match(self, report: ReconciliationReport, record: Instruction, line: dict[str, Any] | None,
-               closed: bool) -> None:
-        ours, expected_dc = record.amount, "D" if record.instruction.direction == "pay" else "C"
-        unknown = record.status in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW,
-                                    InstructionStatus.SENDING)
-        if unknown:
-            if line is not None:
-                self._settlement.settle_from_statement(record.instruction_id, True, f"对账单{line['host_seq']}")
-                report.settled_from_statement.append(record.instruction_id)
-            elif closed:
-                self._settlement.settle_from_statement(record.instruction_id, False, "当日对账单无此笔")
-                report.settled_from_statement.append(record.instruction_id)
-            else:
-                report.differences.append(Difference(Cause.STILL_UNKNOWN, record.instruction_id, None, ours,
-                                                     "结果不明，尚未出现在对账单"))
-            return
-        booked = record.succeeded is True
-        if booked and line is None:
-            report.differences.append(Difference(Cause.BUSINESS_WITHOUT_LINE, record.instruction_id, None, ours,
-                                                 "结算记为成功，银行对账单无此笔"))
-        elif not booked and line is not None:
-            report.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, record.instruction_id,
-                                                 line["amount"], None, "结算记为失败，银行却已记账"))
-        elif line is not None:
-            if line["amount"] != ours:
-                report.differences.append(Difference(Cause.AMOUNT_DIFFERS, record.instruction_id, line["amount"],
-                                                     ours, "金额不符"))
-            elif line["dc"] != expected_dc:
-                report.differences.append(Difference(Cause.DIRECTION_DIFFERS, record.instruction_id,
-                                                     line["amount"], ours, f"借贷方向应为{expected_dc}"))
-            else:
-                report.matched += 1
 
-    def _financial(self, report: ReconciliationReport, lines: list[dict[str, Any]],
-                   instructions: dict[str, Instruction]) -> None:
-        """Subject 101 of the day against the bank lines, reference by reference; then 业务帐 against 财务帐."""
-        from hpf.ledger.accounting import BANK_DEPOSITS, Side
-
-        journal, check = self._ledger_day(report.day)
-        financial: dict[str, Decimal] = {}
-        for entry in journal:
-            for l in entry.lines:
-                if l.subject == BANK_DEPOSITS:
-                    signed = l.amount if l.side is Side.DEBIT else -l.amount
-                    financial[entry.reference] = financial.get(entry.reference, ZERO) + signed
-        # the ledger references a withdrawal by its id, a collected list by the remittance id
-        reference_of = {i.instruction_id: i.instruction.reference if i.instruction.direction == "collect"
-                        else i.instruction_id for i in instructions.values()}
-        seen: set[str] = set()
-        for line in lines:
-            if not line["ref"] or line["ref"] not in reference_of or line["ref"] in report.settled_from_statement:
-                continue  # settled just now from this very statement: the workflow posts it next
-            reference = reference_of[line["ref"]]
-            seen.add(reference)
-            signed = line["amount"] if line["dc"] == "C" else -line["amount"]
-            if financial.get(reference, ZERO) != signed:
-                report.differences.append(Difference(Cause.NOT_IN_FINANCIAL_LEDGER, reference, line["amount"],
-                                                     financial.get(reference), "101科目当日发生额与银行不符"))
-        for reference, amount in financial.items():
-            from_settlement = reference in reference_of.values()
-            if from_settlement and reference not in seen:
-                report.differences.append(Difference(Cause.FINANCIAL_WITHOUT_BANK, reference, None, abs(amount),
-                                                     "101科目有发生额，银行对账单无对应"))
-        if not check.agrees:
-            for account_no, (business, fin) in check.differences.items():
-                report.differences.append(Difference(Cause.LEDGERS_DISAGREE, account_no, None, business,
-                                                     f"业务帐{business} 财务帐{fin}"))
+def _expected(record: Instruction) -> Expected:
+    unknown = record.status in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW, InstructionStatus.SENDING)
+    state = "unknown" if unknown or record.succeeded is None else "booked" if record.succeeded else "failed"
+    i = record.instruction
+    # the ledger references a withdrawal by its id, a collected list by the remittance id
+    return Expected(i.instruction_id, i.direction, i.amount, state,
+                    i.reference if i.direction == "collect" else i.instruction_id)

@@ -158,9 +158,11 @@ class SettlementService:
     def await_review(self, instruction_id: str, task_token: str) -> None:
         """Hand an instruction the queries could not settle to a person, with its whole history."""
         record = self._get(instruction_id)
-        if record.status is InstructionStatus.UNKNOWN:
+        if record.status in (InstructionStatus.UNKNOWN, InstructionStatus.RECEIVED):
             record.review_token = task_token
-            self._save(record, InstructionEvent.REVIEW, f"{record.queries}次查询仍不明，转人工核实")
+            reason = "银行持续不可达，未能发出" if record.status is InstructionStatus.RECEIVED else \
+                f"{record.queries}次查询仍不明"
+            self._save(record, InstructionEvent.REVIEW, f"{reason}，转人工核实")
 
     def resolve(self, instruction_id: str, succeeded: bool, evidence: str, actor: Principal) -> Instruction:
         """A person's decision from the bank's own records (回单, 对账单): the workflow goes on to apply it."""
@@ -184,7 +186,7 @@ class SettlementService:
         if record.status is InstructionStatus.SENDING:
             self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
         if record.status not in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW):
-            return record
+            return record  # settled already — or never sent, and a review decides that one
         record.succeeded = booked
         if not booked:
             record.failure_reason = evidence

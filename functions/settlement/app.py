@@ -128,6 +128,49 @@ def reconcile(ctx: RequestContext) -> ReconciliationView:
     return ReconciliationView.of(report, download_url(key))
 
 
+class StatementQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
+    start: date = Field(description="开始日期")
+    end: date = Field(description="结束日期（不超过92天）")
+    begin: int = Field(1, ge=1, description="起始记录号（从1开始）")
+    size: int = Field(50, ge=1, le=200, description="每页笔数")
+
+
+class StatementLineView(Schema):
+    tx_date: str
+    tx_time: str
+    host_seq_no: str
+    dc: str = Field(description="D 支出 / C 收入")
+    amount: str
+    balance: str
+    counterparty_account: str
+    counterparty_name: str
+    summary: str
+    reference: str = Field(description="业务号（本中心发出的结算指令号）")
+
+
+class StatementView(Schema):
+    org: str
+    account_no: str
+    start: date
+    end: date
+    total: int
+    lines: list[StatementLineView]
+
+
+@api.route("/statements", roles={Role.FINANCE, Role.AUDITOR}, query=StatementQuery, response=StatementView,
+           summary="专户交易明细查询（银行实时）")
+def special_account_statement(ctx: RequestContext) -> StatementView:
+    from hpf.settlement.queries import statement
+
+    q = ctx.query
+    page = statement(bootstrap.settlement_banks(), q.org, q.start, q.end, q.begin, q.size, ctx.principal)
+    return StatementView(org=page.org, account_no=page.account_no, start=page.start, end=page.end, total=page.total,
+                         lines=[StatementLineView(**{**line, "amount": f"{line['amount']:.2f}",
+                                                     "balance": f"{line['balance']:.2f}"}) for line in page.lines])
+
+
 @app.lambda_function(name="reconcile_daily")
 def reconcile_daily(event, context):
     """Schedule (01:30): yesterday, every office with a special account."""

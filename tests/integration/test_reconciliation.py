@@ -49,3 +49,29 @@ def test_the_daily_schedule_reconciles_every_office(platform):
     assert rule["ScheduleExpression"] == "cron(30 17 * * ? *)"
     result = platform.scheduler.fire(rule)[0]
     assert set(result["offices"]) == {"360600", "360602", "360603", "360681"}
+
+
+@pytest.mark.feature("4.2.7")
+def test_finance_pages_through_a_special_account_s_transactions(http, auth, deposited_account):
+    _, acct = deposited_account()
+    w = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("clerk01"),
+                  json=purchase_request("CTR-STMT-0001", "123.45")).json()
+    eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") == "02")
+    today = datetime.now(SHANGHAI).date().isoformat()
+    query = {"org": "360600", "start": today, "end": today, "begin": 1, "size": 2}
+    assert http.get("/settlement/statements", params=query, headers=auth("clerk01")).status_code == 403
+    first = http.get("/settlement/statements", params=query, headers=auth("finance01"))
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert page["total"] >= 1 and len(page["lines"]) <= 2
+    everything = []
+    begin = 1
+    while begin <= page["total"]:
+        chunk = http.get("/settlement/statements", params={**query, "begin": begin, "size": 50},
+                         headers=auth("finance01")).json()["lines"]
+        everything += chunk
+        begin += len(chunk)
+    mine = [l for l in everything if l["reference"] == w["withdrawal_id"]]
+    assert len(mine) == 1 and (mine[0]["dc"], mine[0]["amount"]) == ("D", "123.45")
+    too_long = http.get("/settlement/statements", params={**query, "start": "2026-01-01"}, headers=auth("finance01"))
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "INVALID_DATE_RANGE")

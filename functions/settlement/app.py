@@ -4,6 +4,7 @@ settlement workflow (statemachines/settlement.asl.json)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -169,6 +170,35 @@ def special_account_statement(ctx: RequestContext) -> StatementView:
     return StatementView(org=page.org, account_no=page.account_no, start=page.start, end=page.end, total=page.total,
                          lines=[StatementLineView(**{**line, "amount": f"{line['amount']:.2f}",
                                                      "balance": f"{line['balance']:.2f}"}) for line in page.lines])
+
+
+class AllocationRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    request_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,40}$")] = Field(
+        description="业务请求号：同一请求重复提交只调拨一次")
+    from_org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="调出管理部")
+    to_org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="调入管理部")
+    amount: Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2)] = Field(description="调拨金额（元）")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+
+
+class AllocationView(Schema):
+    instruction_id: str = Field(description="结算指令号：查询 /settlement/instructions/{id}")
+    from_org: str
+    to_org: str
+    amount: str
+
+
+@api.route("/allocations", method="POST", roles={Role.FINANCE}, body=AllocationRequest, response=AllocationView,
+           status=202, summary="专户间资金调拨（经结算流程支付）")
+def allocate_funds(ctx: RequestContext) -> AllocationView:
+    from hpf.settlement.allocation import allocate
+
+    b = ctx.body
+    i = allocate(bootstrap.settlement_banks(), bootstrap.settlement_port(), b.request_id, b.from_org, b.to_org,
+                 b.amount, b.reason, ctx.principal)
+    return AllocationView(instruction_id=i.instruction_id, from_org=b.from_org, to_org=b.to_org,
+                          amount=f"{i.amount:.2f}")
 
 
 @app.lambda_function(name="reconcile_daily")

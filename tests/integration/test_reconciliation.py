@@ -75,3 +75,32 @@ def test_finance_pages_through_a_special_account_s_transactions(http, auth, depo
     assert len(mine) == 1 and (mine[0]["dc"], mine[0]["amount"]) == ("D", "123.45")
     too_long = http.get("/settlement/statements", params={**query, "start": "2026-01-01"}, headers=auth("finance01"))
     assert (too_long.status_code, too_long.json()["code"]) == (400, "INVALID_DATE_RANGE")
+
+
+@pytest.mark.feature("4.2.6")
+def test_funds_move_between_two_offices_special_accounts_and_both_days_reconcile(platform, http, auth):
+    from decimal import Decimal
+
+    from hpf.local.banks import special_account_no
+
+    icbc, ccb = platform.banks["102"], platform.banks["105"]
+    before = (icbc.balance(special_account_no("102")), ccb.balance(special_account_no("105")))
+    body = {"request_id": "ALC-20261127-01", "from_org": "360602", "to_org": "360600", "amount": "250000.00",
+            "reason": "月湖管理部归集资金上划中心"}
+    assert http.post("/settlement/allocations", headers=auth("clerk01"), json=body).status_code == 403
+    accepted = http.post("/settlement/allocations", headers=auth("finance01"), json=body)
+    assert accepted.status_code == 202, accepted.text
+    url = f"/settlement/instructions/{accepted.json()['instruction_id']}"
+    eventually(lambda: http.get(url, headers=auth("finance01")).json().get("status") == "APPLIED")
+    after = (icbc.balance(special_account_no("102")), ccb.balance(special_account_no("105")))
+    assert (before[0] - after[0], after[1] - before[1]) == (Decimal("250000.00"), Decimal("250000.00"))
+    again = http.post("/settlement/allocations", headers=auth("finance01"), json=body)  # the same request again
+    assert again.status_code == 202
+    assert icbc.balance(special_account_no("102")) == after[0]
+    today = datetime.now(SHANGHAI).date().isoformat()
+    for org in ("360602", "360600"):
+        report = http.post("/settlement/reconciliations", headers=auth("finance01"),
+                           json={"org": org, "day": today}).json()
+        assert not [d for d in report["differences"] if d["reference"] == accepted.json()["instruction_id"]], org
+    balance = http.get("/ledger/trial-balance", params={"day": today}, headers=auth("finance01")).json()
+    assert balance["balanced"] is True

@@ -102,7 +102,7 @@ def settlement_banks() -> Any:
 def _core_ledger() -> Any:
     from hpf.settlement.core_ledger import CoreLedger
 
-    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow())
+    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), ledger_service(), settlement_banks())
 
 
 @lru_cache(maxsize=1)

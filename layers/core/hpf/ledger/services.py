@@ -413,6 +413,22 @@ class LedgerService:
         raise TransientFailure("账户并发入账冲突，稍后重试", code="POSTING_CONTENTION")
 
     # -- the financial ledger (财务帐) ---------------------------------------------------------------------
+    def post_allocation(self, allocation_id: str, from_account: str, to_account: str, amount: Decimal,
+                        description: str) -> None:
+        """资金调拨 between two special accounts, once the bank moved it: Dr 101 (to) / Cr 101 (from), detailed by
+        special account. Idempotent: the entry's id is the allocation's."""
+        from hpf.ledger.accounting import BANK_DEPOSITS, simple_entry
+
+        with self._uow() as uow:
+            uow.journal.add(simple_entry(f"{allocation_id}#ALC", business_date(self._clock), "allocation",
+                                         allocation_id, amount, description, debit=(BANK_DEPOSITS, to_account),
+                                         credit=(BANK_DEPOSITS, from_account)))
+            try:
+                uow.commit()
+            except Conflict as conflict:
+                if conflict.code != "JOURNAL_ENTRY_EXISTS":
+                    raise
+
     def trial_balance(self, day: date, actor: Principal) -> TrialBalance:
         """试算平衡 of one business date. The ledgers are the center's: its own staff only."""
         from hpf.ledger.accounting import TrialBalance

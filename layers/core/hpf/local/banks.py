@@ -43,4 +43,6 @@ def start_banks(timeout: float = 30.0) -> tuple[dict[str, BankSandbox], str]:
             sandbox.open_account(account, holder, OPENING_BALANCE)
             links["special_accounts"][org] = {"bank": code, "account_no": account, "name": holder,
                                               "bank_name": name}
+    for sandbox in banks.values():
+        sandbox.network = banks
     return banks, json.dumps(links)

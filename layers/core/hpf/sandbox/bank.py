@@ -109,6 +109,8 @@ class BankSandbox:
         self._faults: list[Fault] = []
         self._host_seq = itertools.count(1)
         self._server: socketserver.ThreadingTCPServer | None = None
+        # The other sandboxes, as CNAPS (大额支付系统) connects the banks: a payee at another bank is credited there.
+        self.network: dict[str, "BankSandbox"] = {}
 
     # -- control ---------------------------------------------------------------------------------------------
     def open_account(self, acct_no: str, name: str, balance: Decimal | str = "0.00") -> Account:
@@ -268,10 +270,19 @@ class BankSandbox:
             payer.balance -= value
             payer.lines.append(StatementLine(date_, time_, host_seq_no, "D", value, payer.balance, credit,
                                              credit_name, summary, ref))
-        if payee is not None:  # a payee at another bank leaves through CNAPS: no line here for it
+        line = lambda balance: StatementLine(date_, time_, host_seq_no, "C", value, balance, debit,  # noqa: E731
+                                             debit_name, summary, ref)
+        if payee is not None:
             payee.balance += value
-            payee.lines.append(StatementLine(date_, time_, host_seq_no, "C", value, payee.balance, debit,
-                                             debit_name, summary, ref))
+            payee.lines.append(line(payee.balance))
+            return
+        for other in self.network.values():  # a payee at another bank: through CNAPS to it, when it is one of ours
+            if other is not self:
+                with other._lock:
+                    if credit in other.accounts:
+                        other.accounts[credit].balance += value
+                        other.accounts[credit].lines.append(line(other.accounts[credit].balance))
+                        return
 
     def _record(self, request: BdcMessage, key: tuple[str, str], status: str, host_seq_no: str, value: Decimal,
                 booked: bool, message: str) -> BdcMessage:

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 from hpf.ledger.settlement_port import SettlementInstruction
 
+ALLOCATION = "18"  # settlement BusType 资金划转: between the center's own special accounts
+
 
 class CoreLedger:
-    def __init__(self, withdrawals, funding, uow_factory):  # type: ignore[no-untyped-def]
+    def __init__(self, withdrawals, funding, uow_factory, ledger=None, banks=None):  # type: ignore[no-untyped-def]
         self._withdrawals = withdrawals
         self._funding = funding
         self._uow = uow_factory
+        self._ledger = ledger
+        self._banks = banks
 
     def reservation_holds(self, instruction: SettlementInstruction) -> bool:
         """The instruction matches a business the ledger is waiting on, amount for amount."""
         from hpf.ledger.model import RemittanceStatus
         from hpf.ledger.withdrawal import WithdrawalStatus
 
+        if instruction.business == ALLOCATION:
+            return True  # nothing is reserved for moving the center's own money: the paying bank is the limit
         with self._uow() as uow:
             if instruction.direction == "pay":
                 w = uow.withdrawals.get(instruction.instruction_id)
@@ -26,6 +32,12 @@ class CoreLedger:
             return r is not None and r.status is RemittanceStatus.COLLECTING and r.total == instruction.amount
 
     def apply(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
+        if instruction.business == ALLOCATION:
+            if succeeded:  # a failed allocation moved nothing: nothing to post
+                source = self._banks.special_account(instruction.org).account_no
+                self._ledger.post_allocation(instruction.instruction_id, source, instruction.counterparty.account_no,
+                                             instruction.amount, instruction.summary)
+            return
         if instruction.direction == "pay":
             self._withdrawals.record_payment(instruction.instruction_id, succeeded, bank_serial=bank_serial,
                                              reason=reason)

@@ -63,6 +63,7 @@ class ReconciliationReport:
 
 class DayInstructions(Protocol):
     def on_day(self, org: str, day: date) -> list[Instruction]: ...
+    def get(self, instruction_id: str) -> Instruction | None: ...
 
 
 @dataclass(frozen=True)
@@ -168,11 +169,13 @@ class Reconciliation:
         account = self._banks.special_account(org)
         lines = self._statement(account.bank, account.account_no, day)
         expected = [_expected(i) for i in self._instructions.on_day(org, day)]
+        expected += self._incoming_allocations(lines, expected, account.account_no)
         journal, check = self._ledger_day(day)
         financial: dict[str, Decimal] = {}
         for entry in journal:
             for l in entry.lines:
-                if l.subject == BANK_DEPOSITS:
+                # 101 lines name their special account where more than one is involved (an allocation)
+                if l.subject == BANK_DEPOSITS and l.sub_account in ("", account.account_no):
                     signed = l.amount if l.side is Side.DEBIT else -l.amount
                     financial[entry.reference] = financial.get(entry.reference, ZERO) + signed
         closed = day < self._clock.now().astimezone(SHANGHAI).date()
@@ -187,6 +190,18 @@ class Reconciliation:
             report.differences.append(Difference(Cause.LEDGERS_DISAGREE, account_no, None, business,
                                                  f"业务帐{business} 财务帐{fin}"))
         return report
+
+    def _incoming_allocations(self, lines: list[Line], expected: list[Expected], account_no: str) -> list[Expected]:
+        """An allocation is the paying office's instruction; on the receiving account it is an incoming line."""
+        known = {e.instruction_id for e in expected}
+        incoming = []
+        for line in lines:
+            if line.ref.startswith("ALC-") and line.ref not in known:
+                record = self._instructions.get(line.ref)
+                if record is not None and record.instruction.counterparty.account_no == account_no:
+                    e = _expected(record)
+                    incoming.append(Expected(e.instruction_id, "collect", e.amount, e.state, e.reference))
+        return incoming
 
     def _statement(self, bank: str, account_no: str, day: date) -> list[Line]:
         stamp, lines, begin = day.strftime("%Y%m%d"), [], 1

@@ -201,6 +201,37 @@ def allocate_funds(ctx: RequestContext) -> AllocationView:
                           amount=f"{i.amount:.2f}")
 
 
+class CardCheckRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    card_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=12, max_length=23)] = Field(
+        description="银行卡号")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
+        description="持卡人姓名")
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] = Field(
+        description="持卡人居民身份证号码")
+
+
+class CardCheckView(Schema):
+    card_no: str = Field(description="卡号（脱敏）")
+    matched: bool = Field(description="户名、证件与卡号一致且卡片可用")
+    result: str = Field(description="0 一致、1 户名不符、2 证件号码不符、3 卡号不存在、4 卡片状态异常")
+    result_label: str
+    account_class: str = Field(description="1 一类、2 二类、3 三类账户")
+    bank_name: str
+
+
+@api.route("/card-checks", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR}, body=CardCheckRequest,
+           response=CardCheckView, summary="个人银行卡校验（一类、二类账户）")
+def check_bank_card(ctx: RequestContext) -> CardCheckView:
+    from hpf.observability.masking import mask_text
+    from hpf.settlement.cards import check_for
+
+    b = ctx.body
+    c = check_for(bootstrap.settlement_banks(), ctx.principal, b.card_no, b.name, b.id_number)
+    return CardCheckView(card_no=mask_text(c.card_no), matched=c.matched, result=c.result, result_label=c.label,
+                         account_class=c.acct_class, bank_name=c.bank_name)
+
+
 @app.lambda_function(name="reconcile_daily")
 def reconcile_daily(event, context):
     """Schedule (01:30): yesterday, every office with a special account."""

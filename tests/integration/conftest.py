@@ -64,6 +64,7 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 
 
 _serial = iter(range(1, 10_000))
+TEST_CARD = "6222021234567890128"
 
 
 def fresh_credit_code() -> str:
@@ -97,7 +98,7 @@ def new_account(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Call
         response = http.post(f"/ledger/units/{unit_account}/accounts", headers=auth(clerk),
                              json={"name": "李华", "id_number": id_number, "deposit_base": base})
         assert response.status_code == 201, response.text
-        return {**response.json(), "full_id_number": id_number}
+        return {**response.json(), "full_id_number": id_number, "name_full": "李华"}
 
     return create
 
@@ -114,7 +115,8 @@ def fund(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> Callable[[d
 
 
 @pytest.fixture(scope="session")
-def deposited_account(http: httpx.Client, auth: Callable[..., dict[str, str]], new_unit: Callable[..., dict[str, Any]],
+def deposited_account(platform: Any, http: httpx.Client, auth: Callable[..., dict[str, str]],
+                      new_unit: Callable[..., dict[str, Any]],
                       new_account: Callable[..., dict[str, Any]],
                       fund: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., tuple[dict[str, Any], dict[str, Any]]]:
     """A new unit and account with this month's remittance recorded, funded and posted (through the real flow)."""
@@ -122,6 +124,8 @@ def deposited_account(http: httpx.Client, auth: Callable[..., dict[str, str]], n
     def create(base: str = "5000.00", expected_balance: str = "1200.00") -> tuple[dict[str, Any], dict[str, Any]]:
         unit = new_unit()
         account = new_account(unit["unit_account"], base=base)
+        # the card the withdrawal tests pay to, issued to this depositor at the office's bank (S.4.2 checks it)
+        platform.banks["105"].issue_card(TEST_CARD, account["name_full"], account["full_id_number"])
         recorded = http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
                              headers=auth("clerk01"))
         assert recorded.status_code == 202, recorded.text

@@ -219,3 +219,28 @@ def test_online_requests_are_limited_to_reasons_open_online(http, auth, deposite
     ok = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("wd-online"),
                    json=purchase_request("APP-BUY-0001", "100.00"))
     assert ok.status_code == 202 and ok.json()["channel"] == "web"  # the sandbox issues depositor tokens for the web hall
+
+
+@pytest.mark.feature("S.4.2")
+def test_cards_are_checked_in_the_app_and_before_every_payout(platform, http, auth, deposited_account, add_user):
+    from tests.integration.conftest import TEST_CARD
+
+    _, acct = deposited_account()
+    add_user(SandboxUser("wd-card", "pw", "depositor", ["depositor"], "李华", id_number=acct["full_id_number"]))
+    me = auth("wd-card")
+    mine = {"card_no": TEST_CARD, "name": "李华", "id_number": acct["full_id_number"]}
+    ok = http.post("/settlement/card-checks", headers=me, json=mine)
+    assert ok.status_code == 200, ok.text
+    assert (ok.json()["matched"], ok.json()["account_class"]) == (True, "1") and "*" in ok.json()["card_no"]
+    wrong = http.post("/settlement/card-checks", headers=auth("clerk01"), json={**mine, "name": "李桦"}).json()
+    assert (wrong["matched"], wrong["result_label"]) == (False, "户名不符")
+    someone = http.post("/settlement/card-checks", headers=me, json={**mine, "id_number": fresh_resident_id()})
+    assert someone.status_code == 403
+
+    # a class II card takes a payout within its daily limit (above it: tests/unit/test_settlement.py)
+    platform.banks["105"].issue_card(TEST_CARD, "李华", acct["full_id_number"], acct_class="2")
+    w = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("clerk01"),
+                  json=purchase_request("CTR-CARD-0001", "1000.00")).json()
+    paid = eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") in ("02", "03") and
+                      withdrawal(http, auth, w["withdrawal_id"]))
+    assert paid["status"] == "02"  # within the limit

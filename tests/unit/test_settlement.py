@@ -25,7 +25,7 @@ from hpf.settlement.service import SettlementService
 from tests.fakes.ledger import FakeLedgerUnitOfWork
 from tests.fakes.settlement import FakeInstructionStore
 from tests.unit.test_ledger_services import CLERK
-from tests.unit.test_withdrawals import CARD, FINANCE, World
+from tests.unit.test_withdrawals import CARD, FINANCE, HOLDER_ID, World
 
 MASTER = "00112233445566778899aabbccddeeff"
 SPECIAL = "36001860000052500001"
@@ -33,11 +33,11 @@ UNIT_BANK_ACCOUNT = "36050186360109000123"
 
 
 class Setup:
-    def __init__(self, center_balance: str = "1000000.00"):
-        self.world = World()
+    def __init__(self, center_balance: str = "1000000.00", months: int = 10):
+        self.world = World(months=months)
         self.bank = BankSandbox("105", "中国建设银行鹰潭分行", "B10500", bytes.fromhex(MASTER))
         self.bank.open_account(SPECIAL, "鹰潭市住房公积金管理中心", center_balance)
-        self.bank.open_account(CARD, "陈静", "0.00")
+        self.bank.issue_card(CARD, "陈静", HOLDER_ID)
         self.bank.open_account(UNIT_BANK_ACCOUNT, "鹰潭提取测试公司", "50000.00")
         host, port = self.bank.start()
         self.gateway = BdcBankGateway({
@@ -302,3 +302,31 @@ def test_the_matching_names_every_cause():
         (Cause.NOT_IN_FINANCIAL_LEDGER, "FAILED-BOOKED"), (Cause.FINANCIAL_WITHOUT_BANK, "GONE")])
     closed_day = compare(lines, expected, financial, closed=True)
     assert ("LATE", False, "当日对账单无此笔") in closed_day.to_settle
+
+
+@pytest.mark.parametrize("card, reason", [
+    (dict(name="陈晶"), "户名不符"),
+    (dict(usable=False), "卡片状态异常"),
+    (dict(acct_class="3"), "三类账户不能用于提取"),
+])
+def test_a_payout_to_a_card_that_fails_the_check_is_never_sent_and_released(setup, card, reason):
+    s = setup
+    s.bank.issue_card(CARD, card.get("name", "陈静"), HOLDER_ID, card.get("acct_class", "1"), card.get("usable", True))
+    instruction = s.withdraw("500.00")
+    answer = run_until_settled(s, instruction)
+    assert answer["outcome"] == "failed" and reason in s.store.rows[instruction.instruction_id].failure_reason
+    assert [m.tx_code for m in s.bank.received if m.tx_code == "BDC101"] == []
+    assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED and s.world.acct.reserved == Decimal("0.00")
+
+
+def test_a_class_ii_card_takes_at_most_its_daily_limit():
+    s = Setup(months=11)  # 11,000.00 in the account
+    try:
+        s.bank.issue_card(CARD, "陈静", HOLDER_ID, acct_class="2")
+        first = s.withdraw("6000.00")
+        assert run_until_settled(s, first)["outcome"] == "succeeded"
+        second = s.withdraw("4000.01")  # 10,000.01 into a class II account in one day
+        assert run_until_settled(s, second)["outcome"] == "failed"
+        assert "二类账户单日转入限额10000.00元" in s.store.rows[second.instruction_id].failure_reason
+    finally:
+        s.bank.stop()

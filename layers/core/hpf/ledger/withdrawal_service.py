@@ -16,7 +16,7 @@ Timeline of one withdrawal, and why each step is where it is:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -116,9 +116,12 @@ class WithdrawalService:
                                   frozenset(m.code for m in command.materials), command.evidence,
                                   actor.channel in _ONLINE, bool(payee.id_number))
                 amount = check(rule, request, self._facts(uow, account, rule), today, book.materials)
+                # the holder's own card: settlement verifies it against the holder's name and ID (S.4.2)
+                holder_payee = replace(payee, id_number=account.id_number) \
+                    if rule.payee is Payee.HOLDER and not payee.id_number else payee
                 if not (command.closing and _settlement_due(account, today)):
-                    withdrawal = self._reserve(uow, account, withdrawal_id, rule, command, payee, amount, actor,
-                                               correlation_id)
+                    withdrawal = self._reserve(uow, account, withdrawal_id, rule, command, holder_payee, amount,
+                                               actor, correlation_id)
                     if withdrawal is not None:
                         return withdrawal
                     continue  # the account moved, or the same request won a race: read again, decide again

@@ -79,6 +79,17 @@ class Account:
 
 
 @dataclass
+class Card:
+    """A personal card (个人银行账户) the bank issued: who holds it, its class (I/II/III), whether it is usable."""
+
+    card_no: str
+    name: str
+    id_number: str
+    acct_class: str = "1"
+    usable: bool = True
+
+
+@dataclass
 class Booking:
     """What the bank did with one request (date + serial): the result query reads it."""
 
@@ -105,6 +116,7 @@ class BankSandbox:
         self._lock = threading.RLock()
         self.accounts: dict[str, Account] = {}
         self.bookings: dict[tuple[str, str], Booking] = {}
+        self.cards: dict[str, Card] = {}
         self.received: list[BdcMessage] = []  # every valid request, in arrival order: tests read what arrived
         self._faults: list[Fault] = []
         self._host_seq = itertools.count(1)
@@ -118,6 +130,15 @@ class BankSandbox:
             account = Account(acct_no, name, Decimal(balance))
             self.accounts[acct_no] = account
             return account
+
+    def issue_card(self, card_no: str, name: str, id_number: str, acct_class: str = "1",
+                   usable: bool = True) -> Card:
+        with self._lock:
+            card = Card(card_no, name, id_number, acct_class, usable)
+            self.cards[card_no] = card
+            if card_no not in self.accounts:
+                self.accounts[card_no] = Account(card_no, name, Decimal("0.00"))
+            return card
 
     def balance(self, acct_no: str) -> Decimal:
         with self._lock:
@@ -216,7 +237,8 @@ class BankSandbox:
     def _handle(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         handler = {"SYS600": self._probe, "BDC002": self._probe, "BDC101": self._pay, "BDC102": self._collect,
                    "BDC110": self._result, "BDC123": self._balance, "BDC113": self._detail,
-                   "BDC112": self._line_numbers, "BDC200": self._line_numbers}.get(request.tx_code)
+                   "BDC112": self._line_numbers, "BDC200": self._line_numbers,
+                   "BDC300": self._check_card}.get(request.tx_code)
         if handler is None:
             return self._refusal(request.tx_code, "UNSUPPORTED", "本行不支持该交易")
         with self._lock:
@@ -288,6 +310,24 @@ class BankSandbox:
                 booked: bool, message: str) -> BdcMessage:
         self.bookings[key] = Booking(request.tx_code, status, host_seq_no, value, booked)
         return self._answer(request, {"HostStatus": status, "HostSeqNo": host_seq_no}, rtn_message=message)
+
+    def _check_card(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        """Verify a personal card against its holder — at this bank or, as UnionPay would, at another of ours."""
+        b = request.body
+        card = self.cards.get(b["CardNo"]) or next(
+            (o.cards[b["CardNo"]] for o in self.network.values() if b["CardNo"] in o.cards), None)
+        if card is None:
+            return self._answer(request, {"CheckResult": "3"}, rtn_message="卡号不存在")
+        bank = next((o.name for o in [self, *self.network.values()] if card.card_no in o.cards), self.name)
+        if not card.usable:
+            result = "4"
+        elif card.name != b["AcctName"]:
+            result = "1"
+        elif card.id_number != b["IdNo"]:
+            result = "2"
+        else:
+            result = "0"
+        return self._answer(request, {"CheckResult": result, "AcctClass": card.acct_class, "BankName": bank[:60]})
 
     def _result(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         booking = self.bookings.get((request.body["OldTxDate"], request.body["OldSeqNo"]))

@@ -20,7 +20,7 @@ Scenario → path:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.settlement.model import Instruction, InstructionEvent, InstructionStatus, serial_for
 
 PAY, COLLECT = "pay", "collect"
+PERSONAL_PAYOUTS = {"02", "03"}  # partial and closing withdrawals: to a person's own (or heir's) card
 _BUSY = {"HOST_BUSY", "NOT_SIGNED_IN"}  # refusals of a message that was not processed: send again, same serial
 
 
@@ -52,6 +53,7 @@ class InstructionStore(Protocol):
     def get(self, instruction_id: str) -> Instruction | None: ...
     def add(self, instruction: Instruction) -> None: ...  # Conflict if it exists
     def update(self, instruction: Instruction) -> None: ...  # Conflict if the version moved
+    def on_day(self, org: str, day: date) -> list[Instruction]: ...  # the office's instructions of a bank day
 
 
 class BankGateway(Protocol):
@@ -228,6 +230,29 @@ class SettlementService:
             return f"管理部{i.org}未配置住房公积金专户"
         if not self._ledger.reservation_holds(i):
             return "核心账务中没有与该指令相符的待支付（待托收）业务"
+        if i.direction == PAY and i.business in PERSONAL_PAYOUTS:
+            return self._card_problem(i)
+        return ""
+
+    def _card_problem(self, i: SettlementInstruction) -> str:
+        """S.4.2: a payout goes only to a card that is the holder's (name and ID agree), usable, and of a class
+        that may receive it; a class II card within its daily limit counting today's other payouts to it."""
+        from hpf.settlement.cards import CLASS_LABELS, check_card, policy_on
+
+        c = i.counterparty
+        card = check_card(self._banks, i.org, c.account_no, c.name, c.id_number)  # TransientFailure: retried
+        if not card.matched:
+            return f"银行卡校验未通过：{card.label}"
+        today = self._clock.now().astimezone(SHANGHAI).date()
+        policy = policy_on(today)
+        if card.acct_class == "3" and not policy.class_iii_allowed:
+            return f"{CLASS_LABELS['3']}不能用于提取"
+        if card.acct_class == "2":
+            earlier = sum((r.amount for r in self._store.on_day(i.org, today)
+                           if r.instruction.counterparty.account_no == c.account_no and r.succeeded is not False
+                           and r.instruction_id != i.instruction_id), Decimal("0.00"))
+            if earlier + i.amount > policy.class_ii_daily_in:
+                return f"{CLASS_LABELS['2']}单日转入限额{policy.class_ii_daily_in}元，今日已转入{earlier}元"
         return ""
 
     def _message(self, i: SettlementInstruction, account: SpecialAccount) -> tuple[str, dict[str, str]]:

@@ -61,7 +61,10 @@ BUS_TYPES = tuple(f"{i:02d}" for i in range(1, 21))
 # other values are our reading (docs/interfaces/settlement.md).
 HOST_STATUSES = ("1", "2", "3", "4", "5")
 OLD_TX_STATUSES = ("0", "1", "2")  # result query: success, failure, processing or unknown
-DC_FLAGS = ("D", "C")  # debit (out of the account), credit (into it)
+DC_FLAGS = ("D", "C")
+ID_TYPES = ("01", "02", "03", "04", "99")  # 证件类型 as in the transfer messages (domain facts §1.6)
+# 0 match; 1 name differs; 2 ID differs; 3 no such card; 4 card not usable (frozen, closed, reported lost)
+CARD_RESULTS = ("0", "1", "2", "3", "4")  # debit (out of the account), credit (into it)
 
 NAME = 255  # 4.1.7: account names up to 255 characters
 
@@ -108,5 +111,11 @@ TRANSACTIONS: dict[str, Transaction] = {t.code: t for t in [
     Transaction("BDC123", "活期账户余额实时查询", request={"AcctNo": F("n", 32)},
                 response={"AcctNo": F("n", 32), "AcctName": F("an", NAME), "Balance": F("amt"),
                           "AvailBal": F("amt")}),
+    # S.4.2 个人银行卡校验 — ours: the requirement's "14接口" is not public (docs/interfaces/settlement.md)
+    Transaction("BDC300", "个人银行卡校验",
+                request={"CardNo": F("n", 32), "AcctName": F("an", NAME), "IdType": F("code", values=ID_TYPES),
+                         "IdNo": F("an", 32)},
+                response={"CheckResult": F("code", values=CARD_RESULTS), "AcctClass": F(
+                    "code", values=("1", "2", "3"), required=False), "BankName": F("an", 60, False)}),
     Transaction("SBDC100", "账户变动通知", request={"AcctNo": F("n", 32), "NoticeSeqNo": F("an", 32), **_STATEMENT_LINE}),
 ]}

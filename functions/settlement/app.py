@@ -232,6 +232,14 @@ def check_bank_card(ctx: RequestContext) -> CardCheckView:
                          account_class=c.acct_class, bank_name=c.bank_name)
 
 
+@app.lambda_function(name="match_notices")
+def match_notices(event, context):
+    """Queue consumer: arrival notices from the banks (via the front) confirm the remittances they name."""
+    from hpf.settlement.notices import handle_notices
+
+    return handle_notices(event, context)
+
+
 @app.lambda_function(name="reconcile_daily")
 def reconcile_daily(event, context):
     """Schedule (01:30): yesterday, every office with a special account."""

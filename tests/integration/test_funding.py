@@ -3,9 +3,11 @@ collected → posted by the workflow → receipt; and transfers whose amount or 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from hpf.adapters.aws.clients import client
+from hpf.common.clock import SHANGHAI
 from hpf.sandbox.identity import SandboxUser
 from tests.integration.conftest import eventually, this_month
 
@@ -73,3 +75,34 @@ def test_a_transfer_must_match_the_list_and_arrive_once(http, auth, new_unit, ne
     assert ok.status_code == 200 and ok.json()["status"] in ("FUNDED", "POSTED")
     again = http.post(f"{url}/funds", headers=auth("finance01"), json={"amount": "1200.00", "bank_serial": "ICBC-2"})
     assert (again.status_code, again.json()["code"]) == (409, "REMITTANCE_ALREADY_FUNDED")
+
+
+def test_a_unit_s_transfer_is_confirmed_by_the_bank_s_arrival_notice(platform, http, auth, new_unit, new_account):
+    """The unit pays by transfer naming its list; the bank's notice (SBDC100) reaches the center through its front
+    and the queue; the list is confirmed and posts — once, though the notice comes twice, or late."""
+    from hpf.local.banks import special_account_no
+
+    bank = platform.banks["105"]
+    lists = []
+    for _ in range(3):
+        unit = new_unit()
+        account = new_account(unit["unit_account"])
+        lists.append((http.post(f"/ledger/units/{unit['unit_account']}/remittances", json={"month": this_month()},
+                                headers=auth("clerk01")).json(), account))
+    bank.inject("duplicate_notice", tx_code="SBDC100")
+    bank.inject("late_notice", tx_code="SBDC100")  # the second list's notice arrives after the third one's
+    for remittance, _ in lists:
+        bank.receive_transfer(special_account_no("105"), "36050186360109000999", "鹰潭集成测试有限公司",
+                              remittance["total"], remittance["remittance_id"])
+    for remittance, account in lists:
+        eventually(lambda r=remittance: http.get(f"/ledger/remittances/{r['remittance_id']}",
+                                                 headers=auth("clerk01")).json()["status"] == "POSTED", timeout=30)
+        assert http.get(f"/ledger/accounts/{account['account_no']}", headers=auth("clerk01")).json()["balance"] == \
+            remittance["total"]
+    # a transfer that names no list is left for the reconciliation to list
+    bank.receive_transfer(special_account_no("105"), "36050186360109000999", "某单位", "77.00", "")
+    today = datetime.now(SHANGHAI).date().isoformat()
+    report = http.post("/settlement/reconciliations", headers=auth("finance01"), json={"org": "360600", "day": today})
+    differences = report.json()["differences"]
+    assert any(d["cause"] == "LINE_WITHOUT_BUSINESS" and d["bank_amount"] == "77.00" for d in differences)
+    assert not [d for d in differences if d["reference"] in {r["remittance_id"] for r, _ in lists}]

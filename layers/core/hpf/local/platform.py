@@ -91,6 +91,7 @@ class LocalPlatform:
                 idle = 0.0  # the poll itself waits up to a second
             self._threads.append(start_loop(definition.logical_id, poller.step, self._stop, idle))
 
+        self._connect_bank_fronts()
         self.scheduler = Scheduler(self.registry, ACCOUNT, REGION)
         self._threads.append(start_loop("scheduler", self.scheduler.step, self._stop, 1.0))
 
@@ -104,6 +105,15 @@ class LocalPlatform:
         self.areas = sorted(apps)
         self._write_state()
         return self
+
+    def _connect_bank_fronts(self) -> None:
+        """The center's front machine: each bank's arrival notices go to the settlement-notices queue."""
+        from hpf.settlement.notices import NoticeFront
+
+        queue = self.physical["SettlementNoticesQueue"]
+        front = NoticeFront(lambda body, _id: client("sqs").send_message(QueueUrl=queue, MessageBody=body))
+        for bank in self.banks.values():
+            bank.subscribe(front)
 
     def _adopt_function_environments(self) -> None:
         """In process, every function shares one environment: adopt each function's variables, refusing two

@@ -9,7 +9,12 @@ Faults (``inject``), each for the next ``times`` matching messages:
 - ``fail``: answer HostStatus 4 (failure), book nothing;
 - ``uncertain``: answer HostStatus 5 (result uncertain); ``booked`` says whether the transfer really happened —
   the result query tells the truth later;
-- ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy).
+- ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy);
+- ``duplicate_notice``, ``late_notice`` (tx_code ``SBDC100``): the next arrival notice is pushed twice, or held
+  back and pushed after the one that follows it (out of order).
+
+Money paid in from outside (a unit's transfer, ``receive_transfer``) is booked on the special account and
+announced to the center with an account-change notice (SBDC100) through whoever subscribed (the center's front).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from hpf.common.clock import SHANGHAI
 from hpf.settlement.bdc.message import (
@@ -123,6 +129,9 @@ class BankSandbox:
         self._server: socketserver.ThreadingTCPServer | None = None
         # The other sandboxes, as CNAPS (大额支付系统) connects the banks: a payee at another bank is credited there.
         self.network: dict[str, "BankSandbox"] = {}
+        self._subscribers: list[Any] = []  # callables taking an SBDC100 BdcMessage: the center's front
+        self._held: list[BdcMessage] = []  # a notice held back (late_notice)
+        self._notice_seq = itertools.count(1)
 
     # -- control ---------------------------------------------------------------------------------------------
     def open_account(self, acct_no: str, name: str, balance: Decimal | str = "0.00") -> Account:
@@ -140,13 +149,54 @@ class BankSandbox:
                 self.accounts[card_no] = Account(card_no, name, Decimal("0.00"))
             return card
 
+    def subscribe(self, receiver: Any) -> None:
+        self._subscribers.append(receiver)
+
+    def receive_transfer(self, to_account: str, from_account: str, from_name: str, amount: Decimal | str,
+                         memo: str) -> str:
+        """A transfer from outside into an account here (a unit paying its remittance, memo = the list's id):
+        booked, then announced with an arrival notice. Returns the bank's serial of it."""
+        value = Decimal(amount)
+        now = datetime.now(SHANGHAI)
+        with self._lock:
+            account = self.accounts[to_account]
+            host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
+            account.balance += value
+            line = StatementLine(now.strftime("%Y%m%d"), now.strftime("%H%M%S"), host_seq_no, "C", value,
+                                 account.balance, from_account, from_name, "转账存入", memo)
+            account.lines.append(line)
+            fault = self._take_fault("SBDC100")
+        self._announce(account.acct_no, line, fault)
+        return host_seq_no
+
+    def _announce(self, acct_no: str, line: StatementLine, fault: Fault | None) -> None:
+        notice = BdcMessage(
+            {"TxCode": "SBDC100", "SendNode": self.node, "ReceiveNode": "C36060", "SendDate": line.tx_date,
+             "SendTime": line.tx_time, "SendSeqNo": f"N{self.node}{next(self._notice_seq):012d}",
+             "TxUnitNo": "360600000000001", "OperNo": "BANK"},
+            {"AcctNo": acct_no, "NoticeSeqNo": f"{self.bank}{line.host_seq_no}", "TxDate": line.tx_date,
+             "TxTime": line.tx_time, "HostSeqNo": line.host_seq_no, "DcFlag": line.dc_flag, "Amt": money(line.amount),
+             "Balance": money(line.balance), "OppAcctNo": line.opp_acct_no, "OppAcctName": line.opp_acct_name,
+             "Summary": line.summary, "RefSeqNo": line.ref_seq_no})
+        validate_request(notice)
+        if fault is not None and fault.kind == "late_notice":
+            self._held.append(notice)  # goes out after the next one
+            return
+        outgoing = [notice, notice] if fault is not None and fault.kind == "duplicate_notice" else [notice]
+        outgoing += self._held
+        self._held = []
+        for message in outgoing:
+            for receiver in self._subscribers:
+                receiver(message)
+
     def balance(self, acct_no: str) -> Decimal:
         with self._lock:
             return self.accounts[acct_no].balance
 
     def inject(self, kind: str, tx_code: str = "BDC101", times: int = 1, *, seconds: float = 0.0,
                booked: bool = True) -> None:
-        if kind not in {"delay", "drop_after_book", "drop_before_book", "fail", "uncertain", "refuse"}:
+        if kind not in {"delay", "drop_after_book", "drop_before_book", "fail", "uncertain", "refuse",
+                        "duplicate_notice", "late_notice"}:
             raise ValueError(f"unknown fault {kind}")
         with self._lock:
             self._faults.append(Fault(kind, tx_code, times, seconds, booked))

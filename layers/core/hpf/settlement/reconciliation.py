@@ -131,7 +131,10 @@ def compare(lines: list[Line], expected: list[Expected], financial: dict[str, De
             else:
                 result.matched += 1
     for line in lines:
-        if not line.ref or line.ref not in known:
+        if line.ref and line.ref not in known and financial.get(line.ref) == (
+                line.amount if line.dc == "C" else -line.amount):
+            result.matched += 1  # money in that the ledger took as a list's arrival (an arrival notice, finance)
+        elif not line.ref or line.ref not in known:
             result.differences.append(Difference(Cause.LINE_WITHOUT_BUSINESS, line.ref or line.host_seq,
                                                  line.amount, None, line.detail))
     # subject 101 of the day, reference by reference (a list just settled from this statement posts next)

@@ -89,7 +89,7 @@ def settlement_service() -> Any:
     from hpf.settlement.service import SettlementService
 
     return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")), settlement_banks(),
-                             _core_ledger(), clock(), workflows())
+                             core_ledger(), clock(), workflows())
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +99,7 @@ def settlement_banks() -> Any:
     return BdcBankGateway.from_json(settings.optional("HPF_BANK_LINKS") or "{}")
 
 
-def _core_ledger() -> Any:
+def core_ledger() -> Any:
     from hpf.settlement.core_ledger import CoreLedger
 
     return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), ledger_service(), settlement_banks())
@@ -111,7 +111,7 @@ def reconciliation() -> Any:
     from hpf.settlement.reconciliation import Reconciliation
 
     return Reconciliation(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")), settlement_banks(),
-                          settlement_service(), _core_ledger().day, clock())
+                          settlement_service(), core_ledger().day, clock())
 
 
 @lru_cache(maxsize=1)

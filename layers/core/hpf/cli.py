@@ -127,6 +127,8 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         f"  state              {state_dir / 'local.json'}",
         "  schedules          " + ", ".join(r["Name"] for r in platform.scheduler.rules())
         + "   (fire one: hpf run-schedule NAME)",
+        "  bank sandboxes     " + ", ".join(f"{code} {bank.name}" for code, bank in platform.banks.items())
+        + "   (BDC over TCP; settlement pays through them)",
     ]
     if demo:
         lines += ["", "demo users (password, role, office) — tokens in " + str(state_dir / "tokens") + "/<user>.jwt"]

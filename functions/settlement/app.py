@@ -62,6 +62,31 @@ class InstructionView(Schema):
                    history=[StepView(at=s.at, event=s.event, detail=s.detail) for s in r.history])
 
 
+class InstructionsQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
+    day: date = Field(description="银行记账日（发送日）")
+    status: Literal["RECEIVED", "SENDING", "UNKNOWN", "MANUAL_REVIEW", "SUCCEEDED", "FAILED", "APPLIED"] | None = Field(
+        None, description="只看某一状态，如 MANUAL_REVIEW（待人工核实）")
+
+
+class InstructionList(Schema):
+    org: str
+    day: date
+    instructions: list[InstructionView]
+
+
+@api.route("/instructions", roles={Role.FINANCE, Role.AUDITOR, Role.OPERATOR}, query=InstructionsQuery,
+           response=InstructionList, summary="结算指令列表（按管理部、银行记账日、状态）")
+def list_instructions(ctx: RequestContext) -> InstructionList:
+    from hpf.settlement.model import InstructionStatus
+
+    q = ctx.query
+    found = bootstrap.settlement_service().of_day(q.org, q.day, ctx.principal,
+                                                  InstructionStatus(q.status) if q.status else None)
+    return InstructionList(org=q.org, day=q.day, instructions=[InstructionView.of(r) for r in found])
+
+
 @api.route("/instructions/{instruction_id}", roles={Role.FINANCE, Role.AUDITOR, Role.OPERATOR},
            path_model=InstructionPath, response=InstructionView, summary="结算指令查询（含全部处理历史）")
 def get_instruction(ctx: RequestContext, instruction_id: str) -> InstructionView:

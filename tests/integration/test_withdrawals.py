@@ -198,6 +198,10 @@ def test_a_payment_lost_on_the_way_goes_to_a_person_who_settles_it(platform, htt
     review = eventually(lambda: http.get(url, headers=auth("finance01")).json().get("status") == "MANUAL_REVIEW" and
                         http.get(url, headers=auth("finance01")).json(), timeout=40)
     assert review["queries"] == 3 and withdrawal(http, auth, w["withdrawal_id"])["status"] == "01"  # still reserved
+    today = datetime.now(SHANGHAI).date().isoformat()
+    waiting = http.get("/settlement/instructions", params={"org": "360600", "day": today, "status": "MANUAL_REVIEW"},
+                       headers=auth("finance01")).json()["instructions"]
+    assert w["withdrawal_id"] in [i["instruction_id"] for i in waiting]  # how finance finds what waits for them
     resolved = http.post(f"{url}/resolution", headers=auth("finance01"),
                          json={"outcome": "failed", "evidence": "建行鹰潭分行对账单无此笔，书面确认未入账"})
     assert resolved.status_code == 200, resolved.text

@@ -211,6 +211,12 @@ class SettlementService:
             pass  # nothing was reserved for it (an invalid instruction): nothing to release
         return self._answer(self._save(record, InstructionEvent.APPLY, "核心账务已回写"))
 
+    def of_day(self, org: str, day: date, actor: Principal, status: InstructionStatus | None = None) -> list[Instruction]:
+        """An office's instructions of one bank day — for finance, e.g. those awaiting a person's review."""
+        actor.require_org(org)
+        return sorted((r for r in self._store.on_day(org, day) if status is None or r.status is status),
+                      key=lambda r: r.received_at)
+
     def get(self, instruction_id: str, actor: Principal) -> Instruction:
         record = self._get(instruction_id)
         actor.require_org(record.instruction.org)

@@ -330,3 +330,23 @@ def test_a_class_ii_card_takes_at_most_its_daily_limit():
         assert "二类账户单日转入限额10000.00元" in s.store.rows[second.instruction_id].failure_reason
     finally:
         s.bank.stop()
+
+
+def test_an_instruction_the_card_check_could_not_receive_waits_for_a_person_and_is_never_paid_by_decree(setup):
+    """The bank stayed unreachable for the card check: the workflow parks the instruction, unsent; a person may
+    only let it fail (release the money) — confirming a payment that never went out is refused."""
+    from hpf.common.errors import BusinessRuleViolation as Refused
+
+    s = setup
+    instruction = s.withdraw("300.00")
+    s.bank.stop()
+    with pytest.raises(TransientFailure):
+        s.service.receive(instruction)
+    s.service.await_review(instruction.instruction_id, "TOKEN-R", instruction)
+    assert s.store.rows[instruction.instruction_id].status is InstructionStatus.MANUAL_REVIEW
+    with pytest.raises(Refused) as error:
+        s.service.resolve(instruction.instruction_id, True, "银行说收到了", FINANCE)
+    assert error.value.code == "NEVER_SENT"
+    s.service.resolve(instruction.instruction_id, False, "银行中断，退回重办", FINANCE)
+    s.service.apply(instruction.instruction_id)
+    assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED and s.world.acct.reserved == Decimal("0.00")

@@ -157,8 +157,12 @@ class SettlementService:
         return self._answer(self._save(record, InstructionEvent.UNKNOWN,
                                        f"查询：处理中或不存在（第{record.queries}次）"))
 
-    def await_review(self, instruction_id: str, task_token: str) -> None:
-        """Hand an instruction the queries could not settle to a person, with its whole history."""
+    def await_review(self, instruction_id: str, task_token: str,
+                     instruction: SettlementInstruction | None = None) -> None:
+        """Hand an instruction the queries could not settle to a person, with its whole history — or one that
+        could not even be received (the card check unavailable for too long): it is stored first, unsent."""
+        if self._store.get(instruction_id) is None and instruction is not None:
+            self._store.add(Instruction(instruction, InstructionStatus.RECEIVED, self._clock.now()))
         record = self._get(instruction_id)
         if record.status in (InstructionStatus.UNKNOWN, InstructionStatus.RECEIVED):
             record.review_token = task_token
@@ -172,6 +176,8 @@ class SettlementService:
         actor.require_org(record.instruction.org)
         if record.status is not InstructionStatus.MANUAL_REVIEW:
             raise BusinessRuleViolation(f"指令状态为“{record.status.label}”，无需人工核实", code="NOT_UNDER_REVIEW")
+        if succeeded and not record.serial:
+            raise BusinessRuleViolation("该指令从未发往银行，不能确认为成功", code="NEVER_SENT")
         record.succeeded = succeeded
         if not succeeded:
             record.failure_reason = evidence

@@ -33,7 +33,10 @@ def step(event: dict[str, Any]) -> dict[str, Any]:
 def review(event: dict[str, Any]) -> None:
     """Park the instruction for a person; the workflow waits on the task token until they decide."""
     _correlate(event)
-    bootstrap.settlement_service().await_review(event["instruction_id"], event["task_token"])
+    from hpf.ledger.settlement_port import SettlementInstruction
+
+    instruction = SettlementInstruction.from_payload(event["instruction"]) if event.get("instruction") else None
+    bootstrap.settlement_service().await_review(event["instruction_id"], event["task_token"], instruction)
     logger.warning("settlement instruction awaits manual review", extra={"instruction_id": event["instruction_id"]})
 
 

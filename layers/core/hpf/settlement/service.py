@@ -99,9 +99,7 @@ class SettlementService:
 
     def send(self, instruction_id: str) -> dict[str, Any]:
         record = self._get(instruction_id)
-        if record.status is InstructionStatus.SENDING:
-            # A send that died between writing SENDING and learning the answer: never send again — ask.
-            self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
+        self._interrupted_send_is_unknown(record)
         if record.status is not InstructionStatus.RECEIVED:
             return self._answer(record)
         account = self._banks.special_account(record.instruction.org)
@@ -135,8 +133,7 @@ class SettlementService:
         from hpf.settlement.bdc.client import BdcOutcomeUnknown, BdcUnavailable
 
         record = self._get(instruction_id)
-        if record.status is InstructionStatus.SENDING:
-            self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
+        self._interrupted_send_is_unknown(record)
         if record.status is not InstructionStatus.UNKNOWN:
             return self._answer(record)
         record.queries += 1
@@ -191,8 +188,7 @@ class SettlementService:
         """Reconciliation found the answer the queries could not: the bank's own statement. A workflow waiting on
         a person is resumed with it; one still querying finds it settled at its next query."""
         record = self._get(instruction_id)
-        if record.status is InstructionStatus.SENDING:
-            self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
+        self._interrupted_send_is_unknown(record)
         if record.status not in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW):
             return record  # settled already — or never sent, and a review decides that one
         record.succeeded = booked
@@ -293,6 +289,11 @@ class SettlementService:
             record.succeeded, record.failure_reason = False, message or "银行处理失败"
             return self._save(record, InstructionEvent.FAILED, f"主机状态4 {message}")
         return self._save(record, InstructionEvent.UNKNOWN, f"主机状态{status} {message}")
+
+    def _interrupted_send_is_unknown(self, record: Instruction) -> None:
+        """A send that died between writing SENDING and learning the answer: never send again — ask."""
+        if record.status is InstructionStatus.SENDING:
+            self._save(record, InstructionEvent.UNKNOWN, "发送中断，结果待查询")
 
     def _save(self, record: Instruction, event: InstructionEvent, detail: str) -> Instruction:
         record.record(event, self._clock.now(), detail)

@@ -143,6 +143,7 @@ def test_probe_sign_in_and_a_payment_booked_once_per_serial(bank):
     balance = client.call("BDC123", {"AcctNo": CENTER_ACCT})
     assert balance.body["Balance"] == "98800.00"
     client.close()
+    assert sandbox.received[-1].tx_code == "BDC002"  # signed out before the connection closed
 
 
 @pytest.mark.feature("4.1.5")

@@ -268,6 +268,8 @@ class BankSandbox:
                 self._reply(sock, session if frame.encrypted else None, response)
             except OSError:
                 return
+            if request.tx_code == "BDC002":
+                session = None  # signed out: business messages need a new sign-in
 
     def _reply(self, sock: socket.socket, session: Sm4Cipher | None, message: BdcMessage) -> None:
         body = to_xml(message)

@@ -86,7 +86,14 @@ class BdcClient:
             return self._exchange(request, encrypted=spec.encrypted)
 
     def close(self) -> None:
+        """Sign out (BDC002) if signed in, then close the connection. A failed sign-out changes nothing: the
+        bank ends the session with the connection anyway."""
         with self._lock:
+            if self._session is not None and self._sock is not None:
+                try:
+                    self._exchange(self._request("BDC002", {}, None, None), encrypted=True)
+                except (BdcOutcomeUnknown, BdcUnavailable):
+                    pass
             self._drop()
 
     # -- internals -------------------------------------------------------------------------------------------

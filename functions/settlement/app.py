@@ -217,11 +217,12 @@ class AllocationView(Schema):
 @api.route("/allocations", method="POST", roles={Role.FINANCE}, body=AllocationRequest, response=AllocationView,
            status=202, summary="专户间资金调拨（经结算流程支付）")
 def allocate_funds(ctx: RequestContext) -> AllocationView:
+    from hpf.ledger.settlement_port import settled_by_bank
     from hpf.settlement.allocation import allocate
 
     b = ctx.body
     i = allocate(bootstrap.settlement_banks(), bootstrap.settlement_port(), b.request_id, b.from_org, b.to_org,
-                 b.amount, b.reason, ctx.principal)
+                 b.amount, b.reason, ctx.principal, bank_link_on=settled_by_bank())
     return AllocationView(instruction_id=i.instruction_id, from_org=b.from_org, to_org=b.to_org,
                           amount=f"{i.amount:.2f}")
 

@@ -350,3 +350,18 @@ def test_an_instruction_the_card_check_could_not_receive_waits_for_a_person_and_
     s.service.resolve(instruction.instruction_id, False, "银行中断，退回重办", FINANCE)
     s.service.apply(instruction.instruction_id)
     assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED and s.world.acct.reserved == Decimal("0.00")
+
+
+def test_the_reconciliation_workbook_keeps_amounts_exact():
+    import io
+    import zipfile
+
+    from hpf.settlement.reconciliation import Cause, Difference, ReconciliationReport
+    from hpf.settlement.report import workbook
+
+    report = ReconciliationReport("360600", date(2026, 11, 27), SPECIAL, 2, Decimal("0.10"), Decimal("0.20"), 1,
+                                  differences=[Difference(Cause.AMOUNT_DIFFERS, "WDR-1", Decimal("1234567.89"),
+                                                          Decimal("1234567.88"), "金额不符")])
+    strings = zipfile.ZipFile(io.BytesIO(workbook(report))).read("xl/sharedStrings.xml").decode("utf-8")
+    for text in ("0.10", "0.20", "1234567.89", "1234567.88", "金额不符", "存在差异"):
+        assert text in strings, text

@@ -56,7 +56,9 @@ def ledger_corrections() -> Any:
 def remittance_funding() -> Any:
     from hpf.ledger.funding import RemittanceFunding
 
-    return RemittanceFunding(_ledger_uow(), clock())
+    from hpf.ledger.settlement_port import settled_by_bank
+
+    return RemittanceFunding(_ledger_uow(), clock(), answers_by_hand=not settled_by_bank())
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +66,10 @@ def withdrawal_service() -> Any:
     from hpf.ledger.withdrawal_rules import load_withdrawal_rules
     from hpf.ledger.withdrawal_service import WithdrawalService
 
-    return WithdrawalService(_ledger_uow(), clock(), load_withdrawal_rules, interest_service())
+    from hpf.ledger.settlement_port import settled_by_bank
+
+    return WithdrawalService(_ledger_uow(), clock(), load_withdrawal_rules, interest_service(),
+                             answers_by_hand=not settled_by_bank())
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,6 @@ from hpf.ledger.model import (
 )
 from hpf.ledger.ports import LedgerUnitOfWork
 from hpf.ledger.services import remittance_of, unit_of
-from hpf.ledger.settlement_port import settled_by_bank
 
 COLLECTION_BUSINESS = "01"  # settlement BusType 汇补缴 (domain facts §1.6)
 
@@ -53,7 +52,9 @@ class RemittanceReceipt:
 
 
 class RemittanceFunding:
-    def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock):
+    def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock, *, answers_by_hand: bool = True):
+        """``answers_by_hand``: False when the bank links settle collections (see WithdrawalService)."""
+        self._answers_by_hand = answers_by_hand
         self._uow = uow_factory
         self._clock = clock
 
@@ -87,7 +88,7 @@ class RemittanceFunding:
                           actor: Principal | None = None, correlation_id: str | None = None) -> Remittance:
         """The bank's answer to a collection: collected → funded; failed (余额不足, 账户冻结…) → back to
         recorded, with the reason, for the unit to pay by transfer or for another collection."""
-        if actor is not None and settled_by_bank():
+        if actor is not None and not self._answers_by_hand:
             raise Conflict("托收由资金结算自动处理，结果不明的请在资金结算中人工核实", code="SETTLED_BY_BANK")
         if collected:
             with self._uow() as uow:

@@ -57,8 +57,8 @@ class SettlementPort(Protocol):
 
 
 def settled_by_bank() -> bool:
-    """With the bank links on (HPF_SETTLEMENT_MODE=bank) the settlement workflow alone reports outcomes: a person's
-    answer recorded in the ledger could contradict what the bank does at that very moment."""
+    """Whether the bank links settle instructions (HPF_SETTLEMENT_MODE=bank): read by the composition root and the
+    entrypoints, which tell the services; the services themselves never read the environment."""
     import os
 
     return os.environ.get("HPF_SETTLEMENT_MODE") == "bank"

@@ -40,7 +40,6 @@ from hpf.ledger.model import (
 from hpf.ledger.interest import latest_settlement
 from hpf.ledger.interest_service import InterestService
 from hpf.ledger.ports import LedgerUnitOfWork
-from hpf.ledger.settlement_port import settled_by_bank
 from hpf.ledger.services import account_of, entries_of
 from hpf.ledger.withdrawal import (
     WITHDRAWAL_LIFECYCLE,
@@ -80,7 +79,11 @@ class RequestWithdrawal:
 
 class WithdrawalService:
     def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock,
-                 rules: Callable[[], WithdrawalRuleBook], interest: InterestService):
+                 rules: Callable[[], WithdrawalRuleBook], interest: InterestService, *,
+                 answers_by_hand: bool = True):
+        """``answers_by_hand``: False when the bank links settle payouts — a person's answer could then contradict
+        what the bank does at that very moment (HPF_SETTLEMENT_MODE=bank)."""
+        self._answers_by_hand = answers_by_hand
         self._uow = uow_factory
         self._clock = clock
         self._rules = rules
@@ -203,7 +206,7 @@ class WithdrawalService:
     def record_payment(self, withdrawal_id: str, paid: bool, *, bank_serial: str = "", reason: str = "",
                        actor: Principal | None = None, correlation_id: str | None = None) -> Withdrawal:
         """The payment's outcome from settlement (``actor`` None) or from finance staff (manual payment)."""
-        if actor is not None and settled_by_bank():
+        if actor is not None and not self._answers_by_hand:
             raise Conflict("提取款项由资金结算自动支付，结果不明的请在资金结算中人工核实", code="SETTLED_BY_BANK")
         if paid and actor is not None and not bank_serial:
             raise ValidationFailed("支付成功须登记银行交易流水号", code="BANK_SERIAL_REQUIRED")

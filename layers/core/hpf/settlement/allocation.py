@@ -12,20 +12,20 @@ from hpf.common.errors import BusinessRuleViolation, Conflict, NotFound, Validat
 from hpf.common.money import to_money
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
-from hpf.ledger.settlement_port import Counterparty, SettlementInstruction, settled_by_bank
+from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
 from hpf.settlement.core_ledger import ALLOCATION
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 
 
 def allocate(banks: Any, port: Any, request_id: str, from_org: str, to_org: str, amount: Decimal, reason: str,
-             actor: Principal) -> SettlementInstruction:
+             actor: Principal, *, bank_link_on: bool) -> SettlementInstruction:
     actor.require_org(CENTER_ORG)  # only the center moves money between its offices' accounts
     if not _REQUEST_ID.match(request_id):
         raise ValidationFailed("业务请求号应为8至40位字母、数字或连字符", code="INVALID_REQUEST_ID")
     if from_org == to_org:
         raise BusinessRuleViolation("调出与调入专户不能相同", code="SAME_ACCOUNT")
-    if not settled_by_bank():
+    if not bank_link_on:
         raise Conflict("银企直连未开通，资金调拨请经银行柜面办理", code="BANK_LINK_OFF")
     try:
         source, target = banks.special_account(from_org), banks.special_account(to_org)

@@ -31,6 +31,13 @@ class CoreLedger:
             r = uow.remittances.get(instruction.reference)
             return r is not None and r.status is RemittanceStatus.COLLECTING and r.total == instruction.amount
 
+    def status_of(self, instruction: SettlementInstruction) -> str:
+        """The ledger's status of the business behind an instruction (withdrawal 01/02/03, list RECORDED/…)."""
+        with self._uow() as uow:
+            if instruction.direction == "pay":
+                return uow.withdrawals.get(instruction.instruction_id).status.value
+            return uow.remittances.get(instruction.reference).status.value
+
     def apply(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
         if instruction.business == ALLOCATION:
             if succeeded:  # a failed allocation moved nothing: nothing to post

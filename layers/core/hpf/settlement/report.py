@@ -25,16 +25,17 @@ def workbook(report: ReconciliationReport) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
+    # Amounts go in as text with two decimals: a spreadsheet number is a binary float, and money stays exact.
+    money = book.add_format({"align": "right"})
     summary = book.add_worksheet("对账汇总")
     rows = [("管理部", report.org), ("对账日期", report.day.isoformat()), ("专户账号", report.account_no),
-            ("银行流水笔数", report.bank_lines), ("银行借方合计", float(report.bank_debit)),
-            ("银行贷方合计", float(report.bank_credit)), ("已核对笔数", report.matched),
+            ("银行流水笔数", report.bank_lines), ("银行借方合计", f"{report.bank_debit:.2f}"),
+            ("银行贷方合计", f"{report.bank_credit:.2f}"), ("已核对笔数", report.matched),
             ("依对账单确认结果", len(report.settled_from_statement)), ("差异笔数", len(report.differences)),
             ("结论", "账账相符" if report.agrees else "存在差异")]
     for r, (label, value) in enumerate(rows):
         summary.write(r, 0, label, bold)
-        summary.write(r, 1, value, money if isinstance(value, float) else None)
+        summary.write_string(r, 1, str(value), money if label.endswith("合计") else None)
     summary.set_column(0, 0, 18)
     summary.set_column(1, 1, 28)
     sheet = book.add_worksheet("差异明细")
@@ -44,9 +45,9 @@ def workbook(report: ReconciliationReport) -> bytes:
         sheet.write(r, 0, CAUSE_LABELS.get(d.cause, d.cause))
         sheet.write(r, 1, d.reference)
         if d.bank_amount is not None:
-            sheet.write_number(r, 2, float(d.bank_amount), money)
+            sheet.write_string(r, 2, f"{d.bank_amount:.2f}", money)
         if d.our_amount is not None:
-            sheet.write_number(r, 3, float(d.our_amount), money)
+            sheet.write_string(r, 3, f"{d.our_amount:.2f}", money)
         sheet.write(r, 4, d.detail)
     sheet.set_column(0, 1, 34)
     sheet.set_column(4, 4, 40)

@@ -206,12 +206,13 @@ class SettlementService:
             return self._answer(record)
         if record.status not in (InstructionStatus.SUCCEEDED, InstructionStatus.FAILED):
             raise BusinessRuleViolation(f"指令状态为“{record.status.label}”，结果未定，不能回写", code="NOT_SETTLED")
-        try:
-            self._ledger.apply(record.instruction, record.status is InstructionStatus.SUCCEEDED,
-                               record.host_seq_no or record.serial, record.failure_reason)
-        except NotFound:
-            pass  # nothing was reserved for it (an invalid instruction): nothing to release
-        return self._answer(self._save(record, InstructionEvent.APPLY, "核心账务已回写"))
+        succeeded = record.status is InstructionStatus.SUCCEEDED
+        if succeeded or self._ledger.reservation_holds(record.instruction):
+            self._ledger.apply(record.instruction, succeeded, record.host_seq_no or record.serial,
+                               record.failure_reason)
+            return self._answer(self._save(record, InstructionEvent.APPLY, "核心账务已回写"))
+        # Failed, and the ledger holds nothing for it (refused on receipt, or released already): nothing to release.
+        return self._answer(self._save(record, InstructionEvent.APPLY, "核心账务无待释放业务"))
 
     def of_day(self, org: str, day: date, actor: Principal, status: InstructionStatus | None = None) -> list[Instruction]:
         """An office's instructions of one bank day — for finance, e.g. those awaiting a person's review."""

@@ -32,7 +32,8 @@ def other_users(add_user):
 SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "360600999999999",
                       "entry_id": "RMT-360600999999-202601",
                       "remittance_id": "RMT-360600999999-202601",
-                      "withdrawal_id": "WDR-360600999999999-REQ-0001", "instruction_id": "WDR-360600999999999-REQ-0001"}
+                      "withdrawal_id": "WDR-360600999999999-REQ-0001", "instruction_id": "WDR-360600999999999-REQ-0001",
+                      "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:
@@ -40,7 +41,7 @@ def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> st
 
 
 def test_there_are_routes_in_every_app():
-    assert AREAS == ["ledger", "platform", "settlement"]
+    assert AREAS == ["archive", "ledger", "platform", "seal", "settlement"]
     assert {area for area, _ in ROUTES} == set(AREAS)
 
 

@@ -120,6 +120,42 @@ def reconciliation() -> Any:
 
 
 @lru_cache(maxsize=1)
+def seal_system() -> Any:
+    from hpf.adapters.partners.seal_system import SealSystemClient
+
+    return SealSystemClient(settings.env("HPF_SEAL_SYSTEM_URL"), settings.env("HPF_SEAL_APP_ID"),
+                            settings.env("HPF_SEAL_APP_KEY"))
+
+
+@lru_cache(maxsize=1)
+def pdf_sealer() -> Any:
+    """Built on the first voucher this instance seals: importing pyHanko costs ~0.7 s."""
+    from hpf.seal.signing import PdfSealer
+
+    return PdfSealer(seal_system(), settings.env("HPF_CENTER_SEAL"))
+
+
+@lru_cache(maxsize=1)
+def archive_service() -> Any:
+    from hpf.adapters.aws.archive_store import DynamoArchiveIndex, DynamoLogStore, S3ArchiveObjects
+    from hpf.archive.service import ArchiveService
+
+    table = settings.env("HPF_ARCHIVE_TABLE")
+    return ArchiveService(S3ArchiveObjects(settings.env("HPF_ARCHIVE_BUCKET")), DynamoArchiveIndex(table),
+                          DynamoLogStore(table), clock())
+
+
+@lru_cache(maxsize=1)
+def voucher_service() -> Any:
+    from hpf.seal.ledger_source import LedgerVoucherSource
+    from hpf.seal.service import VoucherService
+
+    source = LedgerVoucherSource(ledger_service(), remittance_funding(), withdrawal_service(), clock())
+    return VoucherService(source, archive_service(), pdf_sealer, clock(),
+                          settings.optional("HPF_PUBLIC_BASE_URL") or "", settings.seal_trust_roots)
+
+
+@lru_cache(maxsize=1)
 def queue_sender() -> Any:
     from hpf.adapters.aws.queues import QueueSender
 
@@ -166,6 +202,6 @@ def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
-                    reconciliation, queue_sender,
+                    reconciliation, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

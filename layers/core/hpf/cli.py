@@ -1,4 +1,4 @@
-"""The ``hpf`` command line: ``hpf serve``, ``hpf run-schedule NAME``."""
+"""The ``hpf`` command line: ``hpf serve``, ``hpf run-schedule NAME``, ``hpf archive verify|tree-head``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run-schedule", help="fire one schedule of the running local platform now")
     run.add_argument("name", nargs="?", help="schedule name, e.g. outbox-sweep (omit to list them)")
 
+    archive = commands.add_parser("archive", help="the electronic archive of the running local platform")
+    archive.add_argument("action", choices=["verify", "tree-head"],
+                         help="verify: check every file, record, log entry and tree head (exit 1 on a finding); "
+                              "tree-head: sign the solidification log's tree head now")
+
     seed = commands.add_parser("seed-data", help="write the deterministic synthetic data set as Parquet")
     seed.add_argument("--units", type=int, default=6_000)
     seed.add_argument("--depositors", type=int, default=200_000)
@@ -40,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "seed-data":
         return _seed_data(args)
+    if args.command == "archive":
+        return _archive(args.action)
     return _run_schedule(args.name)
 
 
@@ -165,18 +172,47 @@ def _load_slice(units: int, per_unit: int) -> int:
     return 0
 
 
-def _run_schedule(name: str | None) -> int:
+def _local_clients(*services: str) -> tuple[dict, list] | None:
+    """The running local platform's state and clients of its embedded endpoint (None: nothing running)."""
     state_file = _state_dir() / "local.json"
     if not state_file.exists():
         print("hpf: no local platform is running (start it with scripts/serve)", file=sys.stderr)
-        return 2
+        return None
     state = json.loads(state_file.read_text(encoding="utf-8"))
     import boto3
 
     session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",
                                     region_name=state["region"])
-    events = session.client("events", endpoint_url=state["aws_endpoint"])
-    lam = session.client("lambda", endpoint_url=state["aws_endpoint"])
+    return state, [session.client(s, endpoint_url=state["aws_endpoint"]) for s in services]
+
+
+def _archive(action: str) -> int:
+    found = _local_clients("lambda")
+    if found is None:
+        return 2
+    state, (lam,) = found
+    suffix = "archive-verify" if action == "verify" else "archive-tree-head"
+    result = lam.invoke(FunctionName=f"hpf-{state['stage']}-{suffix}", Payload=b"{}")
+    payload = json.loads(result["Payload"].read() or b"null")
+    if "FunctionError" in result:
+        print(f"hpf: {suffix} failed: {payload}", file=sys.stderr)
+        return 1
+    if action == "tree-head":
+        print(f"hpf: tree head signed: size {payload['size']}, root {payload['root']}")
+        return 0
+    print(f"hpf: checked {payload['entries']} log entries, {payload['records']} records, "
+          f"{payload['tree_heads']} signed tree heads")
+    for finding in payload["findings"]:
+        print(f"  FAIL {finding['check']:<24} {finding['subject']}: {finding['detail']}")
+    print("hpf: archive intact" if payload["intact"] else f"hpf: {len(payload['findings'])} finding(s)")
+    return 0 if payload["intact"] else 1
+
+
+def _run_schedule(name: str | None) -> int:
+    found = _local_clients("events", "lambda")
+    if found is None:
+        return 2
+    state, (events, lam) = found
     prefix = f"hpf-{state['stage']}-"
     rules = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression")]
     if not name:

@@ -47,3 +47,13 @@ def identity_jwks_from_store() -> dict:
     from aws_lambda_powertools.utilities import parameters
 
     return json.loads(parameters.get_parameter(env("HPF_IDENTITY_JWKS_PARAMETER"), max_age=300))
+
+
+def seal_trust_roots() -> list[bytes]:
+    """The e-seal system's root certificates (DER) from HPF_SEAL_TRUST_ROOTS (PEM, one or more): the only roots a
+    seal is trusted to chain to — never a root a document brings with it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pem = os.environ.get("HPF_SEAL_TRUST_ROOTS", "").encode()
+    return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(pem)] if pem.strip() else []

@@ -11,19 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from hpf.common.coded import CodedEnum
 from hpf.common.errors import BusinessRuleViolation
 from hpf.common.lifecycle import Lifecycle
 from hpf.common.money import ZERO
 
 
-class _Coded(str, Enum):
-    label: str
-
-    def __new__(cls, code: str, label: str) -> "_Coded":
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
+_Coded = CodedEnum  # the ledger's enums predate the shared one; the alias keeps their declarations short
 
 
 class UnitStatus(_Coded):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hpf.adapters.aws.clients import client
-from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, with_defaults
+from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, free_port, with_defaults
 from hpf.local.dispatch import FunctionRegistry, load_app_module
 from hpf.local.runners import QueuePoller, Scheduler, StreamPoller, start_loop
 from hpf.local.template import ROOT, TEMPLATE, load_template, package_locally
@@ -37,6 +37,7 @@ class LocalPlatform:
     physical: dict[str, str] = field(default_factory=dict)
     scheduler: Scheduler | None = None
     banks: dict[str, Any] = field(default_factory=dict)  # bank code → BankSandbox (tests inject faults here)
+    seal: Any = None  # the e-seal system's sandbox (SealSandbox)
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -62,12 +63,17 @@ class LocalPlatform:
         from hpf.local.banks import start_banks
 
         self.banks, bank_links = start_banks(self.bank_timeout)
+        seal_url = self._start_seal_system()
+        # The gateway's port is chosen now: vouchers print it in their QR codes (PublicBaseUrl).
+        self.port = self.port or free_port()
         template = load_template(TEMPLATE)
         packaged = package_locally(template)
         parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
                       "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
-                      "SettlementRetryIntervalSeconds": "1"}
+                      "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": seal_url,
+                      "SealAppKey": self.seal.app_key, "SealTrustRoots": self.seal.root_pem().decode(),
+                      "PublicBaseUrl": f"http://127.0.0.1:{self.port}"}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -105,6 +111,20 @@ class LocalPlatform:
         self.areas = sorted(apps)
         self._write_state()
         return self
+
+    def _start_seal_system(self) -> str:
+        """The e-seal system's sandbox, with a personal signature for each demo counter clerk (加签)."""
+        from hpf.local.demo import STAFF
+        from hpf.sandbox.seal import SealSandbox
+        from hpf.seal.service import staff_seal_code
+
+        self.seal = SealSandbox()
+        for user in STAFF:
+            if "counter_clerk" in user.roles:
+                self.seal.register(staff_seal_code(user.username), user.name, "person")
+        server = BackgroundServer(self.seal).start()
+        self._servers.append(server)
+        return server.url
 
     def _connect_bank_fronts(self) -> None:
         """The center's front machine: each bank's arrival notices go to the settlement-notices queue."""

@@ -1,0 +1,181 @@
+"""The archive on S3 and DynamoDB.
+
+Bucket (versioned, Object Lock COMPLIANCE): ``files/<category>/<document key>/<sha256>`` — written once
+(``If-None-Match: *``) with a retain-until date per file; ``log/tree-heads/<size>.json`` — signed tree heads.
+
+Archive table: ``DOC#<document key>`` / ``RECORD`` — the metadata record (gsi1 ``SUBJECT#<subject>`` / created);
+``LOG`` / ``HEAD`` — the log's size; ``LOG`` / ``E#<index>`` — an entry; ``LOGKEY#<document key>`` / ``ENTRY`` —
+which index a key got. Appending is one transaction: move HEAD from n to n+1, put entry n, put the key's marker
+(absent). Whoever loses a race for n retries at n+1; a key already marked returns its entry — gap-free and once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from botocore.exceptions import ClientError, FlexibleChecksumError
+
+from hpf.adapters.aws.clients import client
+from hpf.adapters.aws.dynamodb import from_item, key, to_item
+from hpf.archive.model import ArchiveRecord, ArchiveStatus, Category, Retention, Source
+from hpf.archive.ports import LogEntry, ObjectCorrupt
+from hpf.common.errors import TransientFailure
+
+_APPEND_ATTEMPTS = 50
+_RECORD_FIELDS = ("archival_code", "document_key", "title", "business_id", "subject", "subject_name", "org",
+                  "creator", "media_type", "sha256", "sm3", "object_key", "object_version")
+
+
+class S3ArchiveObjects:
+    def __init__(self, bucket: str):
+        self._bucket = bucket
+
+    def put_once(self, key_name: str, content: bytes, media_type: str, retain_until: date) -> str:
+        s3 = client("s3")
+        try:
+            return s3.put_object(Bucket=self._bucket, Key=key_name, Body=content, ContentType=media_type,
+                                 IfNoneMatch="*", ObjectLockMode="COMPLIANCE",
+                                 ObjectLockRetainUntilDate=datetime.combine(retain_until, time(), timezone.utc),
+                                 )["VersionId"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                raise
+        return s3.head_object(Bucket=self._bucket, Key=key_name)["VersionId"]
+
+    def put_json_once(self, key_name: str, body: bytes, retain_until: date) -> str:
+        return self.put_once(key_name, body, "application/json", retain_until)
+
+    def get(self, key_name: str, version: str | None) -> bytes:
+        extra = {"VersionId": version} if version else {}
+        try:
+            return client("s3").get_object(Bucket=self._bucket, Key=key_name, **extra)["Body"].read()
+        except FlexibleChecksumError as error:
+            raise ObjectCorrupt(key_name) from error
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "NoSuchVersion", "404"}:
+                raise KeyError(key_name) from None
+            raise
+
+    def download_url(self, key_name: str, version: str, filename: str) -> str:
+        from urllib.parse import quote
+
+        return client("s3").generate_presigned_url("get_object", ExpiresIn=300, Params={
+            "Bucket": self._bucket, "Key": key_name, "VersionId": version,
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+    def get_latest(self, key_name: str) -> bytes:
+        return self.get(key_name, None)
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = client("s3").get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
+        return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+class DynamoArchiveIndex:
+    def __init__(self, table: str):
+        self._table = table
+
+    def add(self, record: ArchiveRecord) -> ArchiveRecord:
+        try:
+            client("dynamodb").put_item(TableName=self._table, Item=to_item(_record_item(record)),
+                                        ConditionExpression="attribute_not_exists(pk)")
+            return record
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        found = self.get(record.document_key)
+        assert found is not None
+        return found
+
+    def get(self, document_key: str) -> ArchiveRecord | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"DOC#{document_key}", "RECORD"),
+                                           ConsistentRead=True).get("Item")
+        return _record(from_item(item)) if item else None
+
+    def of_subject(self, subject: str) -> list[ArchiveRecord]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :s",
+            ExpressionAttributeValues={":s": {"S": f"SUBJECT#{subject}"}})
+        return [_record(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+    def all(self) -> list[ArchiveRecord]:
+        pages = client("dynamodb").get_paginator("scan").paginate(
+            TableName=self._table, FilterExpression="sk = :r", ExpressionAttributeValues={":r": {"S": "RECORD"}})
+        return [_record(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+
+class DynamoLogStore:
+    def __init__(self, table: str):
+        self._table = table
+
+    def append(self, key_name: str, leaf: bytes, at: datetime) -> LogEntry:
+        db = client("dynamodb")
+        for _ in range(_APPEND_ATTEMPTS):
+            found = self.entry_for(key_name)
+            if found is not None:
+                return found
+            size = self._size()
+            try:
+                db.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": self._table, "Key": key("LOG", "HEAD"),
+                                "UpdateExpression": "SET #n = :next",
+                                "ConditionExpression": "attribute_not_exists(#n) OR #n = :size",
+                                "ExpressionAttributeNames": {"#n": "size"},
+                                "ExpressionAttributeValues": {":next": {"N": str(size + 1)},
+                                                              ":size": {"N": str(size)}}}},
+                    {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                             "Item": to_item({"pk": "LOG", "sk": f"E#{size:012d}", "index": size, "key": key_name,
+                                              "leaf": leaf.decode("utf-8"), "at": at.isoformat()})}},
+                    {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                             "Item": to_item({"pk": f"LOGKEY#{key_name}", "sk": "ENTRY", "index": size})}},
+                ])
+                return LogEntry(size, key_name, leaf, at)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+        raise TransientFailure("档案固化日志繁忙，请稍后重试", code="ARCHIVE_LOG_BUSY")
+
+    def entry_for(self, key_name: str) -> LogEntry | None:
+        db = client("dynamodb")
+        marker = db.get_item(TableName=self._table, Key=key(f"LOGKEY#{key_name}", "ENTRY"),
+                             ConsistentRead=True).get("Item")
+        if not marker:
+            return None
+        index = int(marker["index"]["N"])
+        item = db.get_item(TableName=self._table, Key=key("LOG", f"E#{index:012d}"), ConsistentRead=True).get("Item")
+        return _entry(from_item(item)) if item else None
+
+    def entries(self, start: int = 0, end: int | None = None) -> list[LogEntry]:
+        upper = f"E#{(end if end is not None else 10**12) - 1:012d}"
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, ConsistentRead=True, KeyConditionExpression="pk = :l AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={":l": {"S": "LOG"}, ":a": {"S": f"E#{start:012d}"}, ":b": {"S": upper}})
+        return [_entry(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+    def _size(self) -> int:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key("LOG", "HEAD"),
+                                           ConsistentRead=True).get("Item")
+        return int(item["size"]["N"]) if item and "size" in item else 0
+
+
+def _entry(values: dict[str, Any]) -> LogEntry:
+    return LogEntry(int(values["index"]), values["key"], values["leaf"].encode("utf-8"),
+                    datetime.fromisoformat(values["at"]))
+
+
+def _record_item(r: ArchiveRecord) -> dict[str, Any]:
+    return {"pk": f"DOC#{r.document_key}", "sk": "RECORD", "gsi1pk": f"SUBJECT#{r.subject}",
+            "gsi1sk": f"{r.created_at.isoformat()}#{r.document_key}",
+            **{name: getattr(r, name) for name in _RECORD_FIELDS},
+            "category": r.category.value, "retention": r.retention.value, "source": r.source.value,
+            "status": r.status.value, "size": r.size, "log_index": r.log_index,
+            "created_at": r.created_at.isoformat(), "retain_until": r.retain_until.isoformat()}
+
+
+def _record(v: dict[str, Any]) -> ArchiveRecord:
+    return ArchiveRecord(**{name: v[name] for name in _RECORD_FIELDS}, category=Category(v["category"]),
+                         retention=Retention(v["retention"]), source=Source(v["source"]),
+                         status=ArchiveStatus(v["status"]), size=int(v["size"]), log_index=int(v["log_index"]),
+                         created_at=datetime.fromisoformat(v["created_at"]),
+                         retain_until=date.fromisoformat(v["retain_until"]))

@@ -1,0 +1,1 @@
+"""Clients of the external systems (httpx), one module per system."""

@@ -1,0 +1,114 @@
+"""Filing into the archive (电子档案的收集与固化): bytes, log entry, metadata record — in that order, each step
+idempotent, so a retry after a crash anywhere completes the same filing instead of making a second one.
+
+    1. the bytes go to the locked bucket under a key ending in their SHA-256 (write-once: a retry finds them);
+    2. the solidification log appends one entry for the document key (gap-free index; a retry finds the entry);
+       the entry holds every metadata field, so the log — not the editable index — is the reference;
+    3. the index record (what queries read) is written from the log entry, if absent.
+
+Two requests racing for one document key (a double click on "print") may both store bytes; only the first
+log entry counts, both callers get its record, and the other object stays in the bucket unreferenced, which
+``verify`` reports as an orphan (it cannot be deleted before its retention ends, and need not be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from hpf.archive.model import (ArchiveRecord, ArchiveStatus, Category, Document, Retention, Source,
+                               archival_code, object_key)
+from hpf.archive.ports import ArchiveIndex, LogEntry, LogStore, ObjectStore
+from hpf.common.errors import NotFound
+
+LEAF_FIELDS = ("document_key", "title", "category", "retention", "business_id", "subject", "subject_name", "org",
+               "creator", "media_type", "size", "sha256", "sm3", "source", "object_key", "object_version",
+               "created_at", "retain_until")
+
+
+def sm3_hex(content: bytes) -> str:
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(content)
+    return digest.finalize().hex()
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def retain_until(start: date, retention: Retention) -> date:
+    try:
+        return start.replace(year=start.year + retention.years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + retention.years, day=28)
+
+
+def record_of(entry: LogEntry, status: ArchiveStatus = ArchiveStatus.COLLECTED) -> ArchiveRecord:
+    """The metadata record as the log entry states it."""
+    f = json.loads(entry.leaf)
+    created = datetime.fromisoformat(f["created_at"])
+    category, retention = Category(f["category"]), Retention(f["retention"])
+    return ArchiveRecord(
+        archival_code=archival_code(category, retention, created.year, entry.index), document_key=f["document_key"],
+        title=f["title"], category=category, retention=retention, business_id=f["business_id"], subject=f["subject"],
+        subject_name=f["subject_name"], org=f["org"], creator=f["creator"], media_type=f["media_type"],
+        size=f["size"], sha256=f["sha256"], sm3=f["sm3"], source=Source(f["source"]), object_key=f["object_key"],
+        object_version=f["object_version"], log_index=entry.index, created_at=created,
+        retain_until=date.fromisoformat(f["retain_until"]), status=status)
+
+
+def leaf_fields(record: ArchiveRecord) -> dict[str, Any]:
+    """What of a record the log entry must state identically (the comparison ``verify`` makes)."""
+    values = {"category": record.category.value, "retention": record.retention.value, "source": record.source.value,
+              "created_at": record.created_at.isoformat(), "retain_until": record.retain_until.isoformat()}
+    return {name: values.get(name, getattr(record, name)) for name in LEAF_FIELDS}
+
+
+class ArchiveService:
+    def __init__(self, objects: ObjectStore, index: ArchiveIndex, log: LogStore, clock: Any):
+        # Public: the scheduled jobs (tree heads, verification) work on the same stores.
+        self.objects, self.index, self.log = objects, index, log
+        self._clock = clock
+
+    def file(self, document: Document) -> ArchiveRecord:
+        existing = self.index.get(document.document_key)
+        if existing is not None:
+            return existing
+        entry = self.log.entry_for(document.document_key)
+        if entry is None:
+            entry = self._store_and_log(document)
+        return self.index.add(record_of(entry))
+
+    def _store_and_log(self, document: Document) -> LogEntry:
+        now = self._clock.now()
+        sha256 = hashlib.sha256(document.content).hexdigest()
+        until = retain_until(now.date(), document.retention)
+        key = object_key(document, sha256)
+        version = self.objects.put_once(key, document.content, document.media_type, until)
+        fields = {"document_key": document.document_key, "title": document.title,
+                  "category": document.category.value, "retention": document.retention.value,
+                  "business_id": document.business_id, "subject": document.subject,
+                  "subject_name": document.subject_name, "org": document.org, "creator": document.creator,
+                  "media_type": document.media_type, "size": len(document.content), "sha256": sha256,
+                  "sm3": sm3_hex(document.content), "source": document.source.value, "object_key": key,
+                  "object_version": version, "created_at": now.isoformat(), "retain_until": until.isoformat()}
+        return self.log.append(document.document_key, canonical(fields), now)
+
+    def get(self, document_key: str) -> ArchiveRecord:
+        record = self.index.get(document_key)
+        if record is None:
+            raise NotFound("档案不存在", code="ARCHIVE_RECORD_NOT_FOUND")
+        return record
+
+    def find(self, document_key: str) -> ArchiveRecord | None:
+        return self.index.get(document_key)
+
+    def content(self, record: ArchiveRecord) -> bytes:
+        return self.objects.get(record.object_key, record.object_version)
+
+    def download_url(self, record: ArchiveRecord, filename: str) -> str:
+        return self.objects.download_url(record.object_key, record.object_version, filename)

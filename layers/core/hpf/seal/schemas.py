@@ -1,0 +1,111 @@
+"""HTTP shapes of the seal area (electronic vouchers, verification)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
+
+from hpf.web.schemas import Schema
+
+VoucherNo = Annotated[str, StringConstraints(pattern=r"^[A-Z]{4}-[A-Za-z0-9-]{4,100}$")]
+MAX_PDF_BYTES = 5 * 1024 * 1024  # a voucher is ~50 KB; the function's request limit is 6 MB
+
+
+class VoucherRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["remittance_receipt", "payment_confirmation", "deposit_statement", "withdrawal_voucher"] = Field(
+        description="凭证类型：汇补缴回单 / 缴款确认单 / 个人缴存明细 / 提取凭证")
+    reference: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,80}$")] = Field(
+        description="业务号：汇缴号（回单、缴款确认单）、个人账号（缴存明细）、提取业务号（提取凭证）")
+    year: int | None = Field(None, ge=2000, le=2100, description="缴存明细的年度（默认本年）")
+
+
+class VoucherPath(Schema):
+    model_config = ConfigDict(extra="forbid")
+    voucher_no: VoucherNo = Field(description="凭证编号")
+
+
+class VoucherView(Schema):
+    voucher_no: str
+    kind: str
+    title: str
+    archival_code: str = Field(description="档号")
+    issued_at: datetime
+    sha256: str = Field(description="存档原件的 SHA-256")
+    size: int
+    download_url: str = Field(description="已盖章PDF的下载地址（5分钟内有效）")
+
+    @classmethod
+    def of(cls, issued) -> "VoucherView":
+        r = issued.record
+        return cls(voucher_no=issued.voucher_no, kind=issued.kind.value, title=r.title,
+                   archival_code=r.archival_code, issued_at=r.created_at, sha256=r.sha256, size=r.size,
+                   download_url=issued.download_url)
+
+
+class VoucherAuthenticity(Schema):
+    """What scanning the QR code shows: no personal data, enough to compare with the paper in hand."""
+
+    voucher_no: str
+    title: str
+    org: str
+    issued_at: datetime
+    archival_code: str
+    sha256: str
+    retain_until: date
+
+    @classmethod
+    def of(cls, r) -> "VoucherAuthenticity":
+        return cls(voucher_no=r.document_key, title=r.title, org=r.org, issued_at=r.created_at,
+                   archival_code=r.archival_code, sha256=r.sha256, retain_until=r.retain_until)
+
+
+class VerificationRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    pdf_base64: str = Field(max_length=MAX_PDF_BYTES * 4 // 3 + 4, description="待验证的PDF文件（Base64）")
+
+    @field_validator("pdf_base64")
+    @classmethod
+    def _decodes(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("不是合法的Base64编码") from None
+        return value
+
+    def pdf(self) -> bytes:
+        return base64.b64decode(self.pdf_base64)
+
+
+class SignatureView(Schema):
+    field: str
+    signer: str
+    intact: bool = Field(description="签名覆盖的内容未被改动")
+    valid: bool
+    trusted: bool = Field(description="证书链至受信任的印章根证书")
+    timestamped: bool
+    signed_at: datetime | None
+    covers_whole_file: bool
+
+
+class VerificationView(Schema):
+    verdict: str = Field(description="authentic 真实且与存档原件一致 / not_in_archive 签章有效但本中心无存档 / "
+                                     "modified 已被改动 / unsealed 未盖章")
+    verdict_label: str
+    document_no: str | None
+    identical_to_archive: bool
+    archival_code: str | None
+    signatures: list[SignatureView]
+
+    @classmethod
+    def of(cls, result) -> "VerificationView":
+        labels = {"authentic": "印章有效，文件与存档原件一致", "not_in_archive": "印章有效，但本中心无此凭证存档",
+                  "modified": "文件已被改动或签章无效", "unsealed": "文件未加盖电子印章"}
+        return cls(verdict=result.verdict, verdict_label=labels[result.verdict], document_no=result.document_no,
+                   identical_to_archive=result.identical_to_archive,
+                   archival_code=result.archived.archival_code if result.archived else None,
+                   signatures=[SignatureView(**vars(s)) for s in result.signatures])

@@ -1,0 +1,136 @@
+"""Issue, fetch and verify sealed vouchers (S.8.3 self-service printing, 8.1.x, 7.5.8 voucher solidification).
+
+Issuing: the ledger states the voucher (and checks the caller may have it); if the archive already holds that
+voucher number, the archived original is returned — a voucher is sealed once, however often it is printed.
+Otherwise it is drawn, marked PDF/A, signed (at the counter the clerk co-signs, 加签, S.8.2), and archived with
+a snapshot of the data it shows (数据固化). Depositors, unit agents and counter staff all fetch the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from hpf.archive.model import ArchiveRecord, Document, Source
+from hpf.archive.service import ArchiveService
+from hpf.common.errors import Forbidden, NotFound
+from hpf.identity.principal import Principal
+from hpf.identity.roles import Channel, Role
+from hpf.seal.vouchers import Voucher, VoucherKind
+
+MEDIA_PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class IssuedVoucher:
+    voucher_no: str
+    kind: VoucherKind
+    record: ArchiveRecord
+    download_url: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    verdict: str  # authentic | not_in_archive | modified | unsealed
+    document_no: str | None
+    signatures: tuple[Any, ...]
+    archived: ArchiveRecord | None
+    identical_to_archive: bool
+
+
+def staff_seal_code(subject: str) -> str:
+    """The seal system's code of a staff member's personal signature, by their identity subject (our convention:
+    docs/interfaces/e-seal.md)."""
+    return f"STAFF-{subject}"
+
+
+class VoucherService:
+    def __init__(self, source: Any, archive: ArchiveService, sealer: Callable[[], Any], clock: Any,
+                 verify_base_url: str, trust_roots: Callable[[], list[bytes]]):
+        self._source, self._archive, self._sealer, self._clock = source, archive, sealer, clock
+        self._verify_base_url = verify_base_url.rstrip("/")
+        self._trust_roots = trust_roots
+
+    def issue(self, kind: VoucherKind, reference: str, actor: Principal, year: int | None = None) -> IssuedVoucher:
+        voucher = self._source.voucher(kind, reference, actor, year)
+        record = self._archive.find(voucher.voucher_no) or self._seal_and_archive(voucher, actor)
+        return IssuedVoucher(voucher.voucher_no, kind, record, self._download(record))
+
+    def get(self, voucher_no: str, actor: Principal) -> IssuedVoucher:
+        record = self._archive.get(voucher_no)
+        require_record_visible(actor, record)
+        kind = next((k for k in VoucherKind if voucher_no.startswith(k.prefix + "-")), None)
+        if kind is None:
+            raise NotFound("凭证不存在", code="VOUCHER_NOT_FOUND")
+        return IssuedVoucher(voucher_no, kind, record, self._download(record))
+
+    def verification_of(self, voucher_no: str) -> ArchiveRecord:
+        """What the QR code leads to: whether the center issued this voucher number, and its digest."""
+        record = self._archive.find(voucher_no)
+        if record is None or record.media_type != MEDIA_PDF:
+            raise NotFound("未找到该凭证，凭证可能不是本中心出具", code="VOUCHER_NOT_FOUND")
+        return record
+
+    def verify(self, pdf: bytes) -> VerificationResult:
+        from hpf.seal.verification import check_pdf
+
+        check = check_pdf(pdf, self._trust_roots())
+        record = self._archive.find(check.document_no) if check.document_no else None
+        identical = record is not None and hashlib.sha256(pdf).hexdigest() == record.sha256
+        if not check.signatures:
+            verdict = "unsealed"
+        elif not check.sealed_and_unmodified or (record is not None and not identical):
+            verdict = "modified"
+        elif record is None:
+            verdict = "not_in_archive"
+        else:
+            verdict = "authentic"
+        return VerificationResult(verdict, check.document_no, check.signatures, record, identical)
+
+    # -- issuing -------------------------------------------------------------------------------------------
+    def _seal_and_archive(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
+        from hpf.seal.pdfa import as_pdfa
+        from hpf.seal.render import render
+
+        verify_url = f"{self._verify_base_url}/seal/vouchers/{voucher.voucher_no}/verification"
+        pdf = as_pdfa(render(voucher, verify_url, self._clock.now()), voucher.title, voucher.org_name,
+                      voucher.voucher_no)
+        at_counter = actor.channel is Channel.COUNTER and Role.COUNTER_CLERK in actor.roles
+        sealed = self._sealer().seal(pdf, voucher.voucher_no, (staff_seal_code(actor.subject),) if at_counter else ())
+        creator = actor.subject if actor.is_staff else f"{actor.kind}:{actor.channel.value}"
+        self._archive.file(self._document(voucher, f"{voucher.voucher_no}.data", "业务数据快照：" + voucher.title,
+                                          "application/json", _snapshot(voucher), creator))
+        return self._archive.file(self._document(voucher, voucher.voucher_no, voucher.title, MEDIA_PDF, sealed,
+                                                 creator))
+
+    @staticmethod
+    def _document(voucher: Voucher, key: str, title: str, media_type: str, content: bytes,
+                  creator: str) -> Document:
+        return Document(document_key=key, title=title, category=voucher.kind.category,
+                        retention=voucher.kind.retention, business_id=voucher.business_id, subject=voucher.subject,
+                        subject_name=voucher.subject_name, org=voucher.org, creator=creator, media_type=media_type,
+                        content=content, source=Source.GENERATED)
+
+    def _download(self, record: ArchiveRecord) -> str:
+        return self._archive.download_url(record, f"{record.document_key}.pdf")
+
+
+def require_record_visible(actor: Principal, record: ArchiveRecord) -> None:
+    """Staff within their office; a depositor their own files; a unit agent their unit's."""
+    if actor.is_staff:
+        actor.require_org(record.org)
+        return
+    if Role.DEPOSITOR in actor.roles and actor.id_number and actor.id_number == record.subject:
+        return
+    if Role.UNIT_AGENT in actor.roles and actor.unit_account and actor.unit_account == record.subject:
+        return
+    raise Forbidden("无权查看该凭证", code="FORBIDDEN_SCOPE")
+
+
+def _snapshot(voucher: Voucher) -> bytes:
+    data = asdict(voucher)
+    data["kind"] = voucher.kind.value
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")

@@ -1,0 +1,174 @@
+"""The archive's filing, lifecycle and verification on in-memory stores: filing once whatever the retries and
+crashes, and the tamper campaign — bytes, metadata, a log entry, a tree head — each changed and each named."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from hpf.archive.model import (ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveStatus, Category, Document, Retention,
+                               Source)
+from hpf.archive.ports import LogEntry
+from hpf.archive.service import ArchiveService
+from hpf.archive.treehead import TreeHead, sign_tree_head, tree_heads
+from hpf.archive.verify import verify_archive
+from hpf.common.clock import FixedClock
+from hpf.common.errors import BusinessRuleViolation
+from tests.fakes.archive import MemoryIndex, MemoryLog, MemoryObjects
+from tests.fakes.seal import KeySigner
+
+AT = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+
+
+class World:
+    def __init__(self) -> None:
+        self.objects, self.index, self.log = MemoryObjects(), MemoryIndex(), MemoryLog()
+        self.clock = FixedClock(AT)
+        self.archive = ArchiveService(self.objects, self.index, self.log, self.clock)
+        self.signer = KeySigner()
+
+    def verify(self):
+        return verify_archive(self.objects, self.index, self.log, [self.signer.root_der])
+
+    def head(self) -> TreeHead:
+        return sign_tree_head(self.log, self.objects, self.signer, self.clock)
+
+
+def document(key: str = "HJHD-RMT-1", content: bytes = b"%PDF-1.7 voucher", **changes) -> Document:
+    values = dict(document_key=key, title="住房公积金汇（补）缴回单", category=Category.DEPOSIT,
+                  retention=Retention.YEARS_30, business_id="RMT-1", subject="360600000001", subject_name="示范公司",
+                  org="360600", creator="clerk01", media_type="application/pdf", content=content,
+                  source=Source.GENERATED)
+    return Document(**{**values, **changes})
+
+
+def test_a_file_gets_its_metadata_digests_code_and_retention():
+    w = World()
+    record = w.archive.file(document())
+    assert record.archival_code == "YTGJJ-2026-D30-GJ-00000001"
+    assert record.size == len(b"%PDF-1.7 voucher") and len(record.sha256) == 64 and len(record.sm3) == 64
+    assert record.sha256 != record.sm3
+    assert record.retain_until.isoformat() == "2056-11-27" and record.status is ArchiveStatus.COLLECTED
+    assert w.objects.retention[record.object_key] == record.retain_until
+    assert record.object_key.endswith(record.sha256)
+    assert w.archive.content(record) == b"%PDF-1.7 voucher"
+    entry = w.log.entries()[0]
+    assert json.loads(entry.leaf)["title"] == "住房公积金汇（补）缴回单"
+
+
+def test_filing_the_same_key_again_files_once():
+    w = World()
+    first = w.archive.file(document())
+    again = w.archive.file(document(content=b"%PDF-1.7 sealed a second time, other bytes"))
+    assert again == first and len(w.log.entries()) == 1 and len(w.index.records) == 1
+    assert w.verify().intact
+
+
+def test_a_crash_between_the_log_and_the_index_is_completed_by_the_retry():
+    w = World()
+    w.log.fail_after_append = True
+    with pytest.raises(ConnectionError):
+        w.archive.file(document())
+    assert w.index.get("HJHD-RMT-1") is None
+    found = w.verify()
+    assert [f.check for f in found.findings] == ["record_missing"]
+    record = w.archive.file(document())
+    assert record.log_index == 0 and len(w.log.entries()) == 1
+    assert w.verify().intact
+
+
+def test_a_lost_race_leaves_an_unreferenced_object_and_one_record():
+    w = World()
+    winner = w.archive.file(document(content=b"winner"))
+    # the loser had stored its own bytes before finding the key's log entry made by the winner
+    w.objects.put_once("files/GJ/HJHD-RMT-1/loser-digest", b"loser", "application/pdf", winner.retain_until)
+    w.index.records.clear()  # and it got to the index first: it must still write the winner's record
+    assert w.archive.file(document(content=b"loser")) == winner
+    assert w.archive.content(winner) == b"winner" and len(w.log.entries()) == 1
+
+
+def test_the_lifecycle_table_over_every_pair():
+    allowed = {(ArchiveStatus.COLLECTED, ArchiveEvent.FILE): ArchiveStatus.FILED,
+               (ArchiveStatus.FILED, ArchiveEvent.EXTEND): ArchiveStatus.FILED,
+               (ArchiveStatus.FILED, ArchiveEvent.PROPOSE_DISPOSAL): ArchiveStatus.DISPOSAL_PROPOSED,
+               (ArchiveStatus.DISPOSAL_PROPOSED, ArchiveEvent.REJECT_DISPOSAL): ArchiveStatus.FILED,
+               (ArchiveStatus.DISPOSAL_PROPOSED, ArchiveEvent.APPROVE_DISPOSAL): ArchiveStatus.DISPOSED}
+    for state in ArchiveStatus:
+        for event in ArchiveEvent:
+            if (state, event) in allowed:
+                assert ARCHIVE_LIFECYCLE.next(state, event) is allowed[(state, event)]
+            else:
+                with pytest.raises(BusinessRuleViolation) as refused:
+                    ARCHIVE_LIFECYCLE.next(state, event)
+                assert refused.value.code == "ARCHIVE_STATUS_TRANSITION_NOT_ALLOWED"
+
+
+def filed_world(n: int = 5) -> World:
+    w = World()
+    for i in range(n):
+        w.archive.file(document(f"DOC-{i}", f"content {i}".encode(), business_id=f"B-{i}"))
+    w.head()
+    w.archive.file(document("DOC-late", b"after the first head"))
+    w.head()
+    return w
+
+
+def test_an_untouched_archive_verifies():
+    w = filed_world()
+    report = w.verify()
+    assert report.intact, report.findings
+    assert (report.entries, report.records, report.tree_heads) == (6, 6, 2)
+    assert [h.size for h in tree_heads(w.objects)[0]] == [5, 6]
+
+
+def checks(w: World) -> set[str]:
+    return {f.check for f in w.verify().findings}
+
+
+def test_tamper_campaign_each_change_is_named():
+    # 1. the bytes of a file
+    w = filed_world()
+    w.objects.overwrite(w.index.get("DOC-2").object_key, b"content 2, quietly changed")
+    assert checks(w) == {"bytes_differ"}
+
+    # 2. a record's metadata (the index is the editable copy; the log states the original)
+    w = filed_world()
+    r = w.index.get("DOC-1")
+    w.index.records["DOC-1"] = type(r)(**{**vars(r), "subject_name": "另一家公司"})
+    assert checks(w) == {"metadata_differs"}
+
+    # 3. a log entry, changed together with its record so they agree: the signed root no longer does
+    w = filed_world()
+    entry = w.log.items[3]
+    leaf = json.loads(entry.leaf)
+    leaf["title"] = "被改写的标题"
+    w.log.items[3] = LogEntry(entry.index, entry.key, json.dumps(leaf, ensure_ascii=False, sort_keys=True,
+                                                                   separators=(",", ":")).encode(), entry.at)
+    r = w.index.get("DOC-3")
+    w.index.records["DOC-3"] = type(r)(**{**vars(r), "title": "被改写的标题"})
+    assert checks(w) == {"tree_head_root"}
+
+    # 4. a tree head: its root rewritten to match a rewritten log fails the signature
+    w = filed_world()
+    key = "log/tree-heads/000000000005.json"
+    head = TreeHead.from_json(w.objects.get_latest(key))
+    w.objects.overwrite(key, TreeHead(head.size, "00" * 32, head.at, head.seal_code, head.signature,
+                                      head.certificate).to_json())
+    assert checks(w) == {"tree_head_signature"}
+
+    # 5. an entry removed from the middle of the log
+    w = filed_world()
+    del w.log.items[2]
+    assert {"log_gap", "entry_missing"} <= checks(w)
+
+
+def test_a_head_signed_by_another_key_is_not_trusted():
+    w = filed_world()
+    stranger = KeySigner()
+    sign_tree_head(w.log, w.objects, stranger, w.clock)  # would be size 6 again: the write-once key keeps ours
+    assert w.verify().intact
+    w.archive.file(document("DOC-extra", b"x"))
+    sign_tree_head(w.log, w.objects, stranger, w.clock)
+    assert checks(w) == {"tree_head_signature"}

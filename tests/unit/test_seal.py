@@ -1,0 +1,176 @@
+"""Vouchers drawn, marked PDF/A and sealed through the e-seal system's sandbox (real client over HTTP), checked
+by pyHanko's validator and by poppler's independent ``pdfsig``; changed copies fail both."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pikepdf
+import pytest
+
+from hpf.adapters.partners.seal_system import SealSystemClient
+from hpf.sandbox.seal import APP_ID, APP_KEY, CENTER_SEAL, SealSandbox
+from hpf.sandbox.server import BackgroundServer
+from hpf.seal.pdfa import as_pdfa
+from hpf.seal.port import SealRefused, SealUnavailable
+from hpf.seal.render import render
+from hpf.seal.verification import check_pdf
+from hpf.seal.vouchers import Table, Voucher, VoucherKind
+from tests.pdf_tools import pdfsig, pdftext, trusting_nss
+
+
+@pytest.fixture(scope="module")
+def seal_system():
+    sandbox = SealSandbox()
+    sandbox.register("STAFF-clerk01", "王敏", "person")
+    server = BackgroundServer(sandbox).start()
+    yield sandbox, SealSystemClient(server.url, APP_ID, APP_KEY)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def nss(seal_system, tmp_path_factory) -> Path:
+    """An NSS database trusting the sandbox's root, for pdfsig."""
+    return trusting_nss(tmp_path_factory.mktemp("nss"), seal_system[0].root_pem())
+
+
+
+
+def root_der(sandbox) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return sandbox.root.public_bytes(Encoding.DER)
+
+
+def a_voucher(rows: int = 3) -> Voucher:
+    return Voucher(
+        voucher_no="HJHD-RMT-360600000001-202611", kind=VoucherKind.REMITTANCE_RECEIPT, org="360600",
+        org_name="鹰潭市住房公积金管理中心", business_id="RMT-360600000001-202611", subject="360600000001",
+        subject_name="鹰潭市示范科技有限公司", issued_on=date(2026, 11, 27),
+        fields=(("单位名称", "鹰潭市示范科技有限公司"), ("汇补缴年月", "2026-11"), ("缴存人数", "2")),
+        amount_label="合计金额", amount=Decimal("1632.00"),
+        table=Table(("记账日期", "摘要", "发生额"), tuple(("2026-11-27", "汇缴", "816.00") for _ in range(rows))))
+
+
+def drawn(rows: int = 3) -> bytes:
+    v = a_voucher(rows)
+    pdf = render(v, f"https://hpf.example/seal/vouchers/{v.voucher_no}/verification",
+                 datetime(2026, 11, 27, 10, tzinfo=timezone.utc))
+    return as_pdfa(pdf, v.title, v.org_name, v.voucher_no)
+
+
+def test_a_voucher_is_text_with_its_amount_in_capitals_an_embedded_font_and_pdfa_marks(tmp_path):
+    pdf = drawn()
+    (tmp_path / "v.pdf").write_bytes(pdf)
+    text = pdftext(pdf, tmp_path)
+    for expected in ("住房公积金汇（补）缴回单", "鹰潭市示范科技有限公司", "¥1,632.00", "壹仟陆佰叁拾贰元整",
+                     "HJHD-RMT-360600000001-202611"):
+        assert expected in text
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "v.pdf")], capture_output=True, text=True).stdout
+    font_lines = fonts.splitlines()[2:]
+    assert font_lines and all(" yes " in line for line in font_lines)  # every font embedded
+    with pikepdf.open(tmp_path / "v.pdf") as doc:
+        meta = doc.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert str(doc.docinfo["/Subject"]) == "HJHD-RMT-360600000001-202611"
+
+
+def test_a_long_statement_flows_over_pages_with_the_seal_on_the_last(seal_system):
+    _, client = seal_system
+    from hpf.seal.signing import PdfSealer
+
+    sealed = PdfSealer(client, CENTER_SEAL).seal(drawn(rows=120), "HJHD-RMT-360600000001-202611")
+    with pikepdf.open(io.BytesIO(sealed)) as doc:
+        assert len(doc.pages) >= 3
+        on_page = [i for i, page in enumerate(doc.pages) for a in page.get("/Annots", []) if a.get("/FT") == "/Sig"]
+        assert on_page == [len(doc.pages) - 1]
+
+
+def test_a_counter_voucher_carries_the_clerks_signature_and_the_seal_both_valid(seal_system, nss, tmp_path):
+    sandbox, client = seal_system
+    from hpf.seal.signing import PdfSealer
+
+    sealed = PdfSealer(client, CENTER_SEAL).seal(drawn(), "HJHD-RMT-360600000001-202611", ("STAFF-clerk01",))
+    check = check_pdf(sealed, [root_der(sandbox)])
+    assert check.sealed_and_unmodified and check.document_no == "HJHD-RMT-360600000001-202611"
+    assert [(s.signer, s.timestamped) for s in check.signatures] == [("王敏", True), ("鹰潭市住房公积金管理中心", True)]
+    report = pdfsig(nss, sealed, tmp_path)
+    assert report.count("Signature is Valid.") == 2 and report.count("Certificate is Trusted.") == 2, report
+    assert "Total document signed" in report
+    # the seal system signed digests only, each against the document's number
+    assert {s["document_no"] for s in sandbox.signatures} == {"HJHD-RMT-360600000001-202611"}
+
+
+def test_changed_copies_fail_in_pyhanko_and_in_pdfsig(seal_system, nss, tmp_path):
+    sandbox, client = seal_system
+    from hpf.seal.signing import PdfSealer
+
+    sealed = PdfSealer(client, CENTER_SEAL).seal(drawn(), "HJHD-RMT-360600000001-202611")
+    # a byte inside the signed content changed (the amount's figures are in a compressed stream: change one byte of
+    # the first page's content stream object, well before the signature)
+    position = sealed.index(b"stream", 2000) + 20
+    edited = sealed[:position] + bytes([sealed[position] ^ 0x01]) + sealed[position + 1:]
+    check = check_pdf(edited, [root_der(sandbox)])
+    assert not check.sealed_and_unmodified and not check.signatures[-1].intact
+    report = pdfsig(nss, edited, tmp_path)
+    assert "Digest Mismatch" in report and "Signature is Valid." not in report, report
+
+    # an incremental update appended after sealing: the old signature stays intact but no longer covers the file
+    with pikepdf.open(io.BytesIO(sealed)) as doc:
+        doc.docinfo["/Title"] = "改过的标题"
+        out = io.BytesIO()
+        doc.save(out, preserve_pdfa=True)
+    appended = out.getvalue()
+    check = check_pdf(appended, [root_der(sandbox)])
+    assert not check.sealed_and_unmodified
+
+    # a seal from another authority is not trusted, however valid its mathematics
+    assert not check_pdf(sealed, [root_der(SealSandbox())]).sealed_and_unmodified
+    assert check_pdf(sealed, [root_der(sandbox)]).sealed_and_unmodified
+
+
+def test_not_a_pdf_is_a_4xx():
+    from hpf.common.errors import ValidationFailed
+
+    for junk in (b"hello", b"%PDF-1.7\n garbage without structure"):
+        with pytest.raises(ValidationFailed) as refused:
+            check_pdf(junk, [])
+        assert refused.value.code == "PDF_MALFORMED"
+
+
+def test_the_seal_system_checks_what_it_receives_and_its_faults_reach_the_client(seal_system):
+    sandbox, client = seal_system
+    base = client.base_url
+    headers = {"X-App-Id": APP_ID, "X-App-Key": APP_KEY}
+    assert httpx.post(f"{base}/seals/{CENTER_SEAL}/signatures", headers={"X-App-Key": "wrong"},
+                      json={}).status_code == 401
+    short = httpx.post(f"{base}/seals/{CENTER_SEAL}/signatures", headers=headers,
+                       json={"digest_algorithm": "sha256", "digest": "AAAA", "document_no": "X"})
+    assert (short.status_code, short.json()["code"]) == (400, "DIGEST_INVALID")
+    assert httpx.get(f"{base}/seals/NO-SUCH", headers=headers).status_code == 404
+    rejected = httpx.post(f"{base}/tsa", headers={**headers, "Content-Type": "application/timestamp-query"},
+                          content=b"not a request")
+    assert (rejected.status_code, rejected.json()["code"]) == (400, "TSA_REQUEST_MALFORMED")
+
+    with pytest.raises(SealRefused):
+        SealSystemClient(base, APP_ID, "wrong").sign_digest(CENTER_SEAL, bytes(32), "X")
+    sandbox.inject(revoked=[CENTER_SEAL])
+    try:
+        with pytest.raises(SealRefused):
+            client.sign_digest(CENTER_SEAL, bytes(32), "X")
+    finally:
+        sandbox.inject(revoked=[])
+    sandbox.inject(unavailable=True)
+    try:
+        with pytest.raises(SealUnavailable):
+            client.sign_digest(CENTER_SEAL, bytes(32), "X")
+    finally:
+        sandbox.inject(unavailable=False)
+    with pytest.raises(SealUnavailable):
+        SealSystemClient("http://127.0.0.1:9", APP_ID, APP_KEY).material(CENTER_SEAL)

@@ -3,21 +3,23 @@ the daily signed tree head and the daily integrity check (``hpf archive verify``
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Schema
+from hpf.web.schemas import Base64Text, Schema
 
-api = Api("archive", "电子档案", "档案元数据查询与固化证明")
+api = Api("archive", "电子档案", "档案上传、查阅、关联查询、归档与全流程管理、固化证明")
 app = api.app
 handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
 
-READERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
+READERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER, Role.ARCHIVIST}
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class RecordPath(Schema):
@@ -48,6 +50,7 @@ class RecordView(Schema):
     status: str
     status_label: str
     log_index: int = Field(description="在固化日志中的序号")
+    transitions: int = Field(description="已办理的全流程管理步骤数")
 
     @classmethod
     def of(cls, r) -> "RecordView":
@@ -56,7 +59,60 @@ class RecordView(Schema):
                    retention_label=r.retention.label, business_id=r.business_id, subject_name=r.subject_name,
                    org=r.org, creator=r.creator, media_type=r.media_type, size=r.size, sha256=r.sha256, sm3=r.sm3,
                    source=r.source.value, created_at=r.created_at, retain_until=r.retain_until,
-                   status=r.status.value, status_label=r.status.label, log_index=r.log_index)
+                   status=r.status.value, status_label=r.status.label, log_index=r.log_index,
+                   transitions=r.transitions)
+
+
+class RecordList(Schema):
+    records: list[RecordView]
+
+
+class RelatedQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    subject: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,30}$")] | None = Field(
+        None, description="所涉对象：身份证号或单位账号")
+    business_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/-]{4,80}$")] | None = Field(
+        None, description="业务号（贷款、提取、汇缴等）")
+
+    @model_validator(mode="after")
+    def _one(self) -> "RelatedQuery":
+        if (self.subject is None) == (self.business_id is None):
+            raise ValueError("subject 与 business_id 须且只须给出一个")
+        return self
+
+
+class UploadRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    upload_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,64}$")] = Field(
+        description="上传方生成的唯一编号（重试时不变，同一编号只存一次）")
+    title: Text = Field(description="题名")
+    category: Literal["GJ", "TQ", "DK", "KJ", "WS"]
+    retention: Literal["Y", "D30", "D10"]
+    business_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/-]{4,80}$")]
+    subject: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,30}$")]
+    subject_name: Text
+    media_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    content_base64: Base64Text = Field(max_length=7 * 1024 * 1024, description="文件内容（Base64，5MB以内）")
+
+
+class TransitionRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    event: Literal["file", "extend", "propose_disposal", "approve_disposal", "reject_disposal"] = Field(
+        description="归档 / 延长保管 / 提出销毁 / 批准销毁 / 驳回销毁")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    years: int = Field(0, ge=0, le=100, description="延长保管的年数（仅 extend）")
+
+    @model_validator(mode="after")
+    def _years(self) -> "TransitionRequest":
+        if (self.event == "extend") != (self.years > 0):
+            raise ValueError("延长保管须给出年数，其他操作不得给出")
+        return self
+
+
+class ViewGrant(Schema):
+    document_key: str
+    media_type: str
+    download_url: str = Field(description="查阅地址（5分钟内有效）")
 
 
 class TreeHeadView(Schema):
@@ -73,6 +129,48 @@ class ProofView(Schema):
     leaf_hash: str = Field(description="SHA-256(0x00 || 日志条目)")
     tree_head: TreeHeadView
     path: list[str] = Field(description="RFC 6962 审计路径（自叶向根）")
+
+
+@api.route("/uploads", method="POST", roles={Role.COUNTER_CLERK, Role.ARCHIVIST}, body=UploadRequest,
+           response=RecordView, status=201, summary="上传文件入档（扫描件、PDF）")
+def upload(ctx: RequestContext) -> RecordView:
+    from hpf.archive.intake import uploaded_document
+    from hpf.archive.model import Category, Retention
+
+    b = ctx.body
+    document = uploaded_document(b.upload_id, b.title, Category(b.category), Retention(b.retention), b.business_id,
+                                 b.subject, b.subject_name, b.media_type, base64.b64decode(b.content_base64),
+                                 ctx.principal)
+    return RecordView.of(bootstrap.archive_service().file(document))
+
+
+@api.route("/records", roles=READERS, query=RelatedQuery, response=RecordList, summary="关联查询：某人、某单位或某笔业务的全部档案")
+def related_records(ctx: RequestContext) -> RecordList:
+    q = ctx.query
+    found = bootstrap.archive_service().related(ctx.principal, subject=q.subject, business_id=q.business_id)
+    return RecordList(records=[RecordView.of(r) for r in found])
+
+
+@api.route("/records/{document_key}/views", method="POST", roles=READERS | {Role.DEPOSITOR, Role.UNIT_AGENT},
+           path_model=RecordPath, response=ViewGrant, status=201, summary="查阅档案原件（留痕）")
+def view_record(ctx: RequestContext, document_key: str) -> ViewGrant:
+    from hpf.archive.access import require_record_visible
+
+    archive = bootstrap.archive_service()
+    record = archive.get(document_key)
+    require_record_visible(ctx.principal, record)
+    return ViewGrant(document_key=record.document_key, media_type=record.media_type,
+                     download_url=archive.download_url(record, record.document_key))
+
+
+@api.route("/records/{document_key}/transitions", method="POST", roles={Role.ARCHIVIST}, path_model=RecordPath,
+           body=TransitionRequest, response=RecordView, summary="档案全流程管理：归档、延长保管、销毁鉴定")
+def transition(ctx: RequestContext, document_key: str) -> RecordView:
+    from hpf.archive.model import ArchiveEvent
+
+    b = ctx.body
+    return RecordView.of(bootstrap.archive_service().transition(document_key, ArchiveEvent(b.event), ctx.principal,
+                                                                b.reason, b.years))
 
 
 @api.route("/records/{document_key}", roles=READERS, path_model=RecordPath, response=RecordView,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from hpf.archive.model import ArchiveRecord
 from hpf.archive.ports import LogEntry
+from hpf.common.errors import Conflict
 
 
 @dataclass
@@ -36,6 +37,11 @@ class MemoryObjects:
     def download_url(self, key: str, version: str, filename: str) -> str:
         return f"memory://{key}?version={version}&filename={filename}"
 
+    def extend_retention(self, key: str, version: str, retain_until: date) -> None:
+        if retain_until < self.retention[key]:
+            raise PermissionError("a compliance lock cannot be shortened")
+        self.retention[key] = retain_until
+
     def keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.latest if k.startswith(prefix))
 
@@ -57,8 +63,16 @@ class MemoryIndex:
     def get(self, document_key: str) -> ArchiveRecord | None:
         return self.records.get(document_key)
 
+    def replace(self, record: ArchiveRecord, expected_transitions: int) -> None:
+        if self.records[record.document_key].transitions != expected_transitions:
+            raise Conflict("档案状态已被另一操作改变，请刷新后重试", code="ARCHIVE_CHANGED")
+        self.records[record.document_key] = record
+
     def of_subject(self, subject: str) -> list[ArchiveRecord]:
-        return sorted((r for r in self.records.values() if r.subject == subject), key=lambda r: r.created_at)
+        return [r for r in self.records.values() if r.subject == subject]
+
+    def of_business(self, business_id: str) -> list[ArchiveRecord]:
+        return [r for r in self.records.values() if r.business_id == business_id]
 
     def all(self) -> list[ArchiveRecord]:
         return list(self.records.values())

@@ -63,6 +63,19 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
         time.sleep(interval)
 
 
+def operation_records(http: httpx.Client, auth: Callable[..., dict[str, str]]) -> list[dict[str, Any]]:
+    """Every operation record (操作留痕) of today, all pages, as the auditor reads them."""
+    today = datetime.now(SHANGHAI).date().isoformat()
+    everything, token = [], None
+    while True:
+        params = {"day": today, "page_size": 200, **({"page_token": token} if token else {})}
+        page = http.get("/platform/operations", params=params, headers=auth("auditor01")).json()
+        everything += page["records"]
+        token = page["next_page_token"]
+        if not token:
+            return everything
+
+
 _serial = iter(range(1, 10_000))
 TEST_CARD = "6222021234567890128"
 

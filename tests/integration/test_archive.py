@@ -14,6 +14,7 @@ from hpf.adapters.aws.clients import client
 from hpf.archive import merkle
 from hpf.archive.treehead import TreeHead, signature_holds
 from hpf.local.aws import ACCOUNT
+from tests.integration.conftest import operation_records
 from tests.integration.test_vouchers import issue, posted_list
 
 
@@ -121,6 +122,106 @@ def test_signed_tree_heads_proofs_and_the_tamper_campaign(platform, http, auth, 
         assert f"FAIL {expected}" in out, out
         detected.append(expected)
     assert len(detected) == len(campaign)  # 100 %
+
+    status, out = archive_cli(platform, "verify", capsys)
+    assert status == 0 and "archive intact" in out, out
+
+
+def upload(http, auth, upload_id: str, subject: str, business_id: str, content: bytes, media_type="image/png",
+           user="clerk01"):
+    import base64
+
+    return http.post("/archive/uploads", headers=auth(user), json={
+        "upload_id": upload_id, "title": "身份证扫描件", "category": "TQ", "retention": "D30",
+        "business_id": business_id, "subject": subject, "subject_name": "李华", "media_type": media_type,
+        "content_base64": base64.b64encode(content).decode()})
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
+
+
+@pytest.mark.feature("7.5.6")
+@pytest.mark.feature("7.5.13")
+def test_counter_uploads_are_archived_viewed_with_a_trail_and_found_with_their_business(platform, http, auth,
+                                                                                      add_user):
+    from hpf.sandbox.identity import SandboxUser
+    from tests.integration.conftest import fresh_resident_id
+
+    person = fresh_resident_id()
+    first = upload(http, auth, "UP-20261127-0001", person, "WDR-360600000001001-REQ-0001", PNG)
+    assert first.status_code == 201, first.text
+    record = first.json()
+    assert (record["source"], record["category"], record["media_type"]) == ("uploaded", "TQ", "image/png")
+    # the same upload again (a retry) is the same file
+    assert upload(http, auth, "UP-20261127-0001", person, "WDR-360600000001001-REQ-0001", PNG).json()[
+        "archival_code"] == record["archival_code"]
+    second = upload(http, auth, "UP-20261127-0002", person, "WDR-360600000001001-REQ-0001",
+                    b"%PDF-1.7\n purchase contract", media_type="application/pdf").json()
+
+    # refused: bytes that are not what they claim; a type the archive does not take
+    lying = upload(http, auth, "UP-20261127-0003", person, "WDR-X-0001", b"MZ\x90\x00 not a png")
+    assert (lying.status_code, lying.json()["code"]) == (400, "UPLOAD_CONTENT_MISMATCH")
+    assert upload(http, auth, "UP-20261127-0004", person, "WDR-X-0001", PNG, user="auditor01").status_code == 403
+
+    # related: the person's files, the business's files
+    by_person = http.get("/archive/records", params={"subject": person}, headers=auth("clerk01")).json()
+    assert [r["document_key"] for r in by_person["records"]] == ["UPL-UP-20261127-0001", "UPL-UP-20261127-0002"]
+    by_business = http.get("/archive/records", params={"business_id": "WDR-360600000001001-REQ-0001"},
+                           headers=auth("auditor01")).json()
+    assert {r["document_key"] for r in by_business["records"]} == {"UPL-UP-20261127-0001", "UPL-UP-20261127-0002"}
+    assert http.get("/archive/records", headers=auth("clerk01")).status_code == 400  # one of the two, required
+    # staff of another office see none of them
+    assert http.get("/archive/records", params={"subject": person}, headers=auth("clerk-gx")).json()["records"] == []
+
+    # viewing: the holder and the counter, each view a recorded operation; a stranger is refused
+    add_user(SandboxUser("arc-holder", "pw", "depositor", ["depositor"], "李华", id_number=person))
+    view = http.post(f"/archive/records/{second['document_key']}/views", headers=auth("arc-holder"))
+    assert view.status_code == 201, view.text
+    assert httpx_get(view.json()["download_url"]) == b"%PDF-1.7\n purchase contract"
+    add_user(SandboxUser("arc-stranger", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
+    assert http.post(f"/archive/records/{second['document_key']}/views",
+                     headers=auth("arc-stranger")).status_code == 403
+    assert any(o["action"] == "POST /records/{document_key}/views" and o["subject"] == "arc-holder"
+               and o["target"] == f"document_key={second['document_key']}" and o["outcome"] == 201
+               for o in operation_records(http, auth))
+
+
+def httpx_get(url: str) -> bytes:
+    import httpx
+
+    return httpx.get(url).content
+
+
+@pytest.mark.feature("7.5.11")
+@pytest.mark.feature("7.5.12")
+def test_an_archivist_files_extends_and_appraises_and_each_step_is_in_the_trail(platform, http, auth, capsys):
+    from tests.integration.conftest import fresh_resident_id
+
+    record = upload(http, auth, "UP-20261127-0101", fresh_resident_id(), "WDR-360600000001001-REQ-0101", PNG).json()
+    key = record["document_key"]
+
+    def step(event: str, reason: str = "按规定办理", years: int = 0, user: str = "archivist01"):
+        body = {"event": event, "reason": reason, **({"years": years} if years else {})}
+        return http.post(f"/archive/records/{key}/transitions", headers=auth(user), json=body)
+
+    assert step("file", user="clerk01").status_code == 403  # the archivist's task
+    filed = step("file", "年度归档").json()
+    assert (filed["status"], filed["transitions"]) == ("filed", 1)
+    refused = step("approve_disposal")
+    assert (refused.status_code, refused.json()["code"]) == (422, "ARCHIVE_STATUS_TRANSITION_NOT_ALLOWED")
+    extended = step("extend", "涉诉，延长保管", years=5).json()
+    assert int(extended["retain_until"][:4]) == int(record["retain_until"][:4]) + 5
+    # the bucket's lock follows the record
+    s3 = client("s3")
+    bucket = platform.physical["ArchiveBucket"]
+    object_key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"files/TQ/{key}/")["Contents"])
+    assert s3.head_object(Bucket=bucket, Key=object_key)["ObjectLockRetainUntilDate"].year == int(
+        extended["retain_until"][:4])
+    assert step("propose_disposal", "保管期满，提请鉴定").json()["status"] == "disposal_proposed"
+    assert step("reject_disposal", "仍有利用价值").json()["status"] == "filed"
+    bad = http.post(f"/archive/records/{key}/transitions", headers=auth("archivist01"),
+                    json={"event": "extend", "reason": "缺年数"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_FAILED")
 
     status, out = archive_cli(platform, "verify", capsys)
     assert status == 0 and "archive intact" in out, out

@@ -13,7 +13,7 @@ from hpf.common.clock import SHANGHAI
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG, Role
 from hpf.sandbox.identity import SandboxUser
-from tests.integration.conftest import eventually, this_month
+from tests.integration.conftest import eventually, operation_records, this_month
 
 
 def test_deposit_reaches_the_balance_through_outbox_queue_and_state_machine(platform, http, auth, new_unit,
@@ -108,17 +108,7 @@ def test_state_changes_leave_operation_records_staff_cannot_edit(platform, http,
 
     today = datetime.now(SHANGHAI).date().isoformat()
 
-    def records() -> list[dict]:
-        everything, token = [], None
-        while True:
-            params = {"day": today, "page_size": 200, **({"page_token": token} if token else {})}
-            page = http.get("/platform/operations", params=params, headers=auth("auditor01")).json()
-            everything += page["records"]
-            token = page["next_page_token"]
-            if not token:
-                return everything
-
-    mine = [r for r in records() if r["action"] == "POST /units" and r["subject"] == "clerk01"]
+    mine = [r for r in operation_records(http, auth) if r["action"] == "POST /units" and r["subject"] == "clerk01"]
     outcomes = {(r["outcome"], r["error_code"]) for r in mine}
     assert (201, None) in outcomes and (409, "UNIT_ALREADY_REGISTERED") in outcomes
     assert all(r["channel"] == "counter" and r["roles"] == ["counter_clerk"] and r["org"] == "360600" for r in mine)

@@ -172,3 +172,61 @@ def test_a_head_signed_by_another_key_is_not_trusted():
     w.archive.file(document("DOC-extra", b"x"))
     sign_tree_head(w.log, w.objects, stranger, w.clock)
     assert checks(w) == {"tree_head_signature"}
+
+
+def archivist():
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+
+    return Principal(subject="archivist01", kind="staff", roles=frozenset({Role.ARCHIVIST}), org="360600")
+
+
+def test_lifecycle_steps_are_logged_and_the_lock_only_grows():
+    w = World()
+    w.archive.file(document())
+    filed = w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, archivist(), "年度归档")
+    assert (filed.status, filed.transitions) == (ArchiveStatus.FILED, 1)
+    extended = w.archive.transition("HJHD-RMT-1", ArchiveEvent.EXTEND, archivist(), "涉诉，延长保管", extend_years=10)
+    assert extended.retain_until.isoformat() == "2066-11-27"
+    assert w.objects.retention[extended.object_key].isoformat() == "2066-11-27"
+    with pytest.raises(BusinessRuleViolation):
+        w.archive.transition("HJHD-RMT-1", ArchiveEvent.APPROVE_DISPOSAL, archivist(), "未经鉴定不能销毁")
+    steps = [json.loads(e.leaf) for e in w.log.entries() if json.loads(e.leaf).get("type") == "status"]
+    assert [(s["event"], s["to"], s["actor"]) for s in steps] == [("file", "filed", "archivist01"),
+                                                                  ("extend", "filed", "archivist01")]
+    w.head()
+    assert w.verify().intact
+
+
+def test_a_step_logged_but_not_recorded_is_completed_by_the_retry_not_repeated():
+    w = World()
+    w.archive.file(document())
+    w.log.fail_after_append = True
+    with pytest.raises(ConnectionError):
+        w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, archivist(), "年度归档")
+    assert checks(w) == {"metadata_differs"}  # the log is ahead of the record: named until completed
+    again = w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, archivist(), "年度归档")
+    assert again.transitions == 1 and len(w.log.entries()) == 2
+    assert w.verify().intact
+
+
+def test_a_status_changed_behind_the_logs_back_is_named():
+    w = World()
+    w.archive.file(document())
+    w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, archivist(), "年度归档")
+    r = w.index.get("HJHD-RMT-1")
+    w.index.records["HJHD-RMT-1"] = type(r)(**{**vars(r), "status": ArchiveStatus.DISPOSED})
+    found = w.verify().findings
+    assert [(f.check, "status" in f.detail) for f in found] == [("metadata_differs", True)]
+
+
+def test_staff_of_another_office_cannot_move_a_record():
+    from hpf.common.errors import Forbidden
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+
+    w = World()
+    w.archive.file(document())
+    outsider = Principal(subject="a2", kind="staff", roles=frozenset({Role.ARCHIVIST}), org="360681")
+    with pytest.raises(Forbidden):
+        w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, outsider, "归档")

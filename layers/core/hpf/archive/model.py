@@ -123,6 +123,7 @@ class ArchiveRecord:
     created_at: datetime
     retain_until: date
     status: ArchiveStatus = ArchiveStatus.COLLECTED
+    transitions: int = 0  # lifecycle steps taken; the next one is logged under "<document key>#status#<n + 1>"
 
 
 def archival_code(category: Category, retention: Retention, year: int, log_index: int) -> str:

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from hpf.archive.model import (ArchiveRecord, ArchiveStatus, Category, Document, Retention, Source,
-                               archival_code, object_key)
+from hpf.archive.access import require_record_visible
+from hpf.archive.model import (ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveRecord, ArchiveStatus, Category, Document,
+                               Retention, Source, archival_code, object_key)
 from hpf.archive.ports import ArchiveIndex, LogEntry, LogStore, ObjectStore
-from hpf.common.errors import NotFound
+from hpf.common.errors import Conflict, Forbidden, NotFound
+from hpf.identity.principal import Principal
 
 LEAF_FIELDS = ("document_key", "title", "category", "retention", "business_id", "subject", "subject_name", "org",
                "creator", "media_type", "size", "sha256", "sm3", "source", "object_key", "object_version",
@@ -40,11 +43,19 @@ def canonical(fields: dict[str, Any]) -> bytes:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def retain_until(start: date, retention: Retention) -> date:
+def add_years(start: date, years: int) -> date:
     try:
-        return start.replace(year=start.year + retention.years)
+        return start.replace(year=start.year + years)
     except ValueError:  # 29 February
-        return start.replace(year=start.year + retention.years, day=28)
+        return start.replace(year=start.year + years, day=28)
+
+
+def retain_until(start: date, retention: Retention) -> date:
+    return add_years(start, retention.years)
+
+
+def status_key(document_key: str, sequence: int) -> str:
+    return f"{document_key}#status#{sequence}"
 
 
 def record_of(entry: LogEntry, status: ArchiveStatus = ArchiveStatus.COLLECTED) -> ArchiveRecord:
@@ -97,6 +108,47 @@ class ArchiveService:
                   "sm3": sm3_hex(document.content), "source": document.source.value, "object_key": key,
                   "object_version": version, "created_at": now.isoformat(), "retain_until": until.isoformat()}
         return self.log.append(document.document_key, canonical(fields), now)
+
+    # -- lifecycle (7.5.11 归档, 7.5.12) --------------------------------------------------------------------
+    def transition(self, document_key: str, event: ArchiveEvent, actor: Principal, reason: str,
+                   extend_years: int = 0) -> ArchiveRecord:
+        """One lifecycle step, logged before the record changes: the log entry of step n is keyed
+        "<key>#status#<n>", so a retry after a crash finds it and completes the same step, never a second one."""
+        record = self.get(document_key)
+        actor.require_org(record.org)
+        after = ARCHIVE_LIFECYCLE.next(record.status, event)
+        until = record.retain_until
+        if event is ArchiveEvent.EXTEND:
+            until = add_years(until, extend_years)
+        sequence = record.transitions + 1
+        now = self._clock.now()
+        entry = self.log.append(status_key(document_key, sequence), canonical({
+            "type": "status", "document_key": document_key, "sequence": sequence, "event": event.value,
+            "from": record.status.value, "to": after.value, "actor": actor.subject, "reason": reason,
+            "retain_until": until.isoformat(), "at": now.isoformat()}), now)
+        logged = json.loads(entry.leaf)  # a retry applies what was logged, whatever it now asks
+        until = date.fromisoformat(logged["retain_until"])
+        if until > record.retain_until:
+            self.objects.extend_retention(record.object_key, record.object_version, until)
+        updated = replace(record, status=ArchiveStatus(logged["to"]), transitions=sequence, retain_until=until)
+        self.index.replace(updated, expected_transitions=record.transitions)
+        if logged["event"] != event.value:
+            raise Conflict("档案状态已被另一操作改变，请刷新后重试", code="ARCHIVE_CHANGED")
+        return updated
+
+    # -- upload and view (7.5.6), related files (7.5.13) ----------------------------------------------------
+    def related(self, actor: Principal, subject: str | None = None, business_id: str | None = None
+                ) -> list[ArchiveRecord]:
+        """A person's or a unit's files, or a business's (a loan's, a withdrawal's), those the caller may see."""
+        found = self.index.of_subject(subject) if subject else self.index.of_business(business_id or "")
+        visible = []
+        for record in found:
+            try:
+                require_record_visible(actor, record)
+            except Forbidden:
+                continue
+            visible.append(record)
+        return sorted(visible, key=lambda r: (r.created_at, r.document_key))
 
     def get(self, document_key: str) -> ArchiveRecord:
         record = self.index.get(document_key)

@@ -15,6 +15,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 稽核审计: reads operation records, audit rules
     LEADER = "leader"  # 领导: cockpit and statistics
     OPERATOR = "operator"  # 运维: watches state machines, queues, schedules
+    ARCHIVIST = "archivist"  # 档案管理员: files, appraises and lends the electronic archive
     DEPOSITOR = "depositor"  # 缴存职工: APP, web hall, mini program
     UNIT_AGENT = "unit_agent"  # 单位经办人: unit web hall
     DEVELOPER = "developer"  # 开发商: developer web hall
@@ -23,7 +24,7 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset(
-    {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.OPERATOR}
+    {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.OPERATOR, Role.ARCHIVIST}
 )
 ALL_ROLES = frozenset(Role)
 

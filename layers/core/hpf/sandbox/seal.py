@@ -33,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from werkzeug.wrappers import Request, Response
 
+from hpf.sandbox.tsa import TimeStampAuthority
+
 CENTER_SEAL = "YTGJJ-YWZYZ"  # 鹰潭市住房公积金管理中心 公积金业务专用章
 CENTER_NAME = "鹰潭市住房公积金管理中心"
 APP_ID, APP_KEY = "hpf-platform", "sandbox-seal-key"
@@ -68,7 +70,8 @@ class SealSandbox:
         self.seals: dict[str, _Seal] = {}
         self.signatures: list[dict[str, Any]] = []
         self.faults = _Faults()
-        self._stamper: Any = None
+        der = serialization.Encoding.DER
+        self._tsa = TimeStampAuthority(self.tsa_key, self.tsa.public_bytes(der), self.root.public_bytes(der))
         self.register(CENTER_SEAL, CENTER_NAME, "organisation")
 
     # -- administration ------------------------------------------------------------------------------------
@@ -157,22 +160,7 @@ class SealSandbox:
         except (ValueError, TypeError, KeyError):
             # asn1crypto cannot write a TimeStampResp without a token (it does not mark it optional): refuse in HTTP
             return _error(400, "TSA_REQUEST_MALFORMED", "时间戳请求格式不正确")
-        reply = self._time_stamper().request_tsa_response(req)
-        return Response(reply.dump(), mimetype="application/timestamp-reply")
-
-    def _time_stamper(self) -> Any:
-        if self._stamper is None:
-            from asn1crypto import keys, x509 as asn1_x509
-            from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-            from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-            der = serialization.Encoding.DER
-            self._stamper = DummyTimeStamper(
-                tsa_cert=asn1_x509.Certificate.load(self.tsa.public_bytes(der)),
-                tsa_key=keys.PrivateKeyInfo.load(self.tsa_key.private_bytes(
-                    der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-                certs_to_embed=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(self.root.public_bytes(der))]))
-        return self._stamper
+        return Response(self._tsa.respond(req), mimetype="application/timestamp-reply")
 
     def _admin(self, request: Request, path: str, method: str) -> Response:
         if path == "/admin/signatures" and method == "GET":

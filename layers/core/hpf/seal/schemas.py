@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints
 
-from hpf.web.schemas import Schema
+from hpf.web.schemas import Base64Text, Schema
 
 VoucherNo = Annotated[str, StringConstraints(pattern=r"^[A-Z]{4}-[A-Za-z0-9-]{4,100}$")]
 MAX_PDF_BYTES = 5 * 1024 * 1024  # a voucher is ~50 KB; the function's request limit is 6 MB
@@ -66,16 +65,7 @@ class VoucherAuthenticity(Schema):
 
 class VerificationRequest(Schema):
     model_config = ConfigDict(extra="forbid")
-    pdf_base64: str = Field(max_length=MAX_PDF_BYTES * 4 // 3 + 4, description="待验证的PDF文件（Base64）")
-
-    @field_validator("pdf_base64")
-    @classmethod
-    def _decodes(cls, value: str) -> str:
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("不是合法的Base64编码") from None
-        return value
+    pdf_base64: Base64Text = Field(max_length=MAX_PDF_BYTES * 4 // 3 + 4, description="待验证的PDF文件（Base64）")
 
     def pdf(self) -> bytes:
         return base64.b64decode(self.pdf_base64)

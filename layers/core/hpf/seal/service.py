@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hpf.archive.access import require_record_visible
 from hpf.archive.model import ArchiveRecord, Document, Source
 from hpf.archive.service import ArchiveService
-from hpf.common.errors import Forbidden, NotFound
+from hpf.common.errors import NotFound
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel, Role
 from hpf.seal.vouchers import Voucher, VoucherKind
@@ -116,18 +117,6 @@ class VoucherService:
 
     def _download(self, record: ArchiveRecord) -> str:
         return self._archive.download_url(record, f"{record.document_key}.pdf")
-
-
-def require_record_visible(actor: Principal, record: ArchiveRecord) -> None:
-    """Staff within their office; a depositor their own files; a unit agent their unit's."""
-    if actor.is_staff:
-        actor.require_org(record.org)
-        return
-    if Role.DEPOSITOR in actor.roles and actor.id_number and actor.id_number == record.subject:
-        return
-    if Role.UNIT_AGENT in actor.roles and actor.unit_account and actor.unit_account == record.subject:
-        return
-    raise Forbidden("无权查看该凭证", code="FORBIDDEN_SCOPE")
 
 
 def _snapshot(voucher: Voucher) -> bytes:

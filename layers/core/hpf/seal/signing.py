@@ -31,7 +31,7 @@ from hpf.seal.render import COSIGN_BOXES, SEAL_BOX
 # Room for the CMS with a time-stamp token and two certificate chains; fixed so pyHanko skips its trial signing.
 BYTES_RESERVED = 16384
 # The seal image fills its box, centred, no margin (pyHanko's default margin would shrink and warn).
-_FILL_BOX = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MID, margins=Margins())
+FILL_BOX = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MID, margins=Margins())
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class _SealSystemSigner(signers.Signer):
         return self._system.sign_digest(self._seal_code, hashlib.sha256(data).digest(), self._document_no)
 
 
-class _SealSystemTimeStamper(TimeStamper):
+class SealSystemTimeStamper(TimeStamper):
     """RFC 3161 through the seal system's time-stamp authority (over the port, so one client, one connection)."""
 
     def __init__(self, system: SealSystem):
@@ -74,7 +74,7 @@ class PdfSealer:
         self._center_seal = center_seal
         self._seals: dict[str, _LoadedSeal] = {}
         self._lock = threading.Lock()
-        self._timestamper = _SealSystemTimeStamper(system)
+        self._timestamper = SealSystemTimeStamper(system)
 
     def seal(self, pdf: bytes, document_no: str, cosigners: tuple[str, ...] = ()) -> bytes:
         """Co-signatures first (in the order given), then the center's seal over all of it."""
@@ -90,7 +90,7 @@ class PdfSealer:
         meta = signers.PdfSignatureMetadata(
             field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
             reason=f"{seal.material.name} 电子签章", location="江西省鹰潭市", name=seal.material.name)
-        style = StaticStampStyle(background=PdfImage(seal.image), border_width=0, background_layout=_FILL_BOX)
+        style = StaticStampStyle(background=PdfImage(seal.image), border_width=0, background_layout=FILL_BOX)
         signer = signers.PdfSigner(meta, _SealSystemSigner(self._system, seal, document_no),
                                    timestamper=self._timestamper, stamp_style=style,
                                    new_field_spec=fields.SigFieldSpec(field_name, box=box, on_page=-1))

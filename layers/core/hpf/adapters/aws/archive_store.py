@@ -3,7 +3,8 @@
 Bucket (versioned, Object Lock COMPLIANCE): ``files/<category>/<document key>/<sha256>`` — written once
 (``If-None-Match: *``) with a retain-until date per file; ``log/tree-heads/<size>.json`` — signed tree heads.
 
-Archive table: ``DOC#<document key>`` / ``RECORD`` — the metadata record (gsi1 ``SUBJECT#<subject>`` / created);
+Archive table: ``DOC#<document key>`` / ``RECORD`` — the metadata record (gsi1 ``SUBJECT#<subject>``, gsi2
+``BUSINESS#<business id>``, both sorted by time filed);
 ``LOG`` / ``HEAD`` — the log's size; ``LOG`` / ``E#<index>`` — an entry; ``LOGKEY#<document key>`` / ``ENTRY`` —
 which index a key got. Appending is one transaction: move HEAD from n to n+1, put entry n, put the key's marker
 (absent). Whoever loses a race for n retries at n+1; a key already marked returns its entry — gap-free and once.
@@ -20,7 +21,7 @@ from hpf.adapters.aws.clients import client
 from hpf.adapters.aws.dynamodb import from_item, key, to_item
 from hpf.archive.model import ArchiveRecord, ArchiveStatus, Category, Retention, Source
 from hpf.archive.ports import LogEntry, ObjectCorrupt
-from hpf.common.errors import TransientFailure
+from hpf.common.errors import Conflict, TransientFailure
 
 _APPEND_ATTEMPTS = 50
 _RECORD_FIELDS = ("archival_code", "document_key", "title", "business_id", "subject", "subject_name", "org",
@@ -64,6 +65,10 @@ class S3ArchiveObjects:
             "Bucket": self._bucket, "Key": key_name, "VersionId": version,
             "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
+    def extend_retention(self, key_name: str, version: str, retain_until: date) -> None:
+        client("s3").put_object_retention(Bucket=self._bucket, Key=key_name, VersionId=version, Retention={
+            "Mode": "COMPLIANCE", "RetainUntilDate": datetime.combine(retain_until, time(), timezone.utc)})
+
     def get_latest(self, key_name: str) -> bytes:
         return self.get(key_name, None)
 
@@ -93,10 +98,28 @@ class DynamoArchiveIndex:
                                            ConsistentRead=True).get("Item")
         return _record(from_item(item)) if item else None
 
+    def replace(self, record: ArchiveRecord, expected_transitions: int) -> None:
+        try:
+            client("dynamodb").put_item(
+                TableName=self._table, Item=to_item(_record_item(record)),
+                ConditionExpression="attribute_exists(pk) AND (#t = :t OR (attribute_not_exists(#t) AND :t = :zero))",
+                ExpressionAttributeNames={"#t": "transitions"},
+                ExpressionAttributeValues={":t": {"N": str(expected_transitions)}, ":zero": {"N": "0"}})
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise Conflict("档案状态已被另一操作改变，请刷新后重试", code="ARCHIVE_CHANGED") from None
+
     def of_subject(self, subject: str) -> list[ArchiveRecord]:
+        return self._query("gsi1", f"SUBJECT#{subject}")
+
+    def of_business(self, business_id: str) -> list[ArchiveRecord]:
+        return self._query("gsi2", f"BUSINESS#{business_id}")
+
+    def _query(self, index: str, partition: str) -> list[ArchiveRecord]:
         pages = client("dynamodb").get_paginator("query").paginate(
-            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :s",
-            ExpressionAttributeValues={":s": {"S": f"SUBJECT#{subject}"}})
+            TableName=self._table, IndexName=index, KeyConditionExpression=f"{index}pk = :p",
+            ExpressionAttributeValues={":p": {"S": partition}})
         return [_record(from_item(i)) for page in pages for i in page.get("Items", [])]
 
     def all(self) -> list[ArchiveRecord]:
@@ -166,7 +189,8 @@ def _entry(values: dict[str, Any]) -> LogEntry:
 
 def _record_item(r: ArchiveRecord) -> dict[str, Any]:
     return {"pk": f"DOC#{r.document_key}", "sk": "RECORD", "gsi1pk": f"SUBJECT#{r.subject}",
-            "gsi1sk": f"{r.created_at.isoformat()}#{r.document_key}",
+            "gsi1sk": f"{r.created_at.isoformat()}#{r.document_key}", "gsi2pk": f"BUSINESS#{r.business_id}",
+            "gsi2sk": f"{r.created_at.isoformat()}#{r.document_key}", "transitions": r.transitions,
             **{name: getattr(r, name) for name in _RECORD_FIELDS},
             "category": r.category.value, "retention": r.retention.value, "source": r.source.value,
             "status": r.status.value, "size": r.size, "log_index": r.log_index,
@@ -177,5 +201,6 @@ def _record(v: dict[str, Any]) -> ArchiveRecord:
     return ArchiveRecord(**{name: v[name] for name in _RECORD_FIELDS}, category=Category(v["category"]),
                          retention=Retention(v["retention"]), source=Source(v["source"]),
                          status=ArchiveStatus(v["status"]), size=int(v["size"]), log_index=int(v["log_index"]),
+                         transitions=int(v.get("transitions", 0)),
                          created_at=datetime.fromisoformat(v["created_at"]),
                          retain_until=date.fromisoformat(v["retain_until"]))

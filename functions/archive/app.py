@@ -109,6 +109,60 @@ class TransitionRequest(Schema):
         return self
 
 
+class BorrowingRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    request_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,64}$")] = Field(
+        description="申请方生成的唯一编号（重试时不变）")
+    document_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{4,120}$")]
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)] = Field(
+        description="借阅事由")
+    days: int = Field(ge=1, le=30, description="借阅天数")
+
+
+class BorrowingPath(Schema):
+    model_config = ConfigDict(extra="forbid")
+    borrowing_id: Annotated[str, StringConstraints(pattern=r"^BRW-[A-Za-z0-9-]{8,64}$")] = Field(description="借阅编号")
+
+
+class DecisionRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)] = Field(
+        description="审批意见")
+
+
+class BorrowingView(Schema):
+    borrowing_id: str
+    document_key: str
+    org: str
+    borrower: str
+    borrower_name: str
+    purpose: str
+    days: int
+    status: str
+    status_label: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    due_on: date | None
+    returned_at: datetime | None
+    note: str
+
+    @classmethod
+    def of(cls, b) -> "BorrowingView":
+        return cls(borrowing_id=b.borrowing_id, document_key=b.document_key, org=b.org, borrower=b.borrower,
+                   borrower_name=b.borrower_name, purpose=b.purpose, days=b.days, status=b.status.value,
+                   status_label=b.status.label, requested_at=b.requested_at, decided_by=b.decided_by,
+                   decided_at=b.decided_at, due_on=b.due_on, returned_at=b.returned_at, note=b.note)
+
+
+class AlertsView(Schema):
+    retention_ending: list[RecordView] = Field(description="180天内保管期满（待鉴定）")
+    unfiled: list[RecordView] = Field(description="收集超过30天未归档")
+    overdue_borrowings: list[BorrowingView] = Field(description="借阅逾期未还")
+    integrity: dict | None = Field(description="最近一次完整性校验（时间、是否完好、发现的问题）")
+
+
 class ViewGrant(Schema):
     document_key: str
     media_type: str
@@ -171,6 +225,53 @@ def transition(ctx: RequestContext, document_key: str) -> RecordView:
     b = ctx.body
     return RecordView.of(bootstrap.archive_service().transition(document_key, ArchiveEvent(b.event), ctx.principal,
                                                                 b.reason, b.years))
+
+
+BORROWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.ARCHIVIST}
+
+
+@api.route("/borrowings", method="POST", roles=BORROWERS, body=BorrowingRequest, response=BorrowingView, status=201,
+           summary="档案借阅申请")
+def request_borrowing(ctx: RequestContext) -> BorrowingView:
+    b = ctx.body
+    return BorrowingView.of(bootstrap.borrowing_service().request(b.request_id, b.document_key, b.purpose, b.days,
+                                                                  ctx.principal))
+
+
+@api.route("/borrowings/{borrowing_id}", roles=BORROWERS, path_model=BorrowingPath, response=BorrowingView,
+           summary="档案借阅查询")
+def get_borrowing(ctx: RequestContext, borrowing_id: str) -> BorrowingView:
+    return BorrowingView.of(bootstrap.borrowing_service().get(borrowing_id, ctx.principal))
+
+
+@api.route("/borrowings/{borrowing_id}/decision", method="POST", roles={Role.ARCHIVIST}, path_model=BorrowingPath,
+           body=DecisionRequest, response=BorrowingView, summary="档案借阅审批")
+def decide_borrowing(ctx: RequestContext, borrowing_id: str) -> BorrowingView:
+    b = ctx.body
+    return BorrowingView.of(bootstrap.borrowing_service().decide(borrowing_id, b.approve, b.note, ctx.principal))
+
+
+@api.route("/borrowings/{borrowing_id}/return", method="POST", roles=BORROWERS, path_model=BorrowingPath,
+           response=BorrowingView, summary="档案归还")
+def return_borrowing(ctx: RequestContext, borrowing_id: str) -> BorrowingView:
+    return BorrowingView.of(bootstrap.borrowing_service().return_(borrowing_id, ctx.principal))
+
+
+@api.route("/borrowings/{borrowing_id}/views", method="POST", roles=BORROWERS, path_model=BorrowingPath,
+           response=ViewGrant, status=201, summary="查阅借阅的档案（借阅期内，留痕）")
+def view_borrowed(ctx: RequestContext, borrowing_id: str) -> ViewGrant:
+    _, record, url = bootstrap.borrowing_service().view(borrowing_id, ctx.principal)
+    return ViewGrant(document_key=record.document_key, media_type=record.media_type, download_url=url)
+
+
+@api.route("/alerts", roles={Role.ARCHIVIST, Role.LEADER, Role.AUDITOR}, response=AlertsView,
+           summary="档案状态预警：保管期满、未归档、借阅逾期、完整性")
+def alerts(ctx: RequestContext) -> AlertsView:
+    found = bootstrap.archive_alerts().for_office(ctx.principal)
+    return AlertsView(retention_ending=[RecordView.of(r) for r in found.retention_ending],
+                      unfiled=[RecordView.of(r) for r in found.unfiled],
+                      overdue_borrowings=[BorrowingView.of(b) for b in found.overdue_borrowings],
+                      integrity=found.integrity)
 
 
 @api.route("/records/{document_key}", roles=READERS, path_model=RecordPath, response=RecordView,

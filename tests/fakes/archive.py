@@ -98,3 +98,22 @@ class MemoryLog:
 
     def entries(self, start: int = 0, end: int | None = None) -> list[LogEntry]:
         return self.items[start:end]
+
+
+@dataclass
+class MemoryBorrowings:
+    items: dict[str, object] = field(default_factory=dict)
+
+    def add(self, borrowing):
+        return self.items.setdefault(borrowing.borrowing_id, borrowing)
+
+    def get(self, borrowing_id: str):
+        return self.items.get(borrowing_id)
+
+    def update(self, borrowing) -> None:
+        if self.items[borrowing.borrowing_id].version != borrowing.version - 1:
+            raise Conflict("借阅申请已被他人处理，请刷新后重试", code="CONCURRENT_UPDATE")
+        self.items[borrowing.borrowing_id] = borrowing
+
+    def with_status(self, status) -> list:
+        return [b for b in self.items.values() if b.status is status]

@@ -225,3 +225,45 @@ def test_an_archivist_files_extends_and_appraises_and_each_step_is_in_the_trail(
 
     status, out = archive_cli(platform, "verify", capsys)
     assert status == 0 and "archive intact" in out, out
+
+
+@pytest.mark.feature("7.5.14")
+@pytest.mark.feature("7.5.15")
+def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platform, http, auth, capsys):
+    from tests.integration.conftest import fresh_resident_id
+
+    record = upload(http, auth, "UP-20261127-0201", fresh_resident_id(), "WDR-360600000001001-REQ-0201", PNG).json()
+    asked = http.post("/archive/borrowings", headers=auth("auditor01"), json={
+        "request_id": "AUD-20261127-0001", "document_key": record["document_key"], "purpose": "年度稽核抽查提取材料",
+        "days": 5})
+    assert asked.status_code == 201, asked.text
+    borrowing = asked.json()
+    assert borrowing["status"] == "requested"
+    bid = borrowing["borrowing_id"]
+    early = http.post(f"/archive/borrowings/{bid}/views", headers=auth("auditor01"))
+    assert (early.status_code, early.json()["code"]) == (422, "BORROWING_NOT_APPROVED")
+    assert http.post(f"/archive/borrowings/{bid}/decision", headers=auth("auditor01"),
+                     json={"approve": True, "note": "同意"}).status_code == 403  # not an archivist
+    decided = http.post(f"/archive/borrowings/{bid}/decision", headers=auth("archivist01"),
+                        json={"approve": True, "note": "同意，限阅5天"})
+    assert decided.status_code == 200 and decided.json()["status"] == "approved" and decided.json()["due_on"]
+    view = http.post(f"/archive/borrowings/{bid}/views", headers=auth("auditor01"))
+    assert view.status_code == 201 and httpx_get(view.json()["download_url"]) == PNG
+    assert http.post(f"/archive/borrowings/{bid}/views", headers=auth("leader01")).status_code == 403  # not theirs
+    again = http.post(f"/archive/borrowings/{bid}/decision", headers=auth("archivist01"),
+                      json={"approve": False, "note": "重复审批"})
+    assert (again.status_code, again.json()["code"]) == (422, "BORROWING_STATUS_TRANSITION_NOT_ALLOWED")
+    returned = http.post(f"/archive/borrowings/{bid}/return", headers=auth("auditor01"))
+    assert returned.status_code == 200 and returned.json()["status"] == "returned"
+    assert http.post(f"/archive/borrowings/{bid}/views", headers=auth("auditor01")).status_code == 422
+
+    # alerts: the latest integrity check is on the page (and files collected today are not yet late)
+    status, _ = archive_cli(platform, "verify", capsys)
+    assert status == 0
+    alerts = http.get("/archive/alerts", headers=auth("archivist01"))
+    assert alerts.status_code == 200, alerts.text
+    page = alerts.json()
+    assert page["integrity"]["intact"] is True and page["integrity"]["entries"] > 0
+    assert all(b["borrowing_id"] != bid for b in page["overdue_borrowings"])
+    assert all(r["document_key"] != record["document_key"] for r in page["unfiled"])
+    assert http.get("/archive/alerts", headers=auth("clerk01")).status_code == 403

@@ -33,7 +33,8 @@ SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "36060099999
                       "entry_id": "RMT-360600999999-202601",
                       "remittance_id": "RMT-360600999999-202601",
                       "withdrawal_id": "WDR-360600999999999-REQ-0001", "instruction_id": "WDR-360600999999999-REQ-0001",
-                      "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601"}
+                      "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601",
+                      "borrowing_id": "BRW-AUD-20260101-0001"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:

@@ -230,3 +230,113 @@ def test_staff_of_another_office_cannot_move_a_record():
     outsider = Principal(subject="a2", kind="staff", roles=frozenset({Role.ARCHIVIST}), org="360681")
     with pytest.raises(Forbidden):
         w.archive.transition("HJHD-RMT-1", ArchiveEvent.FILE, outsider, "归档")
+
+
+# -- borrowing (7.5.14) and alerts (7.5.15) ------------------------------------------------------------------
+
+
+def staff(subject: str, role, org: str = "360600"):
+    from hpf.identity.principal import Principal
+
+    return Principal(subject=subject, kind="staff", roles=frozenset({role}), name=subject, org=org)
+
+
+def borrowing_world():
+    from hpf.archive.borrowing import BorrowingService
+    from tests.fakes.archive import MemoryBorrowings
+
+    w = World()
+    w.archive.file(document())
+    return w, BorrowingService(MemoryBorrowings(), w.archive, w.clock)
+
+
+def test_the_borrowing_table_over_every_pair():
+    from hpf.archive.borrowing import BORROWING_LIFECYCLE, BorrowingEvent, BorrowingStatus
+
+    allowed = {(BorrowingStatus.REQUESTED, BorrowingEvent.APPROVE): BorrowingStatus.APPROVED,
+               (BorrowingStatus.REQUESTED, BorrowingEvent.REJECT): BorrowingStatus.REJECTED,
+               (BorrowingStatus.APPROVED, BorrowingEvent.RETURN): BorrowingStatus.RETURNED}
+    for state in BorrowingStatus:
+        for event in BorrowingEvent:
+            if (state, event) in allowed:
+                assert BORROWING_LIFECYCLE.next(state, event) is allowed[(state, event)]
+            else:
+                with pytest.raises(BusinessRuleViolation):
+                    BORROWING_LIFECYCLE.next(state, event)
+
+
+def test_a_borrowing_from_request_to_return_with_every_step_logged():
+
+    from hpf.archive.borrowing import BorrowingStatus
+    from hpf.common.errors import Forbidden
+    from hpf.identity.roles import Role
+
+    w, borrowings = borrowing_world()
+    auditor, keeper = staff("auditor01", Role.AUDITOR), staff("archivist01", Role.ARCHIVIST)
+    asked = borrowings.request("AUD-2026-0001", "HJHD-RMT-1", "稽核抽查汇缴凭证", 7, auditor)
+    assert borrowings.request("AUD-2026-0001", "HJHD-RMT-1", "稽核抽查汇缴凭证", 7, auditor) == asked  # a retry
+    with pytest.raises(BusinessRuleViolation) as not_yet:
+        borrowings.view(asked.borrowing_id, auditor)
+    assert not_yet.value.code == "BORROWING_NOT_APPROVED"
+    with pytest.raises(BusinessRuleViolation) as own:
+        borrowings.decide(asked.borrowing_id, True, "同意", staff("auditor01", Role.ARCHIVIST))
+    assert own.value.code == "OWN_BORROWING"
+    with pytest.raises(Forbidden):  # an archivist of another office
+        borrowings.decide(asked.borrowing_id, True, "同意", staff("a-gx", Role.ARCHIVIST, org="360681"))
+    approved = borrowings.decide(asked.borrowing_id, True, "同意，限阅7天", keeper)
+    assert approved.status is BorrowingStatus.APPROVED and approved.due_on.isoformat() == "2026-12-04"
+    _, record, url = borrowings.view(asked.borrowing_id, auditor)
+    assert record.document_key == "HJHD-RMT-1" and url.startswith("memory://")
+    with pytest.raises(Forbidden):
+        borrowings.view(asked.borrowing_id, staff("clerk01", Role.COUNTER_CLERK))
+
+    w.clock.advance(days=8)
+    with pytest.raises(BusinessRuleViolation) as late:
+        borrowings.view(asked.borrowing_id, auditor)
+    assert late.value.code == "BORROWING_EXPIRED"
+    assert [b.borrowing_id for b in borrowings.overdue()] == [asked.borrowing_id]
+    returned = borrowings.return_(asked.borrowing_id, auditor)
+    assert returned.status is BorrowingStatus.RETURNED and borrowings.overdue() == []
+
+    logged = [json.loads(e.leaf) for e in w.log.entries() if json.loads(e.leaf).get("type") == "borrowing"]
+    assert [(x["event"], x["actor"]) for x in logged] == [("request", "auditor01"), ("approve", "archivist01"),
+                                                          ("return", "auditor01")]
+    w.head()
+    assert w.verify().intact
+
+
+def test_a_step_stored_but_not_logged_is_logged_at_the_next_touch():
+    from hpf.identity.roles import Role
+
+    w, borrowings = borrowing_world()
+    auditor = staff("auditor01", Role.AUDITOR)
+    asked = borrowings.request("AUD-2026-0002", "HJHD-RMT-1", "稽核抽查", 3, auditor)
+    w.log.items = [e for e in w.log.items if not e.key.endswith("#request")]  # the crash took the log write
+    borrowings.get(asked.borrowing_id, auditor)
+    assert [e.key for e in w.log.entries()][-1] == f"{asked.borrowing_id}#request"
+
+
+def test_alerts_name_ending_retention_late_filing_and_overdue_borrowings():
+
+    from hpf.archive.alerts import ArchiveAlerts
+    from hpf.identity.roles import Role
+
+    w, borrowings = borrowing_world()
+    keeper = staff("archivist01", Role.ARCHIVIST)
+    w.archive.file(document("STMT-1", b"statement", retention=Retention.YEARS_10))
+    w.archive.transition("STMT-1", ArchiveEvent.FILE, keeper, "归档")
+    asked = borrowings.request("AUD-2026-0003", "HJHD-RMT-1", "稽核抽查", 2, staff("auditor01", Role.AUDITOR))
+    borrowings.decide(asked.borrowing_id, True, "同意", keeper)
+    last = {"at": "2026-11-27T03:00:00+08:00", "intact": True, "findings": []}
+    alerts = ArchiveAlerts(w.archive, borrowings, lambda: last, w.clock)
+
+    now = alerts.for_office(keeper)
+    assert (now.retention_ending, now.unfiled, now.overdue_borrowings) == ([], [], [])
+    w.clock.advance(days=40)
+    later = alerts.for_office(keeper)
+    assert [r.document_key for r in later.unfiled] == ["HJHD-RMT-1"]  # collected 40 days ago, not filed
+    assert [b.borrowing_id for b in later.overdue_borrowings] == [asked.borrowing_id]
+    w.clock.advance(days=365 * 10 - 200)
+    assert [r.document_key for r in alerts.for_office(keeper).retention_ending] == ["STMT-1"]
+    assert alerts.for_office(staff("a-gx", Role.ARCHIVIST, org="360681")).overdue_borrowings == []
+    assert later.integrity == last

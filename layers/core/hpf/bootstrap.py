@@ -146,6 +146,26 @@ def archive_service() -> Any:
 
 
 @lru_cache(maxsize=1)
+def borrowing_service() -> Any:
+    from hpf.adapters.aws.archive_store import DynamoBorrowingStore
+    from hpf.archive.borrowing import BorrowingService
+
+    return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock())
+
+
+def verification_log() -> Any:
+    from hpf.adapters.aws.archive_store import DynamoVerificationLog
+
+    return DynamoVerificationLog(settings.env("HPF_ARCHIVE_TABLE"))
+
+
+def archive_alerts() -> Any:
+    from hpf.archive.alerts import ArchiveAlerts
+
+    return ArchiveAlerts(archive_service(), borrowing_service(), verification_log(), clock())
+
+
+@lru_cache(maxsize=1)
 def voucher_service() -> Any:
     from hpf.seal.ledger_source import LedgerVoucherSource
     from hpf.seal.service import VoucherService
@@ -203,5 +223,6 @@ def reset() -> None:
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
                     reconciliation, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
+                    borrowing_service,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

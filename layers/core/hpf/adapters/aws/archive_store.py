@@ -12,8 +12,9 @@ which index a key got. Appending is one transaction: move HEAD from n to n+1, pu
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, FlexibleChecksumError
 
@@ -22,6 +23,9 @@ from hpf.adapters.aws.dynamodb import from_item, key, to_item
 from hpf.archive.model import ArchiveRecord, ArchiveStatus, Category, Retention, Source
 from hpf.archive.ports import LogEntry, ObjectCorrupt
 from hpf.common.errors import Conflict, TransientFailure
+
+if TYPE_CHECKING:
+    from hpf.archive.borrowing import Borrowing
 
 _APPEND_ATTEMPTS = 50
 _RECORD_FIELDS = ("archival_code", "document_key", "title", "business_id", "subject", "subject_name", "org",
@@ -204,3 +208,91 @@ def _record(v: dict[str, Any]) -> ArchiveRecord:
                          transitions=int(v.get("transitions", 0)),
                          created_at=datetime.fromisoformat(v["created_at"]),
                          retain_until=date.fromisoformat(v["retain_until"]))
+
+
+class DynamoBorrowingStore:
+    """Borrowings in the archive table: ``BORROW#<id>`` / ``META``, version-checked; gsi1 ``BORROWINGS#<status>`` /
+    ``<due day or requested time>#<id>`` lists those in one state (the overdue alert reads the approved ones)."""
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def add(self, borrowing: "Borrowing") -> "Borrowing":
+        try:
+            client("dynamodb").put_item(TableName=self._table, Item=to_item(_borrowing_item(borrowing)),
+                                        ConditionExpression="attribute_not_exists(pk)")
+            return borrowing
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        found = self.get(borrowing.borrowing_id)
+        assert found is not None
+        return found
+
+    def get(self, borrowing_id: str) -> "Borrowing | None":
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"BORROW#{borrowing_id}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return _borrowing(from_item(item)) if item else None
+
+    def update(self, borrowing: "Borrowing") -> None:
+        try:
+            client("dynamodb").put_item(
+                TableName=self._table, Item=to_item(_borrowing_item(borrowing)),
+                ConditionExpression="#v = :previous", ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":previous": {"N": str(borrowing.version - 1)}})
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise Conflict("借阅申请已被他人处理，请刷新后重试", code="CONCURRENT_UPDATE") from None
+
+    def with_status(self, status: Any) -> list["Borrowing"]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": f"BORROWINGS#{status.value}"}})
+        return [_borrowing(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+
+_BORROWING_TEXT = ("borrowing_id", "document_key", "org", "borrower", "borrower_name", "purpose", "decided_by",
+                   "returned_by", "note")
+
+
+def _borrowing_item(b: "Borrowing") -> dict[str, Any]:
+    moment = b.due_on.isoformat() if b.due_on else b.requested_at.isoformat()
+    return {"pk": f"BORROW#{b.borrowing_id}", "sk": "META", "gsi1pk": f"BORROWINGS#{b.status.value}",
+            "gsi1sk": f"{moment}#{b.borrowing_id}", **{n: getattr(b, n) for n in _BORROWING_TEXT},
+            "days": b.days, "status": b.status.value, "version": b.version,
+            "requested_at": b.requested_at.isoformat(),
+            "decided_at": b.decided_at.isoformat() if b.decided_at else None,
+            "due_on": b.due_on.isoformat() if b.due_on else None,
+            "returned_at": b.returned_at.isoformat() if b.returned_at else None}
+
+
+def _borrowing(v: dict[str, Any]) -> "Borrowing":
+    from hpf.archive.borrowing import Borrowing, BorrowingStatus
+
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(v[name]) if v.get(name) else None
+
+    return Borrowing(**{n: v.get(n, "") for n in _BORROWING_TEXT}, days=int(v["days"]),
+                     status=BorrowingStatus(v["status"]), version=int(v["version"]),
+                     requested_at=datetime.fromisoformat(v["requested_at"]), decided_at=moment("decided_at"),
+                     due_on=date.fromisoformat(v["due_on"]) if v.get("due_on") else None,
+                     returned_at=moment("returned_at"))
+
+
+class DynamoVerificationLog:
+    """The last integrity check's summary (``VERIFY`` / ``LAST``) and one item per run (``VERIFY`` / ``<time>``)."""
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def save(self, summary: dict[str, Any]) -> None:
+        body = json.dumps(summary, ensure_ascii=False)
+        db = client("dynamodb")
+        for sk in ("LAST", summary["at"]):
+            db.put_item(TableName=self._table, Item=to_item({"pk": "VERIFY", "sk": sk, "summary": body}))
+
+    def __call__(self) -> dict[str, Any] | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key("VERIFY", "LAST"),
+                                           ConsistentRead=True).get("Item")
+        return json.loads(item["summary"]["S"]) if item else None

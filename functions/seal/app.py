@@ -44,3 +44,19 @@ def voucher_authenticity(ctx: RequestContext, voucher_no: str) -> "s.VoucherAuth
            response=f"{S}:VerificationView", summary="上传PDF验证印章、完整性及与存档原件是否一致")
 def verify_pdf(ctx: RequestContext) -> "s.VerificationView":
     return s.VerificationView.of(bootstrap.voucher_service().verify(ctx.body.pdf()))
+
+
+@app.lambda_function(name="bind_accounting_month")
+def bind_accounting_month(event, context):
+    """Schedule (the 3rd, 02:00) and ``hpf archive bind-month``: bind last month's accounting archive (7.5.16)."""
+    from hpf.seal.jobs import bind_accounting_month as job
+
+    return job(event, context)
+
+
+@app.lambda_function(name="collect_business")
+def collect_business(event, context):
+    """Queue consumer (partial batch failure): archive a finished business's sealed voucher (7.5.4, 7.5.5)."""
+    from hpf.seal.collection import handle_collection
+
+    return handle_collection(event, context)

@@ -18,14 +18,15 @@ from tests.integration.conftest import operation_records
 from tests.integration.test_vouchers import issue, posted_list
 
 
-def archive_cli(platform: Any, action: str, capsys: pytest.CaptureFixture) -> tuple[int, str]:
+def archive_cli(platform: Any, action: str, capsys: pytest.CaptureFixture, month: str | None = None
+                ) -> tuple[int, str]:
     import os
 
     from hpf.cli import main
 
     os.environ["HPF_STATE_DIR"] = str(platform.state_dir)
     try:
-        status = main(["archive", action])
+        status = main(["archive", action, *(["--month", month] if month else [])])
     finally:
         os.environ.pop("HPF_STATE_DIR")
     captured = capsys.readouterr()
@@ -267,3 +268,43 @@ def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platfo
     assert all(b["borrowing_id"] != bid for b in page["overdue_borrowings"])
     assert all(r["document_key"] != record["document_key"] for r in page["unfiled"])
     assert http.get("/archive/alerts", headers=auth("clerk01")).status_code == 403
+
+
+@pytest.mark.feature("7.5.16")
+def test_a_closed_month_is_bound_into_one_sealed_volume(platform, http, auth, capsys, tmp_path):
+    from datetime import datetime, timedelta
+
+    from hpf.common.clock import SHANGHAI
+    from tests.pdf_tools import pdftext
+
+    last_month_day = datetime.now(SHANGHAI).date().replace(day=1) - timedelta(days=1)
+    month = last_month_day.strftime("%Y-%m")
+    # finance reconciles a day of last month: the workbook is an accounting document of that month
+    run = http.post("/settlement/reconciliations", headers=auth("finance01"),
+                    json={"org": "360600", "day": last_month_day.isoformat()})
+    assert run.status_code == 200, run.text
+    subject = f"KJ{month.replace('-', '')}"
+    filed = http.get("/archive/records", params={"subject": subject}, headers=auth("archivist01")).json()["records"]
+    report = next(r for r in filed if r["document_key"].startswith(f"KJDZ-360600-{last_month_day:%Y%m%d}"))
+    assert (report["category"], report["retention"]) == ("KJ", "D10")
+    # the same findings again file nothing new
+    http.post("/settlement/reconciliations", headers=auth("finance01"),
+              json={"org": "360600", "day": last_month_day.isoformat()})
+    again = http.get("/archive/records", params={"subject": subject}, headers=auth("archivist01")).json()["records"]
+    assert [r["document_key"] for r in again] == [r["document_key"] for r in filed]
+
+    status, out = archive_cli(platform, "bind-month", capsys, month)
+    assert status == 0 and f"{month} bound" in out, out
+    volume_key = f"KJJZ-{month.replace('-', '')}"
+    volume = http.get(f"/archive/records/{volume_key}", headers=auth("archivist01")).json()
+    assert (volume["category"], volume["retention"], volume["title"]) == ("KJ", "D30", "会计档案卷内目录")
+    pdf = http.post(f"/archive/records/{volume_key}/views", headers=auth("archivist01")).json()["download_url"]
+    text = pdftext(httpx_get(pdf), tmp_path).replace("\n", "")  # a narrow cell may wrap a title
+    assert report["archival_code"] in text and f"KJPZ-{month.replace('-', '')}" not in text  # codes, not keys
+    journal = http.get(f"/archive/records/KJPZ-{month.replace('-', '')}", headers=auth("archivist01")).json()
+    assert journal["archival_code"] in text and "住房公积金记账凭证汇总表" in text
+    # binding again finds the volume; this month cannot be bound before it ends
+    status, out = archive_cli(platform, "bind-month", capsys, month)
+    assert status == 0 and volume["archival_code"] in out
+    status, out = archive_cli(platform, "bind-month", capsys, datetime.now(SHANGHAI).strftime("%Y-%m"))
+    assert status == 1 and "MONTH_NOT_CLOSED" in out

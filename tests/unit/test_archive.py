@@ -87,6 +87,8 @@ def test_a_lost_race_leaves_an_unreferenced_object_and_one_record():
     w.index.records.clear()  # and it got to the index first: it must still write the winner's record
     assert w.archive.file(document(content=b"loser")) == winner
     assert w.archive.content(winner) == b"winner" and len(w.log.entries()) == 1
+    report = w.verify()
+    assert report.intact and report.unreferenced == ["files/GJ/HJHD-RMT-1/loser-digest"]
 
 
 def test_the_lifecycle_table_over_every_pair():

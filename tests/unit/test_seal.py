@@ -174,3 +174,47 @@ def test_the_seal_system_checks_what_it_receives_and_its_faults_reach_the_client
         sandbox.inject(unavailable=False)
     with pytest.raises(SealUnavailable):
         SealSystemClient("http://127.0.0.1:9", APP_ID, APP_KEY).material(CENTER_SEAL)
+
+
+class JournalOfOctober:
+    """The ledger's side of the accounting archive: the month's journal entries (记账凭证)."""
+
+    def journal_of_month(self, month, actor):
+        from hpf.ledger.accounting import remittance_funds_entry
+
+        assert month == "2026-10" and actor.org == "360600"
+        return [remittance_funds_entry(f"FUND-RMT-36060000000{i}-202610", date(2026, 10, 15), f"RMT-{i}",
+                                       f"36060000000{i}", Decimal("1632.00") * i, "2026-10汇缴资金到账")
+                for i in range(1, 4)]
+
+
+def test_a_month_is_bound_with_its_journal_and_catalogue_sealed(seal_system, tmp_path):
+    from hpf.archive.service import ArchiveService
+    from hpf.common.clock import FixedClock
+    from hpf.common.errors import BusinessRuleViolation
+    from hpf.seal.accounting import AccountingArchive
+    from hpf.seal.service import VoucherService
+    from hpf.seal.signing import PdfSealer
+    from tests.fakes.archive import MemoryIndex, MemoryLog, MemoryObjects
+
+    sandbox, client = seal_system
+    clock = FixedClock(datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
+    archive = ArchiveService(MemoryObjects(), MemoryIndex(), MemoryLog(), clock)
+    sealer = PdfSealer(client, CENTER_SEAL)
+    vouchers = VoucherService(None, archive, lambda: sealer, clock, "https://hpf.example", lambda: [root_der(sandbox)])
+    books = AccountingArchive(JournalOfOctober(), lambda: vouchers, archive, clock)
+    workbook = books.file_reconciliation("360602", date(2026, 10, 30), b"PK\x03\x04 a workbook")
+
+    volume = books.bind_month("2026-10")
+    assert volume.document_key == "KJJZ-202610" and volume.category.value == "KJ"
+    journal = archive.get("KJPZ-202610")
+    text = pdftext(archive.content(journal), tmp_path).replace("\n", "")
+    assert "FUND-RMT-360600000003-202610" in text and "9,792.00" in text  # 1632 × (1 + 2 + 3), debits = credits
+    assert "玖仟柒佰玖拾贰元整" in text
+    catalogue = pdftext(archive.content(volume), tmp_path).replace("\n", "")
+    assert workbook.archival_code in catalogue and journal.archival_code in catalogue
+    assert check_pdf(archive.content(volume), [root_der(sandbox)]).sealed_and_unmodified
+    assert books.bind_month("2026-10") == volume  # bound once
+    with pytest.raises(BusinessRuleViolation) as refused:
+        books.bind_month("2026-11")
+    assert refused.value.code == "MONTH_NOT_CLOSED"

@@ -165,6 +165,12 @@ def archive_alerts() -> Any:
     return ArchiveAlerts(archive_service(), borrowing_service(), verification_log(), clock())
 
 
+def accounting_archive() -> Any:
+    from hpf.seal.accounting import AccountingArchive
+
+    return AccountingArchive(ledger_service(), voucher_service, archive_service(), clock())
+
+
 @lru_cache(maxsize=1)
 def voucher_service() -> Any:
     from hpf.seal.ledger_source import LedgerVoucherSource
@@ -208,7 +214,7 @@ def token_verifier() -> Any:
 def outbox_relay() -> Any:
     from hpf.adapters.aws.outbox import OutboxRelay
 
-    return OutboxRelay(settings.env("HPF_OUTBOX_TABLE"), settings.event_routes())
+    return OutboxRelay(settings.env("HPF_OUTBOX_TABLE"), settings.event_routes(), settings.event_subscriptions())
 
 
 @lru_cache(maxsize=1)

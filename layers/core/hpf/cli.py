@@ -26,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("name", nargs="?", help="schedule name, e.g. outbox-sweep (omit to list them)")
 
     archive = commands.add_parser("archive", help="the electronic archive of the running local platform")
-    archive.add_argument("action", choices=["verify", "tree-head"],
+    archive.add_argument("action", choices=["verify", "tree-head", "bind-month"],
                          help="verify: check every file, record, log entry and tree head (exit 1 on a finding); "
-                              "tree-head: sign the solidification log's tree head now")
+                              "tree-head: sign the solidification log's tree head now; "
+                              "bind-month: bind a closed month's accounting archive (default: last month)")
+    archive.add_argument("--month", help="with bind-month: YYYY-MM")
 
     seed = commands.add_parser("seed-data", help="write the deterministic synthetic data set as Parquet")
     seed.add_argument("--units", type=int, default=6_000)
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed-data":
         return _seed_data(args)
     if args.command == "archive":
-        return _archive(args.action)
+        return _archive(args.action, args.month)
     return _run_schedule(args.name)
 
 
@@ -186,13 +188,15 @@ def _local_clients(*services: str) -> tuple[dict, list] | None:
     return state, [session.client(s, endpoint_url=state["aws_endpoint"]) for s in services]
 
 
-def _archive(action: str) -> int:
+def _archive(action: str, month: str | None = None) -> int:
     found = _local_clients("lambda")
     if found is None:
         return 2
     state, (lam,) = found
-    suffix = "archive-verify" if action == "verify" else "archive-tree-head"
-    result = lam.invoke(FunctionName=f"hpf-{state['stage']}-{suffix}", Payload=b"{}")
+    suffix = {"verify": "archive-verify", "tree-head": "archive-tree-head",
+              "bind-month": "bind-accounting-month"}[action]
+    event = {"month": month} if month else {}
+    result = lam.invoke(FunctionName=f"hpf-{state['stage']}-{suffix}", Payload=json.dumps(event).encode())
     payload = json.loads(result["Payload"].read() or b"null")
     if "FunctionError" in result:
         print(f"hpf: {suffix} failed: {payload}", file=sys.stderr)
@@ -200,10 +204,16 @@ def _archive(action: str) -> int:
     if action == "tree-head":
         print(f"hpf: tree head signed: size {payload['size']}, root {payload['root']}")
         return 0
+    if action == "bind-month":
+        print(f"hpf: {payload['month']} bound: volume {payload['volume']} ({payload['archival_code']})")
+        return 0
     print(f"hpf: checked {payload['entries']} log entries, {payload['records']} records, "
           f"{payload['tree_heads']} signed tree heads")
     for finding in payload["findings"]:
         print(f"  FAIL {finding['check']:<24} {finding['subject']}: {finding['detail']}")
+    if payload.get("unreferenced"):
+        print(f"hpf: {len(payload['unreferenced'])} stored file(s) no record points to (simultaneous first filings; "
+              f"the archived original is intact): {', '.join(payload['unreferenced'][:5])}")
     print("hpf: archive intact" if payload["intact"] else f"hpf: {len(payload['findings'])} finding(s)")
     return 0 if payload["intact"] else 1
 

@@ -37,6 +37,16 @@ def event_routes() -> dict[str, str]:
     return {k[len(prefix):].lower(): v for k, v in os.environ.items() if k.startswith(prefix) and v}
 
 
+def event_subscriptions() -> dict[str, list[str]]:
+    """Event type → areas that also receive it, from HPF_SUBSCRIBE_<AREA> (comma-separated event types)."""
+    prefix, found = "HPF_SUBSCRIBE_", {}
+    for name, value in os.environ.items():
+        if name.startswith(prefix):
+            for event_type in filter(None, (v.strip() for v in value.split(","))):
+                found.setdefault(event_type, []).append(name[len(prefix):].lower())
+    return found
+
+
 def identity_jwks() -> dict:
     """The identity system's keys as deployed (HPF_IDENTITY_JWKS); may be empty if only the store has them."""
     return json.loads(os.environ.get("HPF_IDENTITY_JWKS") or '{"keys": []}')

@@ -34,6 +34,6 @@ def verify(event: dict[str, Any], context: Any) -> dict[str, Any]:
     count("ArchiveIntegrityFindings", len(report.findings))
     summary = {"at": bootstrap.clock().now().isoformat(), "intact": report.intact, "entries": report.entries,
                "records": report.records, "tree_heads": report.tree_heads,
-               "findings": [asdict(f) for f in report.findings]}
+               "findings": [asdict(f) for f in report.findings], "unreferenced": report.unreferenced}
     bootstrap.verification_log().save(summary)  # the alerts page shows the last one
     return summary

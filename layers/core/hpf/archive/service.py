@@ -8,7 +8,7 @@ idempotent, so a retry after a crash anywhere completes the same filing instead 
 
 Two requests racing for one document key (a double click on "print") may both store bytes; only the first
 log entry counts, both callers get its record, and the other object stays in the bucket unreferenced, which
-``verify`` reports as an orphan (it cannot be deleted before its retention ends, and need not be).
+``verify`` lists (it cannot be deleted before its retention ends, and need not be).
 """
 
 from __future__ import annotations

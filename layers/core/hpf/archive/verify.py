@@ -37,6 +37,9 @@ class VerificationReport:
     records: int = 0
     tree_heads: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # Stored files no record points to: the loser of two simultaneous first filings of one document (both stored,
+    # the first log entry won). Not tampering — the winner is intact — but listed so none goes unexplained.
+    unreferenced: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -59,7 +62,10 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore,
         if stated.get("type") == "status":
             steps.setdefault(stated["document_key"], []).append(stated)
     recorded: set[int] = set()
-    for record in index.all():
+    records = index.all()
+    referenced = {r.object_key for r in records}
+    report.unreferenced = [key for key in objects.keys("files/") if key not in referenced]
+    for record in records:
         report.records += 1
         recorded.add(record.log_index)
         entry = by_index.get(record.log_index)

@@ -39,7 +39,7 @@ from hpf.ledger.model import (
 from hpf.ledger.ports import LedgerUnitOfWork
 
 if TYPE_CHECKING:
-    from hpf.ledger.accounting import LedgerCheck, TrialBalance
+    from hpf.ledger.accounting import JournalEntry, LedgerCheck, TrialBalance
     from hpf.ledger.certificate import DepositCertificate
     from hpf.ledger.policy import PolicyBook
 
@@ -436,6 +436,18 @@ class LedgerService:
         actor.require_org(CENTER_ORG)
         with self._uow() as uow:
             return TrialBalance.of(uow.journal.on_day(day))
+
+    def journal_of_month(self, month: str, actor: Principal) -> "list[JournalEntry]":
+        """记账凭证 of one month (YYYY-MM), by business date then entry id: what the accounting archive binds."""
+        import calendar
+
+        actor.require_org(CENTER_ORG)
+        year, mon = int(month[:4]), int(month[5:7])
+        found = []
+        with self._uow() as uow:
+            for day in range(1, calendar.monthrange(year, mon)[1] + 1):
+                found += sorted(uow.journal.on_day(date(year, mon, day)), key=lambda e: e.entry_id)
+        return found
 
     def ledger_check(self, day: date, actor: Principal) -> LedgerCheck:
         """账账相符: the day's movement of every personal account against subject 201's detail."""

@@ -113,7 +113,9 @@ def _rows_table(voucher: Voucher, style: ParagraphStyle) -> Table:
     header = [Paragraph(c, style) for c in voucher.table.columns]
     body = [[Paragraph(v, style) for v in row] for row in voucher.table.rows] or [
         [Paragraph("本期间无明细", style)] + [""] * (len(header) - 1)]
-    table = Table([header, *body], repeatRows=1)
+    width = PAGE_WIDTH - 2 * MARGIN
+    weights = voucher.table.weights or (1 / len(header),) * len(header)
+    table = Table([header, *body], repeatRows=1, colWidths=[width * w for w in weights])
     table.setStyle(_grid(label_columns=(), header=True))
     return table
 

@@ -57,7 +57,7 @@ class VoucherService:
 
     def issue(self, kind: VoucherKind, reference: str, actor: Principal, year: int | None = None) -> IssuedVoucher:
         voucher = self._source.voucher(kind, reference, actor, year)
-        record = self._archive.find(voucher.voucher_no) or self._seal_and_archive(voucher, actor)
+        record = self._archive.find(voucher.voucher_no) or self.seal_and_archive(voucher, actor)
         return IssuedVoucher(voucher.voucher_no, kind, record, self._download(record))
 
     def get(self, voucher_no: str, actor: Principal) -> IssuedVoucher:
@@ -92,15 +92,18 @@ class VoucherService:
         return VerificationResult(verdict, check.document_no, check.signatures, record, identical)
 
     # -- issuing -------------------------------------------------------------------------------------------
-    def _seal_and_archive(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
+    def seal_and_archive(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
+        """Draw, mark, seal and file a voucher already stated (the accounting archive states its own)."""
         from hpf.seal.pdfa import as_pdfa
         from hpf.seal.render import render
 
         verify_url = f"{self._verify_base_url}/seal/vouchers/{voucher.voucher_no}/verification"
         pdf = as_pdfa(render(voucher, verify_url, self._clock.now()), voucher.title, voucher.org_name,
                       voucher.voucher_no)
+        # 加签: the clerk who handled the business at the counter; else a clerk printing it at the counter.
         at_counter = actor.channel is Channel.COUNTER and Role.COUNTER_CLERK in actor.roles
-        sealed = self._sealer().seal(pdf, voucher.voucher_no, (staff_seal_code(actor.subject),) if at_counter else ())
+        clerk = voucher.counter_clerk or (actor.subject if at_counter else "")
+        sealed = self._sealer().seal(pdf, voucher.voucher_no, (staff_seal_code(clerk),) if clerk else ())
         creator = actor.subject if actor.is_staff else f"{actor.kind}:{actor.channel.value}"
         self._archive.file(self._document(voucher, f"{voucher.voucher_no}.data", "业务数据快照：" + voucher.title,
                                           "application/json", _snapshot(voucher), creator))

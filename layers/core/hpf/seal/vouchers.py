@@ -21,6 +21,9 @@ class VoucherKind(CodedEnum):
     PAYMENT_CONFIRMATION = ("payment_confirmation", "住房公积金缴款确认单")
     DEPOSIT_STATEMENT = ("deposit_statement", "住房公积金个人缴存明细")
     WITHDRAWAL_VOUCHER = ("withdrawal_voucher", "住房公积金提取凭证（业务确认单）")
+    # The accounting archive's documents (7.5.16), drawn and sealed the same way.
+    ACCOUNTING_JOURNAL = ("accounting_journal", "住房公积金记账凭证汇总表")
+    ACCOUNTING_VOLUME = ("accounting_volume", "会计档案卷内目录")
 
     @property
     def prefix(self) -> str:
@@ -28,23 +31,27 @@ class VoucherKind(CodedEnum):
 
     @property
     def category(self) -> Category:
+        if self in (VoucherKind.ACCOUNTING_JOURNAL, VoucherKind.ACCOUNTING_VOLUME):
+            return Category.ACCOUNTING
         return Category.WITHDRAWAL if self is VoucherKind.WITHDRAWAL_VOUCHER else Category.DEPOSIT
 
     @property
     def retention(self) -> Retention:
-        # Receipts and payouts prove money moved (30 years, as accounting vouchers); a statement is a copy of
-        # ledger rows that are themselves kept, so ten years.
+        # Receipts and payouts prove money moved (30 years, as accounting vouchers — 会计档案管理办法 keeps
+        # 记账凭证 30 years); a statement is a copy of ledger rows that are themselves kept, so ten years.
         return Retention.YEARS_10 if self is VoucherKind.DEPOSIT_STATEMENT else Retention.YEARS_30
 
 
 _PREFIX = {VoucherKind.REMITTANCE_RECEIPT: "HJHD", VoucherKind.PAYMENT_CONFIRMATION: "JKQR",
-           VoucherKind.DEPOSIT_STATEMENT: "GRMX", VoucherKind.WITHDRAWAL_VOUCHER: "TQPZ"}
+           VoucherKind.DEPOSIT_STATEMENT: "GRMX", VoucherKind.WITHDRAWAL_VOUCHER: "TQPZ",
+           VoucherKind.ACCOUNTING_JOURNAL: "KJPZ", VoucherKind.ACCOUNTING_VOLUME: "KJJZ"}
 
 
 @dataclass(frozen=True)
 class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    weights: tuple[float, ...] = ()  # each column's share of the width (even when not given)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Voucher:
     amount_label: str = ""
     amount: Decimal | None = None
     table: Table | None = None
+    counter_clerk: str = ""  # who handled the business at the counter: they co-sign (加签) its voucher
 
     @property
     def title(self) -> str:

@@ -20,8 +20,11 @@ def reconcile(org: str, day: date) -> tuple[Any, str]:
 
     report = bootstrap.reconciliation().run(org, day)
     key = f"reconciliation/{org}/{day.isoformat()}.xlsx"
-    client("s3").put_object(Bucket=settings.env("HPF_ANALYTICS_BUCKET"), Key=key, Body=workbook(report),
+    book = workbook(report)
+    client("s3").put_object(Bucket=settings.env("HPF_ANALYTICS_BUCKET"), Key=key, Body=book,
                             ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # The same workbook is an accounting document: into the archive, bound with its month (7.5.16).
+    bootstrap.accounting_archive().file_reconciliation(org, day, book)
     logger.info("day reconciled", extra={"org": org, "day": day.isoformat(), "agrees": report.agrees,
                                          "differences": len(report.differences), "matched": report.matched})
     count("ReconciliationDifferences", len(report.differences))

@@ -4,6 +4,7 @@ of differences with their causes in Chinese."""
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 
 from hpf.settlement.reconciliation import Cause, ReconciliationReport
 
@@ -24,6 +25,9 @@ def workbook(report: ReconciliationReport) -> bytes:
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Dated by the day it reconciles, not by when it was written: the same findings make the same bytes, so the
+    # archive files a re-run that found nothing new once.
+    book.set_properties({"created": datetime.combine(report.day, time()), "title": f"资金结算对账 {report.day}"})
     bold = book.add_format({"bold": True})
     # Amounts go in as text with two decimals: a spreadsheet number is a binary float, and money stays exact.
     money = book.add_format({"align": "right"})

@@ -42,17 +42,21 @@ def buffer_event(buffer: TransactionBuffer, table: str, event: DomainEvent) -> N
 
 
 class OutboxRelay:
-    """Sends outbox rows to the queue of their area (``routes``: area → queue URL)."""
+    """Sends outbox rows to the queue of their area (``routes``: area → queue URL), and a copy to the queue of
+    every other area subscribed to the event's type (``subscriptions``: event type → areas) — the archive collects
+    a business's documents when the ledger says it is done. All sends happen before the row is marked published:
+    a failure part-way leaves it pending and the next attempt sends again; consumers are idempotent."""
 
-    def __init__(self, table: str, routes: dict[str, str]):
+    def __init__(self, table: str, routes: dict[str, str], subscriptions: dict[str, list[str]] | None = None):
         self._table = table
         self._routes = routes
+        self._subscriptions = subscriptions or {}
 
     def relay(self, row: dict[str, Any]) -> None:
-        area = row["event_type"].split(".", 1)[0]
-        queue_url = self._routes.get(area)
-        if queue_url is None:
-            raise LookupError(f"no queue routed for area {area!r} (event {row['event_id']})")
+        areas = [row["event_type"].split(".", 1)[0], *self._subscriptions.get(row["event_type"], [])]
+        missing = [area for area in areas if area not in self._routes]
+        if missing:
+            raise LookupError(f"no queue routed for area {missing[0]!r} (event {row['event_id']})")
         attributes = {
             "event_type": {"DataType": "String", "StringValue": row["event_type"]},
             "event_id": {"DataType": "String", "StringValue": row["event_id"]},
@@ -62,8 +66,9 @@ class OutboxRelay:
         body = {k: row[k] for k in ("event_id", "event_type", "aggregate_id", "occurred_at", "correlation_id")
                 if row.get(k) is not None}
         body["payload"] = json.loads(row["payload"])
-        client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body, ensure_ascii=False),
-                                   MessageAttributes=attributes)
+        for area in areas:
+            client("sqs").send_message(QueueUrl=self._routes[area], MessageBody=json.dumps(body, ensure_ascii=False),
+                                       MessageAttributes=attributes)
         client("dynamodb").update_item(
             TableName=self._table,
             Key={"event_id": {"S": row["event_id"]}},

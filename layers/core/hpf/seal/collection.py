@@ -1,0 +1,60 @@
+"""电子档案的收集 (7.5.4 counter business, 7.5.5 online business): when the ledger says a business is done, its
+documents go to the archive without anyone asking — the sealed voucher and the snapshot of its data. Counter and
+online business alike: the voucher names the channel, and a counter business carries its clerk's co-signature.
+
+Subscribed events (the outbox relay sends the archive a copy: HPF_SUBSCRIBE_ARCHIVE):
+- ``ledger.RemittancePosted`` → the remittance receipt (汇补缴回单);
+- ``ledger.WithdrawalPaid``   → the withdrawal voucher (提取凭证).
+Issuing is idempotent by the voucher number: a redelivered event finds the voucher already archived. A seal
+system that is down fails the message back to the queue (retried, then the dead-letter queue): nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hpf.identity.principal import Principal
+from hpf.identity.roles import CENTER_ORG, Channel, Role
+from hpf.observability.correlation import set_correlation_id
+from hpf.observability.logging import get_logger
+from hpf.seal.vouchers import VoucherKind
+
+logger = get_logger("hpf-archive-collection")
+COLLECTOR = Principal(subject="hpf-archive-collector", kind="system", roles=frozenset({Role.ARCHIVIST}),
+                      name="电子档案收集", org=CENTER_ORG, channel=Channel.SYSTEM)
+COLLECTED = {"ledger.RemittancePosted": (VoucherKind.REMITTANCE_RECEIPT, "remittance_id"),
+             "ledger.WithdrawalPaid": (VoucherKind.WITHDRAWAL_VOUCHER, "withdrawal_id")}
+
+
+class BusinessCollector:
+    def __init__(self, vouchers: Any):
+        self._vouchers = vouchers
+
+    def handle(self, message: dict[str, Any]) -> str | None:
+        """The voucher number archived for the event, or None for an event the archive does not collect."""
+        found = COLLECTED.get(message["event_type"])
+        if found is None:
+            return None
+        kind, field = found
+        issued = self._vouchers.issue(kind, message["payload"][field], COLLECTOR)
+        logger.info("business documents collected", extra={"event_type": message["event_type"],
+                                                            "voucher_no": issued.voucher_no,
+                                                            "archival_code": issued.record.archival_code})
+        return issued.voucher_no
+
+
+def handle_collection(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from hpf import bootstrap
+
+    collector = BusinessCollector(bootstrap.voucher_service())
+
+    def handle_record(record: Any) -> None:  # powertools passes the record by this keyword
+        message = json.loads(record.body)
+        logger.set_correlation_id(set_correlation_id(message.get("correlation_id")))
+        collector.handle(message)
+
+    return process_partial_response(event=event, record_handler=handle_record,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)

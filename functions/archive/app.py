@@ -195,7 +195,41 @@ def upload(ctx: RequestContext) -> RecordView:
     document = uploaded_document(b.upload_id, b.title, Category(b.category), Retention(b.retention), b.business_id,
                                  b.subject, b.subject_name, b.media_type, base64.b64decode(b.content_base64),
                                  ctx.principal)
-    return RecordView.of(bootstrap.archive_service().file(document))
+    record = bootstrap.archive_service().file(document)
+    request_recognition(record, ctx.correlation_id)
+    return RecordView.of(record)
+
+
+def request_recognition(record, correlation_id: str) -> None:
+    """A scan goes to the OCR function (7.5.10). If this send fails the request fails (503) with the file already
+    filed; the caller's retry with the same upload id finds the file and sends again — no scan goes unread."""
+    from hpf import settings
+    from hpf.archive.text import OCR_MEDIA
+
+    if record.media_type in OCR_MEDIA:
+        bootstrap.queue_sender().send(settings.env("HPF_OCR_QUEUE"), [{"document_key": record.document_key}],
+                                      correlation_id)
+
+
+class SearchQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(
+        description="检索词（在扫描件识别出的文字中查找）")
+
+
+class SearchHit(Schema):
+    record: RecordView
+    lines: list[str] = Field(description="识别出的文字（逐行）")
+
+
+class SearchResult(Schema):
+    hits: list[SearchHit]
+
+
+@api.route("/search", roles=READERS, query=SearchQuery, response=SearchResult, summary="全文检索：扫描件识别文字")
+def search(ctx: RequestContext) -> SearchResult:
+    hits = bootstrap.archive_text().search(ctx.query.q, ctx.principal)
+    return SearchResult(hits=[SearchHit(record=RecordView.of(r), lines=list(t.lines)) for r, t in hits])
 
 
 @api.route("/records", roles=READERS, query=RelatedQuery, response=RecordList, summary="关联查询：某人、某单位或某笔业务的全部档案")
@@ -306,3 +340,11 @@ def verify_archive(event, context):
     from hpf.archive.jobs import verify
 
     return verify(event, context)
+
+
+@app.lambda_function(name="recognise_text")
+def recognise_text(event, context):
+    """OCR queue consumer: recognise the text of filed scans (7.5.10; its own function — the engine is heavy)."""
+    from hpf.archive.jobs import recognise_text as job
+
+    return job(event, context)

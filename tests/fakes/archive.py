@@ -117,3 +117,17 @@ class MemoryBorrowings:
 
     def with_status(self, status) -> list:
         return [b for b in self.items.values() if b.status is status]
+
+
+@dataclass
+class MemoryTexts:
+    items: dict[str, object] = field(default_factory=dict)
+
+    def put(self, text) -> None:
+        self.items[text.document_key] = text
+
+    def get(self, document_key: str):
+        return self.items.get(document_key)
+
+    def all(self) -> list:
+        return list(self.items.values())

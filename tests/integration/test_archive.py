@@ -138,7 +138,24 @@ def upload(http, auth, upload_id: str, subject: str, business_id: str, content: 
         "content_base64": base64.b64encode(content).decode()})
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
+def scan(*lines: str, size: tuple[int, int] = (900, 260)) -> bytes:
+    """A page as a counter scanner gives it: black text on white, PNG."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from hpf.seal.fonts import font_file
+
+    page = Image.new("RGB", size, "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(font_file(), 34, index=0)
+    for i, line in enumerate(lines):
+        draw.text((30, 30 + 90 * i), line, font=font, fill="black")
+    out = io.BytesIO()
+    page.save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = scan()  # a blank page
 
 
 @pytest.mark.feature("7.5.6")
@@ -308,3 +325,22 @@ def test_a_closed_month_is_bound_into_one_sealed_volume(platform, http, auth, ca
     assert status == 0 and volume["archival_code"] in out
     status, out = archive_cli(platform, "bind-month", capsys, datetime.now(SHANGHAI).strftime("%Y-%m"))
     assert status == 1 and "MONTH_NOT_CLOSED" in out
+
+
+@pytest.mark.feature("7.5.10")
+def test_a_scanned_page_is_read_and_found_by_what_it_says(platform, http, auth):
+    from tests.integration.conftest import eventually, fresh_resident_id
+
+    page = scan("购房合同备案编号 赣鹰潭网签2026009876", "买受人 李华 房屋坐落 月湖区龙虎山大道88号")
+    record = upload(http, auth, "UP-20261127-0301", fresh_resident_id(), "WDR-360600000001001-REQ-0301", page).json()
+
+    def found() -> list:
+        hits = http.get("/archive/search", params={"q": "赣鹰潭网签2026009876"}, headers=auth("clerk01")).json()
+        return hits["hits"]
+
+    hits = eventually(found, timeout=60)
+    assert [h["record"]["document_key"] for h in hits] == [record["document_key"]]
+    assert any("龙虎山大道" in line for line in hits[0]["lines"])
+    assert http.get("/archive/search", params={"q": "赣鹰潭网签2026009876"},
+                    headers=auth("clerk-gx")).json()["hits"] == []  # another office's scans are not searched
+    assert http.get("/archive/search", params={"q": "购"}, headers=auth("clerk01")).status_code == 400

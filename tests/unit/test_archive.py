@@ -341,3 +341,39 @@ def test_alerts_name_ending_retention_late_filing_and_overdue_borrowings():
     assert [r.document_key for r in alerts.for_office(keeper).retention_ending] == ["STMT-1"]
     assert alerts.for_office(staff("a-gx", Role.ARCHIVIST, org="360681")).overdue_borrowings == []
     assert later.integrity == last
+
+
+# -- recognised text (7.5.10) ---------------------------------------------------------------------------------
+
+
+def test_recognised_text_is_stored_logged_searched_in_scope_and_checked():
+    from hpf.archive.text import ArchiveText, RecognisedText
+    from hpf.identity.roles import Role
+    from tests.fakes.archive import MemoryTexts
+
+    w = World()
+    w.archive.file(document("UPL-1", b"png bytes", media_type="image/png"))
+    w.archive.file(document("UPL-2", b"pdf bytes", media_type="application/pdf"))
+    read = []
+
+    def engine(image: bytes) -> list[str]:
+        read.append(image)
+        return ["购房合同备案编号", "赣鹰潭网签 2026001234"]
+
+    texts = MemoryTexts()
+    service = ArchiveText(w.archive, texts, engine, "test-engine")
+    text = service.recognise("UPL-1")
+    assert text.lines == ("购房合同备案编号", "赣鹰潭网签 2026001234") and read == [b"png bytes"]
+    assert service.recognise("UPL-1") == text and len(read) == 1  # a redelivered message reads nothing again
+    assert service.recognise("UPL-2") is None  # not a scan
+    clerk = staff("clerk01", Role.COUNTER_CLERK)
+    assert [r.document_key for r, _ in service.search("鹰潭网签2026", clerk)] == ["UPL-1"]  # spaces ignored
+    assert service.search("鹰潭网签2026", staff("clerk-gx", Role.COUNTER_CLERK, org="360681")) == []
+    with pytest.raises(Exception) as short:
+        service.search("购", clerk)
+    assert short.value.code == "SEARCH_TOO_SHORT"
+
+    assert verify_archive(w.objects, w.index, w.log, [w.signer.root_der], texts).intact
+    texts.items["UPL-1"] = RecognisedText("UPL-1", "360600", ("改过的文字",), "test-engine")
+    found = verify_archive(w.objects, w.index, w.log, [w.signer.root_der], texts).findings
+    assert [(f.check, f.subject) for f in found] == [("text_differs", "UPL-1")]

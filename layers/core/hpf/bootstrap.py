@@ -153,6 +153,19 @@ def borrowing_service() -> Any:
     return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock())
 
 
+def text_store() -> Any:
+    from hpf.adapters.aws.archive_store import DynamoTextStore
+
+    return DynamoTextStore(settings.env("HPF_ARCHIVE_TABLE"))
+
+
+def archive_text() -> Any:
+    from hpf.archive import ocr
+    from hpf.archive.text import ArchiveText
+
+    return ArchiveText(archive_service(), text_store(), ocr.recognise, ocr.ENGINE)
+
+
 def verification_log() -> Any:
     from hpf.adapters.aws.archive_store import DynamoVerificationLog
 

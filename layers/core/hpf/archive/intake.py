@@ -20,6 +20,22 @@ def uploaded_document(upload_id: str, title: str, category: Category, retention:
         raise ValidationFailed("文件内容与声明的格式不符", code="UPLOAD_CONTENT_MISMATCH")
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationFailed("文件超过5MB", code="UPLOAD_TOO_LARGE")
+    if media_type != "application/pdf" and not _decodes(content):
+        raise ValidationFailed("图片文件已损坏，无法打开", code="UPLOAD_CONTENT_MISMATCH")
     return Document(document_key=f"UPL-{upload_id}", title=title, category=category, retention=retention,
                     business_id=business_id, subject=subject, subject_name=subject_name, org=actor.org or "",
                     creator=actor.subject, media_type=media_type, content=content, source=Source.UPLOADED)
+
+
+def _decodes(image: bytes) -> bool:
+    """A scan must open as an image: text recognition reads it later, and an archive keeps what can be read."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            opened.verify()
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False

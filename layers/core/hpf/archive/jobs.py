@@ -28,7 +28,8 @@ def verify(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from hpf.archive.verify import verify_archive
 
     archive = bootstrap.archive_service()
-    report = verify_archive(archive.objects, archive.index, archive.log, settings.seal_trust_roots())
+    report = verify_archive(archive.objects, archive.index, archive.log, settings.seal_trust_roots(),
+                            bootstrap.text_store())
     for finding in report.findings:
         logger.error("archive integrity finding", extra=asdict(finding))
     count("ArchiveIntegrityFindings", len(report.findings))
@@ -37,3 +38,21 @@ def verify(event: dict[str, Any], context: Any) -> dict[str, Any]:
                "findings": [asdict(f) for f in report.findings], "unreferenced": report.unreferenced}
     bootstrap.verification_log().save(summary)  # the alerts page shows the last one
     return summary
+
+
+def recognise_text(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """OCR queue consumer (partial batch failure): read each filed scan (7.5.10)."""
+    import json
+
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    service = bootstrap.archive_text()
+
+    def handle_record(record: Any) -> None:  # powertools passes the record by this keyword
+        document_key = json.loads(record.body)["document_key"]
+        text = service.recognise(document_key)
+        logger.info("text recognised", extra={"document_key": document_key,
+                                              "lines": len(text.lines) if text else None})
+
+    return process_partial_response(event=event, record_handler=handle_record,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)

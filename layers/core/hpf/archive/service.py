@@ -109,6 +109,9 @@ class ArchiveService:
                   "object_version": version, "created_at": now.isoformat(), "retain_until": until.isoformat()}
         return self.log.append(document.document_key, canonical(fields), now)
 
+    def now(self) -> datetime:
+        return self._clock.now()
+
     # -- lifecycle (7.5.11 归档, 7.5.12) --------------------------------------------------------------------
     def transition(self, document_key: str, event: ArchiveEvent, actor: Principal, reason: str,
                    extend_years: int = 0) -> ArchiveRecord:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from hpf.archive import merkle
 from hpf.archive.ports import ArchiveIndex, LogStore, ObjectCorrupt, ObjectStore
@@ -26,7 +27,7 @@ from hpf.archive.treehead import signature_holds, tree_heads
 @dataclass(frozen=True)
 class Finding:
     check: str  # log_gap | entry_missing | metadata_differs | bytes_differ | object_missing | record_missing |
-    #             tree_head_signature | tree_head_root | tree_head_inconsistent
+    #             text_differs | tree_head_signature | tree_head_root | tree_head_inconsistent
     subject: str  # what it is about: a document key, an index, a tree head size
     detail: str
 
@@ -46,8 +47,8 @@ class VerificationReport:
         return not self.findings
 
 
-def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore,
-                   trust_roots_der: list[bytes]) -> VerificationReport:
+def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, trust_roots_der: list[bytes],
+                   texts: Any = None) -> VerificationReport:
     report = VerificationReport()
     entries = log.entries()
     report.entries = len(entries)
@@ -57,10 +58,18 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore,
             break
     by_index = {e.index: e for e in entries}
     steps: dict[str, list[dict]] = {}  # document key → its logged lifecycle steps, in order
+    logged_texts: dict[str, dict] = {}  # document key → its recognised text's logged digest
     for entry in entries:
         stated = json.loads(entry.leaf)
         if stated.get("type") == "status":
             steps.setdefault(stated["document_key"], []).append(stated)
+        elif stated.get("type") == "text":
+            logged_texts[stated["document_key"]] = stated
+    if texts is not None:
+        from hpf.archive.text import verify_texts
+
+        for document_key in verify_texts(texts, logged_texts):
+            report.findings.append(Finding("text_differs", document_key, "识别文本与固化摘要不一致"))
     recorded: set[int] = set()
     records = index.all()
     referenced = {r.object_key for r in records}

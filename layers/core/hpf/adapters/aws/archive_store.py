@@ -26,6 +26,7 @@ from hpf.common.errors import Conflict, TransientFailure
 
 if TYPE_CHECKING:
     from hpf.archive.borrowing import Borrowing
+    from hpf.archive.text import RecognisedText
 
 _APPEND_ATTEMPTS = 50
 _RECORD_FIELDS = ("archival_code", "document_key", "title", "business_id", "subject", "subject_name", "org",
@@ -296,3 +297,31 @@ class DynamoVerificationLog:
         item = client("dynamodb").get_item(TableName=self._table, Key=key("VERIFY", "LAST"),
                                            ConsistentRead=True).get("Item")
         return json.loads(item["summary"]["S"]) if item else None
+
+
+class DynamoTextStore:
+    """Recognised text beside its record: ``DOC#<document key>`` / ``TEXT``."""
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def put(self, text: "RecognisedText") -> None:
+        client("dynamodb").put_item(TableName=self._table, Item=to_item({
+            "pk": f"DOC#{text.document_key}", "sk": "TEXT", "document_key": text.document_key, "org": text.org,
+            "lines": json.dumps(list(text.lines), ensure_ascii=False), "engine": text.engine}))
+
+    def get(self, document_key: str) -> "RecognisedText | None":
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"DOC#{document_key}", "TEXT"),
+                                           ConsistentRead=True).get("Item")
+        return _text(from_item(item)) if item else None
+
+    def all(self) -> list["RecognisedText"]:
+        pages = client("dynamodb").get_paginator("scan").paginate(
+            TableName=self._table, FilterExpression="sk = :t", ExpressionAttributeValues={":t": {"S": "TEXT"}})
+        return [_text(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+
+def _text(v: dict[str, Any]) -> "RecognisedText":
+    from hpf.archive.text import RecognisedText
+
+    return RecognisedText(v["document_key"], v["org"], tuple(json.loads(v["lines"])), v["engine"])

@@ -88,13 +88,27 @@ def settlement_port() -> Any:
     raise ValueError(f"unknown HPF_SETTLEMENT_MODE {mode!r}")
 
 
+class _BuiltOnFirstUse:
+    """Stands for a service until it is first used: a cold query that needs only the store (the settlement
+    instruction list) does not import and build the bank links and the ledger's services behind the others."""
+
+    def __init__(self, factory: Any):
+        self._factory, self._built = factory, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            self._built = self._factory()
+        return getattr(self._built, name)
+
+
 @lru_cache(maxsize=1)
 def settlement_service() -> Any:
     from hpf.adapters.aws.settlement_store import DynamoInstructionStore
     from hpf.settlement.service import SettlementService
 
-    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")), settlement_banks(),
-                             core_ledger(), clock(), workflows())
+    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")),
+                             _BuiltOnFirstUse(settlement_banks), _BuiltOnFirstUse(core_ledger), clock(),
+                             _BuiltOnFirstUse(workflows))
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +203,8 @@ def voucher_service() -> Any:
     from hpf.seal.ledger_source import LedgerVoucherSource
     from hpf.seal.service import VoucherService
 
-    source = LedgerVoucherSource(ledger_service(), remittance_funding(), withdrawal_service(), clock())
+    source = LedgerVoucherSource(_BuiltOnFirstUse(ledger_service), _BuiltOnFirstUse(remittance_funding),
+                                 _BuiltOnFirstUse(withdrawal_service), clock())
     return VoucherService(source, archive_service(), pdf_sealer, clock(),
                           settings.optional("HPF_PUBLIC_BASE_URL") or "", settings.seal_trust_roots)
 

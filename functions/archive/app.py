@@ -211,6 +211,31 @@ def request_recognition(record, correlation_id: str) -> None:
                                       correlation_id)
 
 
+class LicenceRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+    licence_type: Literal["ID_CARD", "HOUSEHOLD", "MARRIAGE", "PROPERTY", "CONTRACT_FILING"] = Field(
+        description="证照类型：居民身份证 / 户口簿 / 结婚证 / 不动产权证书 / 商品房买卖合同备案")
+    holder_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] = Field(description="持证人身份证号")
+    authorization_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8,64}$")] = Field(
+        description="持证人在赣服通授予本中心的授权码")
+    business_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/-]{4,80}$")] = Field(
+        description="用于哪笔业务")
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)] = Field(
+        description="用途")
+
+
+@api.route("/licences", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR}, body=LicenceRequest,
+           response=RecordView, status=201, summary="调用共享电子证照（凭持证人授权，入档留痕）")
+def use_licence(ctx: RequestContext) -> RecordView:
+    from hpf.common.errors import Forbidden
+
+    b = ctx.body
+    if not ctx.principal.is_staff and ctx.principal.id_number != b.holder_id:
+        raise Forbidden("只能调用本人的电子证照", code="FORBIDDEN_SCOPE")
+    return RecordView.of(bootstrap.shared_licences().use(b.licence_type, b.holder_id, b.authorization_code,
+                                                         b.business_id, b.purpose, ctx.principal))
+
+
 class SearchQuery(Schema):
     model_config = ConfigDict(extra="forbid")
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(

@@ -344,3 +344,43 @@ def test_a_scanned_page_is_read_and_found_by_what_it_says(platform, http, auth):
     assert http.get("/archive/search", params={"q": "赣鹰潭网签2026009876"},
                     headers=auth("clerk-gx")).json()["hits"] == []  # another office's scans are not searched
     assert http.get("/archive/search", params={"q": "购"}, headers=auth("clerk01")).status_code == 400
+
+
+@pytest.mark.feature("7.5.7")
+def test_a_counter_uses_a_depositors_shared_licence_under_their_authorization(platform, http, auth, add_user):
+    from hpf.sandbox.identity import SandboxUser
+    from tests.integration.conftest import fresh_resident_id
+
+    holder = fresh_resident_id()
+    platform.licences.add_licence(holder, "李华", "PROPERTY", "鹰潭市不动产登记中心")
+    code = platform.licences.authorize(holder, ["PROPERTY"])
+    request = {"licence_type": "PROPERTY", "holder_id": holder, "authorization_code": code,
+               "business_id": "WDR-360600000001001-LIC-0001", "purpose": "购房提取核验不动产权"}
+    used = http.post("/archive/licences", headers=auth("clerk01"), json=request)
+    assert used.status_code == 201, used.text
+    record = used.json()
+    assert record["source"] == "shared_licence" and "不动产权证书" in record["title"]
+    view = http.post(f"/archive/records/{record['document_key']}/views", headers=auth("clerk01")).json()
+    assert httpx_get(view["download_url"]).startswith(b"%PDF-")
+    # the library's own audit saw the center ask, for that purpose, and grant it
+    assert platform.licences.queries[-1] == {"licence_type": "PROPERTY", "holder_id": holder, "requester": "YTGJJ",
+                                             "purpose": "购房提取核验不动产权", "verdict": "granted"}
+
+    # no authorization for that licence type: refused, and the attempt is still on record
+    refused = http.post("/archive/licences", headers=auth("clerk01"), json={**request, "licence_type": "MARRIAGE"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "LICENCE_AUTHORIZATION_REFUSED")
+    assert platform.licences.queries[-1]["verdict"] == "refused"
+    # the holder themselves from the APP; another depositor cannot use this holder's code
+    add_user(SandboxUser("lic-holder", "pw", "depositor", ["depositor"], "李华", id_number=holder))
+    mine = http.post("/archive/licences", headers=auth("lic-holder"),
+                     json={**request, "business_id": "WDR-360600000001001-LIC-0002"})
+    assert mine.status_code == 201 and mine.json()["document_key"] == record["document_key"]
+    add_user(SandboxUser("lic-other", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
+    assert http.post("/archive/licences", headers=auth("lic-other"), json=request).status_code == 403
+
+    platform.licences.unavailable = True
+    try:
+        down = http.post("/archive/licences", headers=auth("clerk01"), json=request)
+    finally:
+        platform.licences.unavailable = False
+    assert (down.status_code, down.json()["code"]) == (503, "LICENCE_LIBRARY_UNAVAILABLE")

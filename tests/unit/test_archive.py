@@ -377,3 +377,48 @@ def test_recognised_text_is_stored_logged_searched_in_scope_and_checked():
     texts.items["UPL-1"] = RecognisedText("UPL-1", "360600", ("改过的文字",), "test-engine")
     found = verify_archive(w.objects, w.index, w.log, [w.signer.root_der], texts).findings
     assert [(f.check, f.subject) for f in found] == [("text_differs", "UPL-1")]
+
+
+# -- shared e-licences (7.5.7) --------------------------------------------------------------------------------
+
+
+class FakeLibrary:
+    """The e-licence library's side: one licence, one code that covers it."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, str]] = []
+
+    def fetch(self, licence_type, holder_id, authorization_code, purpose):
+        from hpf.archive.licences import Licence, LicenceRefused
+
+        self.asked.append((licence_type, holder_id, authorization_code))
+        if authorization_code != "GOODCODE123":
+            raise LicenceRefused()
+        return Licence("36PR0000000001", licence_type, "李华", holder_id, "鹰潭市不动产登记中心", AT.date(), None,
+                       "valid", b"%PDF-1.7 licence")
+
+
+def test_a_shared_licence_is_used_under_its_authorization_filed_once_and_every_use_logged():
+    from hpf.archive.licences import LicenceRefused, SharedLicences
+    from hpf.identity.roles import Role
+
+    w, library = World(), FakeLibrary()
+    licences = SharedLicences(w.archive, library)
+    clerk = staff("clerk01", Role.COUNTER_CLERK)
+    holder = "360602199001011237"
+    first = licences.use("PROPERTY", holder, "GOODCODE123", "WDR-1", "提取核验不动产权", clerk)
+    assert (first.source.value, first.subject, first.business_id) == ("shared_licence", holder, "WDR-1")
+    assert "不动产权证书" in first.title and "36PR0000000001" in first.title
+    again = licences.use("PROPERTY", holder, "GOODCODE123", "WDR-2", "另一笔业务", clerk)
+    assert again == first  # the same licence file is archived once
+    with pytest.raises(LicenceRefused):
+        licences.use("PROPERTY", holder, "STOLENCODE1", "WDR-3", "无授权", clerk)
+    uses = [json.loads(e.leaf) for e in w.log.entries() if json.loads(e.leaf).get("type") == "licence_use"]
+    assert [(u["business_id"], u["actor"]) for u in uses] == [("WDR-1", "clerk01"), ("WDR-2", "clerk01"),
+                                                              ("WDR-3", "clerk01")]  # the refused one too
+    assert all("GOODCODE" not in e.leaf.decode() and "STOLEN" not in e.leaf.decode() for e in w.log.entries())
+    with pytest.raises(Exception) as unknown:
+        licences.use("PASSPORT", holder, "GOODCODE123", "WDR-4", "不支持", clerk)
+    assert unknown.value.code == "LICENCE_TYPE_UNKNOWN"
+    w.head()
+    assert w.verify().intact

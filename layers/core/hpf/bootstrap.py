@@ -167,6 +167,16 @@ def borrowing_service() -> Any:
     return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock())
 
 
+@lru_cache(maxsize=1)
+def shared_licences() -> Any:
+    from hpf.adapters.partners.licence_library import LicenceLibraryClient
+    from hpf.archive.licences import SharedLicences
+
+    library = LicenceLibraryClient(settings.env("HPF_LICENCE_LIBRARY_URL"), settings.env("HPF_LICENCE_APP_ID"),
+                                   settings.env("HPF_LICENCE_APP_KEY"))
+    return SharedLicences(archive_service(), library)
+
+
 def text_store() -> Any:
     from hpf.adapters.aws.archive_store import DynamoTextStore
 
@@ -257,6 +267,6 @@ def reset() -> None:
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
                     reconciliation, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
-                    borrowing_service,
+                    borrowing_service, shared_licences,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

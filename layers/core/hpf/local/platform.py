@@ -38,6 +38,7 @@ class LocalPlatform:
     scheduler: Scheduler | None = None
     banks: dict[str, Any] = field(default_factory=dict)  # bank code → BankSandbox (tests inject faults here)
     seal: Any = None  # the e-seal system's sandbox (SealSandbox)
+    licences: Any = None  # the e-licence library's sandbox (LicenceLibrarySandbox)
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -64,6 +65,7 @@ class LocalPlatform:
 
         self.banks, bank_links = start_banks(self.bank_timeout)
         seal_url = self._start_seal_system()
+        licence_url = self._start_licence_library()
         # The gateway's port is chosen now: vouchers print it in their QR codes (PublicBaseUrl).
         self.port = self.port or free_port()
         template = load_template(TEMPLATE)
@@ -73,7 +75,8 @@ class LocalPlatform:
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
                       "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": seal_url,
                       "SealAppKey": self.seal.app_key, "SealTrustRoots": self.seal.root_pem().decode(),
-                      "PublicBaseUrl": f"http://127.0.0.1:{self.port}"}
+                      "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": licence_url,
+                      "LicenceAppKey": self.licences.app_key}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -123,6 +126,14 @@ class LocalPlatform:
             if "counter_clerk" in user.roles:
                 self.seal.register(staff_seal_code(user.username), user.name, "person")
         server = BackgroundServer(self.seal).start()
+        self._servers.append(server)
+        return server.url
+
+    def _start_licence_library(self) -> str:
+        from hpf.sandbox.licences import LicenceLibrarySandbox
+
+        self.licences = LicenceLibrarySandbox()
+        server = BackgroundServer(self.licences).start()
         self._servers.append(server)
         return server.url
 

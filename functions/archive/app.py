@@ -117,6 +117,8 @@ class BorrowingRequest(Schema):
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)] = Field(
         description="借阅事由")
     days: int = Field(ge=1, le=30, description="借阅天数")
+    basis: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        "", description="外部机构借阅的依据（协查函编号等；外部机构必填）")
 
 
 class BorrowingPath(Schema):
@@ -147,13 +149,16 @@ class BorrowingView(Schema):
     due_on: date | None
     returned_at: datetime | None
     note: str
+    borrower_kind: str = Field(description="staff 本中心人员 / partner 外部机构（共享利用）")
+    basis: str
 
     @classmethod
     def of(cls, b) -> "BorrowingView":
         return cls(borrowing_id=b.borrowing_id, document_key=b.document_key, org=b.org, borrower=b.borrower,
                    borrower_name=b.borrower_name, purpose=b.purpose, days=b.days, status=b.status.value,
                    status_label=b.status.label, requested_at=b.requested_at, decided_by=b.decided_by,
-                   decided_at=b.decided_at, due_on=b.due_on, returned_at=b.returned_at, note=b.note)
+                   decided_at=b.decided_at, due_on=b.due_on, returned_at=b.returned_at, note=b.note,
+                   borrower_kind=b.borrower_kind, basis=b.basis)
 
 
 class AlertsView(Schema):
@@ -286,7 +291,9 @@ def transition(ctx: RequestContext, document_key: str) -> RecordView:
                                                                 b.reason, b.years))
 
 
-BORROWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.ARCHIVIST}
+# Staff, and partner agencies (共享利用, 7.5.2: they must cite their basis; an archivist decides as for anyone)
+BORROWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.ARCHIVIST,
+             Role.REGULATOR}
 
 
 @api.route("/borrowings", method="POST", roles=BORROWERS, body=BorrowingRequest, response=BorrowingView, status=201,
@@ -294,7 +301,7 @@ BORROWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role
 def request_borrowing(ctx: RequestContext) -> BorrowingView:
     b = ctx.body
     return BorrowingView.of(bootstrap.borrowing_service().request(b.request_id, b.document_key, b.purpose, b.days,
-                                                                  ctx.principal))
+                                                                  ctx.principal, b.basis))
 
 
 @api.route("/borrowings/{borrowing_id}", roles=BORROWERS, path_model=BorrowingPath, response=BorrowingView,

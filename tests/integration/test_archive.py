@@ -384,3 +384,33 @@ def test_a_counter_uses_a_depositors_shared_licence_under_their_authorization(pl
     finally:
         platform.licences.unavailable = False
     assert (down.status_code, down.json()["code"]) == (503, "LICENCE_LIBRARY_UNAVAILABLE")
+
+
+@pytest.mark.feature("7.5.2")
+def test_another_agency_uses_an_archived_file_under_a_recorded_approved_basis(platform, http, auth):
+    from tests.integration.conftest import fresh_resident_id
+
+    record = upload(http, auth, "UP-20261127-0401", fresh_resident_id(), "WDR-360600000001001-REQ-0401", PNG).json()
+    request = {"request_id": "XC-20261127-0001", "document_key": record["document_key"], "days": 3,
+               "purpose": "核查一笔异地提取的材料"}
+    no_basis = http.post("/archive/borrowings", headers=auth("regulator01"), json=request)
+    assert (no_basis.status_code, no_basis.json()["code"]) == (400, "BORROWING_BASIS_REQUIRED")
+    asked = http.post("/archive/borrowings", headers=auth("regulator01"),
+                      json={**request, "basis": "赣公积金监协〔2026〕17号"})
+    assert asked.status_code == 201, asked.text
+    b = asked.json()
+    assert (b["borrower_kind"], b["basis"]) == ("partner", "赣公积金监协〔2026〕17号")
+    assert http.post(f"/archive/borrowings/{b['borrowing_id']}/views", headers=auth("regulator01")).status_code == 422
+    http.post(f"/archive/borrowings/{b['borrowing_id']}/decision", headers=auth("archivist01"),
+              json={"approve": True, "note": "依协查函同意，限阅3日"})
+    view = http.post(f"/archive/borrowings/{b['borrowing_id']}/views", headers=auth("regulator01"))
+    assert view.status_code == 201 and httpx_get(view.json()["download_url"]) == PNG
+    # the partner reaches nothing else: not the record directly, not another file
+    assert http.get(f"/archive/records/{record['document_key']}", headers=auth("regulator01")).status_code == 403
+    # the trail: request and decision in the solidification log, with the basis
+    entries = client("dynamodb").query(
+        TableName=platform.physical["ArchiveTable"], KeyConditionExpression="pk = :l",
+        ExpressionAttributeValues={":l": {"S": "LOG"}})["Items"]
+    steps = [json.loads(i["leaf"]["S"]) for i in entries if "leaf" in i and b["borrowing_id"] in i["leaf"]["S"]]
+    assert [(s["event"], s["basis"]) for s in steps] == [("request", "赣公积金监协〔2026〕17号"),
+                                                         ("approve", "赣公积金监协〔2026〕17号")]

@@ -1,4 +1,6 @@
-"""Borrowing an archived file (电子档案的借阅, 7.5.14): a member of staff asks, stating why and for how many days;
+"""Borrowing an archived file (电子档案的借阅, 7.5.14; and 共享利用 by other agencies, 7.5.2): a member of staff — or a
+partner agency, which must also cite its basis (a 协查函 number, a court order) — asks, stating why and for how
+many days;
 an archivist of the file's office approves or refuses (never their own request); while approved and not past its
 due day the borrower may view the file; they return it, or it falls overdue (an alert, 7.5.15). Every step is
 appended to the solidification log, so the borrowing history is as tamper-evident as the files.
@@ -66,6 +68,8 @@ class Borrowing:
     returned_at: datetime | None = None
     returned_by: str = ""
     note: str = ""
+    borrower_kind: str = "staff"  # "partner": another agency (共享利用)
+    basis: str = ""  # a partner's legal basis for access, e.g. the number of its letter of request
     version: int = 0
 
     def overdue(self, today: date) -> bool:
@@ -90,7 +94,10 @@ class BorrowingService:
     def __init__(self, store: BorrowingStore, archive: ArchiveService, clock: Any):
         self._store, self._archive, self._clock = store, archive, clock
 
-    def request(self, request_id: str, document_key: str, purpose: str, days: int, actor: Principal) -> Borrowing:
+    def request(self, request_id: str, document_key: str, purpose: str, days: int, actor: Principal,
+                basis: str = "") -> Borrowing:
+        if actor.kind == "partner" and not basis.strip():
+            raise ValidationFailed("外部机构借阅须注明依据（公函编号等）", code="BORROWING_BASIS_REQUIRED")
         if not _REQUEST_ID.match(request_id):
             raise ValidationFailed("借阅申请编号格式不正确", code="INVALID_REQUEST_ID")
         if not 1 <= days <= MAX_DAYS:
@@ -99,7 +106,8 @@ class BorrowingService:
         now = self._clock.now()
         borrowing = Borrowing(borrowing_id=f"BRW-{request_id}", document_key=document_key, org=record.org,
                               borrower=actor.subject, borrower_name=actor.name, purpose=purpose, days=days,
-                              status=BorrowingStatus.REQUESTED, requested_at=now, version=1)
+                              status=BorrowingStatus.REQUESTED, requested_at=now, version=1,
+                              borrower_kind="partner" if actor.kind == "partner" else "staff", basis=basis.strip())
         stored = self._store.add(borrowing)
         if stored.borrower != actor.subject:
             raise Forbidden("借阅申请编号已被他人使用", code="FORBIDDEN_SCOPE")
@@ -172,5 +180,6 @@ class BorrowingService:
         self._archive.log.append(f"{borrowing.borrowing_id}#{event}", canonical({
             "type": "borrowing", "borrowing_id": borrowing.borrowing_id, "document_key": borrowing.document_key,
             "event": event, "status": borrowing.status.value, "borrower": borrowing.borrower, "actor": actor.subject,
+            "borrower_kind": borrowing.borrower_kind, "basis": borrowing.basis,
             "purpose": borrowing.purpose, "days": borrowing.days,
             "due_on": borrowing.due_on.isoformat() if borrowing.due_on else None, "at": at.isoformat()}), at)

@@ -254,7 +254,7 @@ class DynamoBorrowingStore:
 
 
 _BORROWING_TEXT = ("borrowing_id", "document_key", "org", "borrower", "borrower_name", "purpose", "decided_by",
-                   "returned_by", "note")
+                   "returned_by", "note", "borrower_kind", "basis")
 
 
 def _borrowing_item(b: "Borrowing") -> dict[str, Any]:

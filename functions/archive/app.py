@@ -193,27 +193,12 @@ class ProofView(Schema):
 @api.route("/uploads", method="POST", roles={Role.COUNTER_CLERK, Role.ARCHIVIST}, body=UploadRequest,
            response=RecordView, status=201, summary="上传文件入档（扫描件、PDF）")
 def upload(ctx: RequestContext) -> RecordView:
-    from hpf.archive.intake import uploaded_document
     from hpf.archive.model import Category, Retention
 
     b = ctx.body
-    document = uploaded_document(b.upload_id, b.title, Category(b.category), Retention(b.retention), b.business_id,
-                                 b.subject, b.subject_name, b.media_type, base64.b64decode(b.content_base64),
-                                 ctx.principal)
-    record = bootstrap.archive_service().file(document)
-    request_recognition(record, ctx.correlation_id)
-    return RecordView.of(record)
-
-
-def request_recognition(record, correlation_id: str) -> None:
-    """A scan goes to the OCR function (7.5.10). If this send fails the request fails (503) with the file already
-    filed; the caller's retry with the same upload id finds the file and sends again — no scan goes unread."""
-    from hpf import settings
-    from hpf.archive.text import OCR_MEDIA
-
-    if record.media_type in OCR_MEDIA:
-        bootstrap.queue_sender().send(settings.env("HPF_OCR_QUEUE"), [{"document_key": record.document_key}],
-                                      correlation_id)
+    return RecordView.of(bootstrap.uploads(ctx.correlation_id).upload(
+        b.upload_id, b.title, Category(b.category), Retention(b.retention), b.business_id, b.subject,
+        b.subject_name, b.media_type, base64.b64decode(b.content_base64), ctx.principal))
 
 
 class LicenceRequest(Schema):
@@ -232,11 +217,7 @@ class LicenceRequest(Schema):
 @api.route("/licences", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR}, body=LicenceRequest,
            response=RecordView, status=201, summary="调用共享电子证照（凭持证人授权，入档留痕）")
 def use_licence(ctx: RequestContext) -> RecordView:
-    from hpf.common.errors import Forbidden
-
     b = ctx.body
-    if not ctx.principal.is_staff and ctx.principal.id_number != b.holder_id:
-        raise Forbidden("只能调用本人的电子证照", code="FORBIDDEN_SCOPE")
     return RecordView.of(bootstrap.shared_licences().use(b.licence_type, b.holder_id, b.authorization_code,
                                                          b.business_id, b.purpose, ctx.principal))
 
@@ -272,13 +253,8 @@ def related_records(ctx: RequestContext) -> RecordList:
 @api.route("/records/{document_key}/views", method="POST", roles=READERS | {Role.DEPOSITOR, Role.UNIT_AGENT},
            path_model=RecordPath, response=ViewGrant, status=201, summary="查阅档案原件（留痕）")
 def view_record(ctx: RequestContext, document_key: str) -> ViewGrant:
-    from hpf.archive.access import require_record_visible
-
-    archive = bootstrap.archive_service()
-    record = archive.get(document_key)
-    require_record_visible(ctx.principal, record)
-    return ViewGrant(document_key=record.document_key, media_type=record.media_type,
-                     download_url=archive.download_url(record, record.document_key))
+    record, url = bootstrap.archive_service().view(document_key, ctx.principal)
+    return ViewGrant(document_key=record.document_key, media_type=record.media_type, download_url=url)
 
 
 @api.route("/records/{document_key}/transitions", method="POST", roles={Role.ARCHIVIST}, path_model=RecordPath,

@@ -15,7 +15,7 @@ from hpf.archive.service import ArchiveService
 from hpf.archive.treehead import TreeHead, sign_tree_head, tree_heads
 from hpf.archive.verify import verify_archive
 from hpf.common.clock import FixedClock
-from hpf.common.errors import BusinessRuleViolation
+from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from tests.fakes.archive import MemoryIndex, MemoryLog, MemoryObjects
 from tests.fakes.seal import KeySigner
 
@@ -369,7 +369,7 @@ def test_recognised_text_is_stored_logged_searched_in_scope_and_checked():
     clerk = staff("clerk01", Role.COUNTER_CLERK)
     assert [r.document_key for r, _ in service.search("鹰潭网签2026", clerk)] == ["UPL-1"]  # spaces ignored
     assert service.search("鹰潭网签2026", staff("clerk-gx", Role.COUNTER_CLERK, org="360681")) == []
-    with pytest.raises(Exception) as short:
+    with pytest.raises(ValidationFailed) as short:
         service.search("购", clerk)
     assert short.value.code == "SEARCH_TOO_SHORT"
 
@@ -417,7 +417,7 @@ def test_a_shared_licence_is_used_under_its_authorization_filed_once_and_every_u
     assert [(u["business_id"], u["actor"]) for u in uses] == [("WDR-1", "clerk01"), ("WDR-2", "clerk01"),
                                                               ("WDR-3", "clerk01")]  # the refused one too
     assert all("GOODCODE" not in e.leaf.decode() and "STOLEN" not in e.leaf.decode() for e in w.log.entries())
-    with pytest.raises(Exception) as unknown:
+    with pytest.raises(ValidationFailed) as unknown:
         licences.use("PASSPORT", holder, "GOODCODE123", "WDR-4", "不支持", clerk)
     assert unknown.value.code == "LICENCE_TYPE_UNKNOWN"
     w.head()

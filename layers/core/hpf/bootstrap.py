@@ -167,6 +167,15 @@ def borrowing_service() -> Any:
     return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock())
 
 
+def uploads(correlation_id: str | None = None) -> Any:
+    from hpf.archive.intake import Uploads
+
+    def request_text(document_key: str) -> None:
+        queue_sender().send(settings.env("HPF_OCR_QUEUE"), [{"document_key": document_key}], correlation_id)
+
+    return Uploads(archive_service(), request_text)
+
+
 @lru_cache(maxsize=1)
 def shared_licences() -> Any:
     from hpf.adapters.partners.licence_library import LicenceLibraryClient

@@ -149,7 +149,7 @@ class BorrowingService:
         if borrowing.overdue(business_date(self._clock)):
             raise BusinessRuleViolation("借阅已到期，请归还或重新申请", code="BORROWING_EXPIRED")
         record = self._archive.get(borrowing.document_key)
-        return borrowing, record, self._archive.download_url(record, record.document_key)
+        return borrowing, record, self._archive.download_url(record)
 
     def get(self, borrowing_id: str, actor: Principal) -> Borrowing:
         borrowing = self._store.get(borrowing_id)

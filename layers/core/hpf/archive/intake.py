@@ -3,12 +3,34 @@ what they claim (the format's signature, not the file name), within the size the
 
 from __future__ import annotations
 
-from hpf.archive.model import Category, Document, Retention, Source
+from collections.abc import Callable
+
+from hpf.archive.model import ArchiveRecord, Category, Document, Retention, Source
+from hpf.archive.service import ArchiveService
 from hpf.common.errors import ValidationFailed
 from hpf.identity.principal import Principal
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+class Uploads:
+    """The counter's uploads: checked, filed, and a scan sent on to text recognition (7.5.10). If that hand-off
+    fails the request fails (503) with the file already filed; the caller's retry with the same upload id finds the
+    file and hands it off again — no scan goes unread."""
+
+    def __init__(self, archive: ArchiveService, request_text: Callable[[str], None]):
+        self._archive, self._request_text = archive, request_text
+
+    def upload(self, upload_id: str, title: str, category: Category, retention: Retention, business_id: str,
+               subject: str, subject_name: str, media_type: str, content: bytes, actor: Principal) -> ArchiveRecord:
+        from hpf.archive.text import OCR_MEDIA
+
+        record = self._archive.file(uploaded_document(upload_id, title, category, retention, business_id, subject,
+                                                      subject_name, media_type, content, actor))
+        if record.media_type in OCR_MEDIA:
+            self._request_text(record.document_key)
+        return record
 
 
 def uploaded_document(upload_id: str, title: str, category: Category, retention: Retention, business_id: str,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from hpf.archive.model import ArchiveRecord, Category, Document, Retention, Source
 from hpf.archive.service import ArchiveService, canonical
-from hpf.common.errors import BusinessRuleViolation, TransientFailure, ValidationFailed
+from hpf.common.errors import BusinessRuleViolation, Forbidden, TransientFailure, ValidationFailed
 from hpf.identity.principal import Principal
 
 LICENCE_TYPES = {"ID_CARD": "居民身份证", "HOUSEHOLD": "居民户口簿", "MARRIAGE": "结婚证",
@@ -66,6 +66,8 @@ class SharedLicences:
 
     def use(self, licence_type: str, holder_id: str, authorization_code: str, business_id: str, purpose: str,
             actor: Principal) -> ArchiveRecord:
+        if not actor.is_staff and actor.id_number != holder_id:
+            raise Forbidden("只能调用本人的电子证照", code="FORBIDDEN_SCOPE")
         if licence_type not in LICENCE_TYPES:
             raise ValidationFailed("不支持的证照类型", code="LICENCE_TYPE_UNKNOWN")
         if not _CODE.match(authorization_code):

@@ -54,6 +54,10 @@ def retain_until(start: date, retention: Retention) -> date:
     return add_years(start, retention.years)
 
 
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "application/json": ".json",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+
+
 def status_key(document_key: str, sequence: int) -> str:
     return f"{document_key}#status#{sequence}"
 
@@ -165,5 +169,13 @@ class ArchiveService:
     def content(self, record: ArchiveRecord) -> bytes:
         return self.objects.get(record.object_key, record.object_version)
 
-    def download_url(self, record: ArchiveRecord, filename: str) -> str:
+    def view(self, document_key: str, actor: Principal) -> tuple[ArchiveRecord, str]:
+        """The original's address for someone who may see it (the view itself is an operation record)."""
+        record = self.get(document_key)
+        require_record_visible(actor, record)
+        return record, self.download_url(record)
+
+    def download_url(self, record: ArchiveRecord) -> str:
+        """A short-lived address of the original, named by its key with the extension of its format."""
+        filename = record.document_key + _EXTENSIONS.get(record.media_type, "")
         return self.objects.download_url(record.object_key, record.object_version, filename)

@@ -119,7 +119,7 @@ class VoucherService:
                         content=content, source=Source.GENERATED)
 
     def _download(self, record: ArchiveRecord) -> str:
-        return self._archive.download_url(record, f"{record.document_key}.pdf")
+        return self._archive.download_url(record)
 
 
 def _snapshot(voucher: Voucher) -> bytes:

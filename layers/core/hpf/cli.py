@@ -138,6 +138,9 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         + "   (fire one: hpf run-schedule NAME)",
         "  bank sandboxes     " + ", ".join(f"{code} {bank.name}" for code, bank in platform.banks.items())
         + "   (BDC over TCP; settlement pays through them)",
+        f"  e-seal sandbox     {platform.seal_url}   (the center's seal, clerks' signatures, time stamps; root at /ca)",
+        f"  e-licence sandbox  {platform.licence_url}   (licences and holders' authorization codes: /admin/...)",
+        "  archive            hpf archive verify | tree-head | bind-month   (the solidification trail, monthly volumes)",
     ]
     if demo:
         lines += ["", "demo users (password, role, office) — tokens in " + str(state_dir / "tokens") + "/<user>.jwt"]

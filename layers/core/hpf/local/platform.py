@@ -44,6 +44,8 @@ class LocalPlatform:
     _threads: list[threading.Thread] = field(default_factory=list)
     gateway_url: str = ""
     identity_url: str = ""
+    seal_url: str = ""
+    licence_url: str = ""
 
     @property
     def log_file(self) -> Path:
@@ -64,8 +66,8 @@ class LocalPlatform:
         from hpf.local.banks import start_banks
 
         self.banks, bank_links = start_banks(self.bank_timeout)
-        seal_url = self._start_seal_system()
-        licence_url = self._start_licence_library()
+        self.seal_url = self._start_seal_system()
+        self.licence_url = self._start_licence_library()
         # The gateway's port is chosen now: vouchers print it in their QR codes (PublicBaseUrl).
         self.port = self.port or free_port()
         template = load_template(TEMPLATE)
@@ -73,9 +75,9 @@ class LocalPlatform:
         parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
                       "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
-                      "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": seal_url,
+                      "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": self.seal_url,
                       "SealAppKey": self.seal.app_key, "SealTrustRoots": self.seal.root_pem().decode(),
-                      "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": licence_url,
+                      "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": self.licence_url,
                       "LicenceAppKey": self.licences.app_key}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
@@ -161,7 +163,8 @@ class LocalPlatform:
 
     def _write_state(self) -> None:
         state = {"gateway": self.gateway_url, "aws_endpoint": self.aws.endpoint if self.aws else None,
-                 "identity": self.identity_url, "stage": STAGE, "stack": STACK, "pid": os.getpid(),
+                 "identity": self.identity_url, "seal_system": self.seal_url, "licence_library": self.licence_url,
+                 "stage": STAGE, "stack": STACK, "pid": os.getpid(),
                  "region": REGION, "log_file": str(self.log_file)}
         (self.state_dir / "local.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
 

@@ -131,3 +131,15 @@ class MemoryTexts:
 
     def all(self) -> list:
         return list(self.items.values())
+
+
+@dataclass
+class MemoryClaims:
+    held: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, name: str, holder: str, seconds: int) -> bool:
+        return self.held.setdefault(name, holder) == holder
+
+    def release(self, name: str, holder: str) -> None:
+        if self.held.get(name) == holder:
+            del self.held[name]

@@ -218,3 +218,62 @@ def test_a_month_is_bound_with_its_journal_and_catalogue_sealed(seal_system, tmp
     with pytest.raises(BusinessRuleViolation) as refused:
         books.bind_month("2026-11")
     assert refused.value.code == "MONTH_NOT_CLOSED"
+
+
+class OneVoucher:
+    """The ledger's side of issuing: one remittance receipt, visible to everyone here."""
+
+    def voucher(self, kind, reference, actor, year=None):
+        return a_voucher()
+
+
+def voucher_world(seal_system, sealer=None, claims=None, wait_seconds=0.5):
+    from hpf.archive.service import ArchiveService
+    from hpf.common.clock import FixedClock
+    from hpf.seal.service import VoucherService
+    from hpf.seal.signing import PdfSealer
+    from tests.fakes.archive import MemoryClaims, MemoryIndex, MemoryLog, MemoryObjects
+
+    sandbox, client = seal_system
+    clock = FixedClock(datetime(2026, 11, 27, 10, tzinfo=timezone.utc))
+    archive = ArchiveService(MemoryObjects(), MemoryIndex(), MemoryLog(), clock)
+    sealer = sealer or PdfSealer(client, CENTER_SEAL)
+    claims = claims if claims is not None else MemoryClaims()
+    return archive, claims, VoucherService(OneVoucher(), archive, lambda: sealer, clock, "https://hpf.example",
+                                           lambda: [root_der(sandbox)], claims, wait_seconds)
+
+
+def test_a_voucher_another_request_is_sealing_is_waited_for_not_sealed_twice(seal_system):
+    from hpf.common.errors import Conflict
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+    from hpf.seal.vouchers import VoucherKind
+
+    agent = Principal(subject="agent", kind="unit_agent", roles=frozenset({Role.UNIT_AGENT}),
+                      unit_account="360600000001")
+    archive, claims, vouchers = voucher_world(seal_system)
+    claims.claim(a_voucher().voucher_no, "the other request", 60)
+    with pytest.raises(Conflict) as busy:  # the other never finished within the wait
+        vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent)
+    assert busy.value.code == "VOUCHER_BEING_ISSUED" and archive.find(a_voucher().voucher_no) is None
+
+    claims.release(a_voucher().voucher_no, "the other request")
+    issued = vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent)
+    assert vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent).record == issued.record
+
+
+def test_a_sealing_that_fails_gives_its_claim_back(seal_system):
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+    from hpf.seal.port import SealUnavailable
+    from hpf.seal.vouchers import VoucherKind
+
+    class DownSealer:
+        def seal(self, pdf, document_no, cosigners=()):
+            raise SealUnavailable()
+
+    agent = Principal(subject="agent", kind="unit_agent", roles=frozenset({Role.UNIT_AGENT}))
+    archive, claims, vouchers = voucher_world(seal_system, sealer=DownSealer())
+    with pytest.raises(SealUnavailable):
+        vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent)
+    assert claims.held == {}  # the next request seals at once, it does not wait for an expiry

@@ -224,8 +224,11 @@ def voucher_service() -> Any:
 
     source = LedgerVoucherSource(_BuiltOnFirstUse(ledger_service), _BuiltOnFirstUse(remittance_funding),
                                  _BuiltOnFirstUse(withdrawal_service), clock())
+    from hpf.adapters.aws.archive_store import DynamoClaims
+
     return VoucherService(source, archive_service(), pdf_sealer, clock(),
-                          settings.optional("HPF_PUBLIC_BASE_URL") or "", settings.seal_trust_roots)
+                          settings.optional("HPF_PUBLIC_BASE_URL") or "", settings.seal_trust_roots,
+                          DynamoClaims(settings.env("HPF_ARCHIVE_TABLE")))
 
 
 @lru_cache(maxsize=1)

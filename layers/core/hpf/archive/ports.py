@@ -76,3 +76,13 @@ class LogStore(Protocol):
     def entry_for(self, key: str) -> LogEntry | None: ...
 
     def entries(self, start: int = 0, end: int | None = None) -> list[LogEntry]: ...
+
+
+class Claims(Protocol):
+    def claim(self, name: str, holder: str, seconds: int) -> bool:
+        """Take ``name`` for ``seconds`` unless someone else holds it (an expired claim is free again)."""
+        ...
+
+    def release(self, name: str, holder: str) -> None:
+        """Give ``name`` back early (the holder failed: the next request need not wait for the expiry)."""
+        ...

@@ -17,7 +17,7 @@ from typing import Any
 from hpf.archive.access import require_record_visible
 from hpf.archive.model import ArchiveRecord, Document, Source
 from hpf.archive.service import ArchiveService
-from hpf.common.errors import NotFound
+from hpf.common.errors import Conflict, NotFound
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel, Role
 from hpf.seal.vouchers import Voucher, VoucherKind
@@ -48,17 +48,46 @@ def staff_seal_code(subject: str) -> str:
     return f"STAFF-{subject}"
 
 
+CLAIM_SECONDS = 60  # long enough to draw and seal a voucher; a crashed claimant's claim frees itself
+WAIT_SECONDS = 10.0  # how long a second request waits for the first to file the voucher it is sealing
+
+
 class VoucherService:
     def __init__(self, source: Any, archive: ArchiveService, sealer: Callable[[], Any], clock: Any,
-                 verify_base_url: str, trust_roots: Callable[[], list[bytes]]):
+                 verify_base_url: str, trust_roots: Callable[[], list[bytes]], claims: Any = None,
+                 wait_seconds: float = WAIT_SECONDS):
+        """``claims``: so that two first requests for one voucher (a double click; the collector and the unit at
+        the same moment) do not both have it signed — the second waits for the first's archived original."""
         self._source, self._archive, self._sealer, self._clock = source, archive, sealer, clock
         self._verify_base_url = verify_base_url.rstrip("/")
         self._trust_roots = trust_roots
+        self._claims, self._wait_seconds = claims, wait_seconds
 
     def issue(self, kind: VoucherKind, reference: str, actor: Principal, year: int | None = None) -> IssuedVoucher:
         voucher = self._source.voucher(kind, reference, actor, year)
-        record = self._archive.find(voucher.voucher_no) or self.seal_and_archive(voucher, actor)
+        record = self._archive.find(voucher.voucher_no) or self._first_issue(voucher, actor)
         return IssuedVoucher(voucher.voucher_no, kind, record, self._download(record))
+
+    def _first_issue(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
+        import time
+        import uuid
+
+        if self._claims is None:
+            return self.seal_and_archive(voucher, actor)
+        holder = uuid.uuid4().hex
+        if self._claims.claim(voucher.voucher_no, holder, CLAIM_SECONDS):
+            try:
+                return self.seal_and_archive(voucher, actor)
+            except Exception:
+                self._claims.release(voucher.voucher_no, holder)  # the next request tries at once
+                raise
+        deadline = time.monotonic() + self._wait_seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            found = self._archive.find(voucher.voucher_no)
+            if found is not None:
+                return found
+        raise Conflict("该凭证正在出具，请稍后再试", code="VOUCHER_BEING_ISSUED")
 
     def get(self, voucher_no: str, actor: Principal) -> IssuedVoucher:
         record = self._archive.get(voucher_no)

@@ -325,3 +325,37 @@ def _text(v: dict[str, Any]) -> "RecognisedText":
     from hpf.archive.text import RecognisedText
 
     return RecognisedText(v["document_key"], v["org"], tuple(json.loads(v["lines"])), v["engine"])
+
+
+class DynamoClaims:
+    """Short claims (``CLAIM#<name>`` / ``CLAIM``, with an expiry and a TTL attribute) so that two requests for the
+    same new voucher do not both ask the seal system to sign it."""
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def claim(self, name: str, holder: str, seconds: int) -> bool:
+        import time as clock
+
+        now = int(clock.time())
+        try:
+            client("dynamodb").put_item(
+                TableName=self._table,
+                Item=to_item({"pk": f"CLAIM#{name}", "sk": "CLAIM", "holder": holder, "expires": now + seconds,
+                              "ttl": now + seconds + 3600}),
+                ConditionExpression="attribute_not_exists(pk) OR expires < :now OR holder = :me",
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":me": {"S": holder}})
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    def release(self, name: str, holder: str) -> None:
+        try:
+            client("dynamodb").delete_item(TableName=self._table, Key=key(f"CLAIM#{name}", "CLAIM"),
+                                           ConditionExpression="holder = :me",
+                                           ExpressionAttributeValues={":me": {"S": holder}})
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise  # else it expired and someone else holds it now: theirs to keep

@@ -414,3 +414,38 @@ def test_another_agency_uses_an_archived_file_under_a_recorded_approved_basis(pl
     steps = [json.loads(i["leaf"]["S"]) for i in entries if "leaf" in i and b["borrowing_id"] in i["leaf"]["S"]]
     assert [(s["event"], s["basis"]) for s in steps] == [("request", "赣公积金监协〔2026〕17号"),
                                                          ("approve", "赣公积金监协〔2026〕17号")]
+
+
+def test_concurrent_appends_to_the_solidification_log_are_gap_free_and_once_each(platform):
+    """Many filings at once all move one head: each gets its own index, none is lost or doubled — and a key
+    appended twice (a retried filing racing itself) gets one entry."""
+    import threading
+    from datetime import datetime
+
+    from hpf.adapters.aws.archive_store import DynamoLogStore
+    from hpf.common.clock import SHANGHAI
+
+    log = DynamoLogStore(platform.physical["ArchiveTable"])
+    before = len(log.entries())
+    keys = [f"CONCURRENT-{i:03d}" for i in range(40)]
+    errors: list[BaseException] = []
+
+    def append(share: list[str]) -> None:
+        try:
+            for key_name in share:
+                log.append(key_name, json.dumps({"type": "test", "key": key_name}).encode(), datetime.now(SHANGHAI))
+        except BaseException as error:  # noqa: BLE001 — reported below, not swallowed
+            errors.append(error)
+
+    # eight writers; every key is given to two of them, so each key is also raced against itself
+    shares = [keys[i::4] for i in range(4)] * 2
+    threads = [threading.Thread(target=append, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    entries = log.entries()
+    assert [e.index for e in entries] == list(range(len(entries)))  # gap-free
+    added = [e.key for e in entries[before:] if e.key.startswith("CONCURRENT-")]
+    assert sorted(added) == keys  # each once

@@ -151,6 +151,7 @@ class BorrowingView(Schema):
     note: str
     borrower_kind: str = Field(description="staff 本中心人员 / partner 外部机构（共享利用）")
     basis: str
+    approval_form: str | None = Field(description="借阅审批单（申请人、审批人签名并加盖中心印章）的凭证编号")
 
     @classmethod
     def of(cls, b) -> "BorrowingView":
@@ -158,7 +159,8 @@ class BorrowingView(Schema):
                    borrower_name=b.borrower_name, purpose=b.purpose, days=b.days, status=b.status.value,
                    status_label=b.status.label, requested_at=b.requested_at, decided_by=b.decided_by,
                    decided_at=b.decided_at, due_on=b.due_on, returned_at=b.returned_at, note=b.note,
-                   borrower_kind=b.borrower_kind, basis=b.basis)
+                   borrower_kind=b.borrower_kind, basis=b.basis,
+                   approval_form=f"JYSP-{b.borrowing_id}" if b.decided_at and b.due_on else None)
 
 
 class AlertsView(Schema):

@@ -15,7 +15,7 @@ handler = api.lambda_handler  # the function's entry behind API Gateway (infra/t
 S = "hpf.seal.schemas"
 s = LazyModule(S)
 ISSUERS = {Role.COUNTER_CLERK, Role.DEPOSITOR, Role.UNIT_AGENT}
-READERS = ISSUERS | {Role.AUDITOR, Role.LEADER, Role.FINANCE}
+READERS = ISSUERS | {Role.AUDITOR, Role.LEADER, Role.FINANCE, Role.ARCHIVIST}
 
 
 @api.route("/vouchers", method="POST", roles=ISSUERS, body=f"{S}:VoucherRequest", response=f"{S}:VoucherView",

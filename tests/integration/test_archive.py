@@ -247,6 +247,7 @@ def test_an_archivist_files_extends_and_appraises_and_each_step_is_in_the_trail(
 
 @pytest.mark.feature("7.5.14")
 @pytest.mark.feature("7.5.15")
+@pytest.mark.feature("S.8.2")
 def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platform, http, auth, capsys):
     from tests.integration.conftest import fresh_resident_id
 
@@ -265,6 +266,16 @@ def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platfo
     decided = http.post(f"/archive/borrowings/{bid}/decision", headers=auth("archivist01"),
                         json={"approve": True, "note": "同意，限阅5天"})
     assert decided.status_code == 200 and decided.json()["status"] == "approved" and decided.json()["due_on"]
+    # the approval's form: signed by each node — the applicant, the approver — then sealed (流程审批节点签名, S.8.2)
+    form_no = decided.json()["approval_form"]
+    form = http.get(f"/seal/vouchers/{form_no}", headers=auth("auditor01"))
+    assert form.status_code == 200, form.text
+    import base64
+
+    checked = http.post("/seal/verifications", headers=auth("auditor01"), json={
+        "pdf_base64": base64.b64encode(httpx_get(form.json()["download_url"])).decode()}).json()
+    assert checked["verdict"] == "authentic"
+    assert [s["signer"] for s in checked["signatures"]] == ["孙丽", "郑洁", "鹰潭市住房公积金管理中心"]
     view = http.post(f"/archive/borrowings/{bid}/views", headers=auth("auditor01"))
     assert view.status_code == 201 and httpx_get(view.json()["download_url"]) == PNG
     assert http.post(f"/archive/borrowings/{bid}/views", headers=auth("leader01")).status_code == 403  # not theirs
@@ -411,9 +422,17 @@ def test_another_agency_uses_an_archived_file_under_a_recorded_approved_basis(pl
     entries = client("dynamodb").query(
         TableName=platform.physical["ArchiveTable"], KeyConditionExpression="pk = :l",
         ExpressionAttributeValues={":l": {"S": "LOG"}})["Items"]
-    steps = [json.loads(i["leaf"]["S"]) for i in entries if "leaf" in i and b["borrowing_id"] in i["leaf"]["S"]]
+    steps = [leaf for leaf in (json.loads(i["leaf"]["S"]) for i in entries if "leaf" in i)
+             if leaf.get("type") == "borrowing" and leaf["borrowing_id"] == b["borrowing_id"]]
     assert [(s["event"], s["basis"]) for s in steps] == [("request", "赣公积金监协〔2026〕17号"),
                                                          ("approve", "赣公积金监协〔2026〕17号")]
+    # its approval form carries the approver's signature and the seal (the agency has none in the seal system)
+    form = http.get(f"/seal/vouchers/JYSP-{b['borrowing_id']}", headers=auth("archivist01")).json()
+    import base64
+
+    checked = http.post("/seal/verifications", headers=auth("archivist01"), json={
+        "pdf_base64": base64.b64encode(httpx_get(form["download_url"])).decode()}).json()
+    assert [s["signer"] for s in checked["signatures"]] == ["郑洁", "鹰潭市住房公积金管理中心"]
 
 
 def test_concurrent_appends_to_the_solidification_log_are_gap_free_and_once_each(platform):

@@ -155,6 +155,7 @@ def test_a_depositor_prints_their_deposit_statement(platform, http, auth, new_un
 
 
 @pytest.mark.feature("8.1.3")
+@pytest.mark.feature("S.8.2")
 def test_a_paid_withdrawal_gets_its_voucher_co_signed_at_the_counter(platform, http, auth, deposited_account,
                                                                      add_user, nss, tmp_path):
     _, account = deposited_account()

@@ -422,3 +422,32 @@ def test_a_shared_licence_is_used_under_its_authorization_filed_once_and_every_u
     assert unknown.value.code == "LICENCE_TYPE_UNKNOWN"
     w.head()
     assert w.verify().intact
+
+
+def test_an_approval_ends_with_its_signed_form_and_a_failed_form_is_completed_by_the_same_decision():
+    from hpf.archive.borrowing import BorrowingService, BorrowingStatus
+    from hpf.identity.roles import Role
+    from hpf.seal.port import SealUnavailable
+    from tests.fakes.archive import MemoryBorrowings
+
+    w = World()
+    w.archive.file(document())
+    forms, seal_down = [], [True]
+
+    def approval_form(borrowing, approver):
+        if seal_down[0]:
+            raise SealUnavailable()
+        forms.append((borrowing.borrowing_id, borrowing.borrower, approver.subject))
+
+    borrowings = BorrowingService(MemoryBorrowings(), w.archive, w.clock, approval_form)
+    keeper = staff("archivist01", Role.ARCHIVIST)
+    asked = borrowings.request("AUD-2026-0009", "HJHD-RMT-1", "稽核抽查", 3, staff("auditor01", Role.AUDITOR))
+    with pytest.raises(SealUnavailable):
+        borrowings.decide(asked.borrowing_id, True, "同意", keeper)
+    assert borrowings.get(asked.borrowing_id, keeper).status is BorrowingStatus.APPROVED  # the decision stands
+    seal_down[0] = False
+    again = borrowings.decide(asked.borrowing_id, True, "同意", keeper)  # the same decision: the form completes
+    assert again.status is BorrowingStatus.APPROVED
+    assert forms == [(asked.borrowing_id, "auditor01", "archivist01")]
+    with pytest.raises(BusinessRuleViolation):  # a different decision is still refused
+        borrowings.decide(asked.borrowing_id, False, "改为驳回", keeper)

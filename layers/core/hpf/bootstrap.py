@@ -164,7 +164,11 @@ def borrowing_service() -> Any:
     from hpf.adapters.aws.archive_store import DynamoBorrowingStore
     from hpf.archive.borrowing import BorrowingService
 
-    return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock())
+    from hpf.seal.approvals import ApprovalForms
+
+    forms = ApprovalForms(voucher_service, archive_service(), clock())
+    return BorrowingService(DynamoBorrowingStore(settings.env("HPF_ARCHIVE_TABLE")), archive_service(), clock(),
+                            forms.borrowing_approved)
 
 
 def uploads(correlation_id: str | None = None) -> Any:

@@ -91,8 +91,11 @@ class BorrowingStore(Protocol):
 
 
 class BorrowingService:
-    def __init__(self, store: BorrowingStore, archive: ArchiveService, clock: Any):
+    def __init__(self, store: BorrowingStore, archive: ArchiveService, clock: Any,
+                 approval_form: Any = None):
+        """``approval_form(borrowing, approver)``: the signed approval form of an approved borrowing (S.8.2)."""
         self._store, self._archive, self._clock = store, archive, clock
+        self._approval_form = approval_form
 
     def request(self, request_id: str, document_key: str, purpose: str, days: int, actor: Principal,
                 basis: str = "") -> Borrowing:
@@ -115,10 +118,17 @@ class BorrowingService:
         return stored
 
     def decide(self, borrowing_id: str, approve: bool, note: str, actor: Principal) -> Borrowing:
+        """The archivist's decision; an approval ends with its form signed by both nodes and sealed. The decision
+        is stored first: if the form then fails (the seal system down), the same decision asked again completes
+        the form instead of being refused as a second decision."""
         borrowing = self.get(borrowing_id, actor)
         actor.require_org(borrowing.org)
         if borrowing.borrower == actor.subject:
             raise BusinessRuleViolation("不能审批本人的借阅申请", code="OWN_BORROWING")
+        wanted = BorrowingStatus.APPROVED if approve else BorrowingStatus.REJECTED
+        if borrowing.status is wanted and borrowing.decided_by == actor.subject:
+            self._complete(borrowing, actor)
+            return borrowing
         event = BorrowingEvent.APPROVE if approve else BorrowingEvent.REJECT
         status = BORROWING_LIFECYCLE.next(borrowing.status, event)
         now = self._clock.now()
@@ -127,7 +137,12 @@ class BorrowingService:
                           version=borrowing.version + 1)
         self._store.update(decided)
         self._log(decided, event.value, actor, now)
+        self._complete(decided, actor)
         return decided
+
+    def _complete(self, borrowing: Borrowing, approver: Principal) -> None:
+        if borrowing.status is BorrowingStatus.APPROVED and self._approval_form is not None:
+            self._approval_form(borrowing, approver)
 
     def return_(self, borrowing_id: str, actor: Principal) -> Borrowing:
         borrowing = self.get(borrowing_id, actor)

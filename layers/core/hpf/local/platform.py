@@ -118,14 +118,14 @@ class LocalPlatform:
         return self
 
     def _start_seal_system(self) -> str:
-        """The e-seal system's sandbox, with a personal signature for each demo counter clerk (加签)."""
+        """The e-seal system's sandbox, with a personal signature for each demo staff member (加签, approval nodes)."""
         from hpf.local.demo import STAFF
         from hpf.sandbox.seal import SealSandbox
         from hpf.seal.service import staff_seal_code
 
         self.seal = SealSandbox()
         for user in STAFF:
-            if "counter_clerk" in user.roles:
+            if user.kind == "staff":
                 self.seal.register(staff_seal_code(user.username), user.name, "person")
         server = BackgroundServer(self.seal).start()
         self._servers.append(server)

@@ -122,7 +122,7 @@ class LedgerVoucherSource:
                     ("申请日期", w.requested_on.isoformat()), ("银行流水号", w.bank_serial or "—"),
                     ("支付时间", _moment(w.settled_at)), ("业务流水号", w.withdrawal_id)),
             amount_label="提取金额", amount=w.amount,
-            counter_clerk=w.requested_by if w.channel == "counter" else "")
+            cosigners=(w.requested_by,) if w.channel == "counter" else ())
 
 
 def _org_name(org: str) -> str:

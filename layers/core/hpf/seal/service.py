@@ -65,8 +65,12 @@ class VoucherService:
 
     def issue(self, kind: VoucherKind, reference: str, actor: Principal, year: int | None = None) -> IssuedVoucher:
         voucher = self._source.voucher(kind, reference, actor, year)
-        record = self._archive.find(voucher.voucher_no) or self._first_issue(voucher, actor)
+        record = self.issue_stated(voucher, actor)
         return IssuedVoucher(voucher.voucher_no, kind, record, self._download(record))
+
+    def issue_stated(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
+        """A voucher another area has stated (an approval form): the archived original, or sealed now, once."""
+        return self._archive.find(voucher.voucher_no) or self._first_issue(voucher, actor)
 
     def _first_issue(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
         import time
@@ -129,10 +133,11 @@ class VoucherService:
         verify_url = f"{self._verify_base_url}/seal/vouchers/{voucher.voucher_no}/verification"
         pdf = as_pdfa(render(voucher, verify_url, self._clock.now()), voucher.title, voucher.org_name,
                       voucher.voucher_no)
-        # 加签: the clerk who handled the business at the counter; else a clerk printing it at the counter.
+        # 加签: the voucher's own signers (the clerk who handled a counter business, an approval's nodes); else a
+        # clerk printing it at the counter.
         at_counter = actor.channel is Channel.COUNTER and Role.COUNTER_CLERK in actor.roles
-        clerk = voucher.counter_clerk or (actor.subject if at_counter else "")
-        sealed = self._sealer().seal(pdf, voucher.voucher_no, (staff_seal_code(clerk),) if clerk else ())
+        signers = voucher.cosigners or ((actor.subject,) if at_counter else ())
+        sealed = self._sealer().seal(pdf, voucher.voucher_no, tuple(staff_seal_code(s) for s in signers))
         creator = actor.subject if actor.is_staff else f"{actor.kind}:{actor.channel.value}"
         self._archive.file(self._document(voucher, f"{voucher.voucher_no}.data", "业务数据快照：" + voucher.title,
                                           "application/json", _snapshot(voucher), creator))

@@ -24,6 +24,7 @@ class VoucherKind(CodedEnum):
     # The accounting archive's documents (7.5.16), drawn and sealed the same way.
     ACCOUNTING_JOURNAL = ("accounting_journal", "住房公积金记账凭证汇总表")
     ACCOUNTING_VOLUME = ("accounting_volume", "会计档案卷内目录")
+    BORROWING_APPROVAL = ("borrowing_approval", "电子档案借阅审批单")
 
     @property
     def prefix(self) -> str:
@@ -33,18 +34,22 @@ class VoucherKind(CodedEnum):
     def category(self) -> Category:
         if self in (VoucherKind.ACCOUNTING_JOURNAL, VoucherKind.ACCOUNTING_VOLUME):
             return Category.ACCOUNTING
+        if self is VoucherKind.BORROWING_APPROVAL:
+            return Category.ADMINISTRATIVE
         return Category.WITHDRAWAL if self is VoucherKind.WITHDRAWAL_VOUCHER else Category.DEPOSIT
 
     @property
     def retention(self) -> Retention:
         # Receipts and payouts prove money moved (30 years, as accounting vouchers — 会计档案管理办法 keeps
         # 记账凭证 30 years); a statement is a copy of ledger rows that are themselves kept, so ten years.
-        return Retention.YEARS_10 if self is VoucherKind.DEPOSIT_STATEMENT else Retention.YEARS_30
+        short = (VoucherKind.DEPOSIT_STATEMENT, VoucherKind.BORROWING_APPROVAL)
+        return Retention.YEARS_10 if self in short else Retention.YEARS_30
 
 
 _PREFIX = {VoucherKind.REMITTANCE_RECEIPT: "HJHD", VoucherKind.PAYMENT_CONFIRMATION: "JKQR",
            VoucherKind.DEPOSIT_STATEMENT: "GRMX", VoucherKind.WITHDRAWAL_VOUCHER: "TQPZ",
-           VoucherKind.ACCOUNTING_JOURNAL: "KJPZ", VoucherKind.ACCOUNTING_VOLUME: "KJJZ"}
+           VoucherKind.ACCOUNTING_JOURNAL: "KJPZ", VoucherKind.ACCOUNTING_VOLUME: "KJJZ",
+           VoucherKind.BORROWING_APPROVAL: "JYSP"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,9 @@ class Voucher:
     amount_label: str = ""
     amount: Decimal | None = None
     table: Table | None = None
-    counter_clerk: str = ""  # who handled the business at the counter: they co-sign (加签) its voucher
+    # Who signs before the center's seal, in order (identity subjects): the clerk who handled a counter business
+    # (加签), or each node of an approval (申请人, 审批人 — S.8.2).
+    cosigners: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

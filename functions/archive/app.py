@@ -259,14 +259,15 @@ def view_record(ctx: RequestContext, document_key: str) -> ViewGrant:
     return ViewGrant(document_key=record.document_key, media_type=record.media_type, download_url=url)
 
 
-@api.route("/records/{document_key}/transitions", method="POST", roles={Role.ARCHIVIST}, path_model=RecordPath,
-           body=TransitionRequest, response=RecordView, summary="档案全流程管理：归档、延长保管、销毁鉴定")
+@api.route("/records/{document_key}/transitions", method="POST", roles={Role.ARCHIVIST, Role.LEADER},
+           path_model=RecordPath, body=TransitionRequest, response=RecordView,
+           summary="档案全流程管理：归档、延长保管、销毁鉴定（档案管理员提议，中心负责人批准）")
 def transition(ctx: RequestContext, document_key: str) -> RecordView:
     from hpf.archive.model import ArchiveEvent
 
     b = ctx.body
-    return RecordView.of(bootstrap.archive_service().transition(document_key, ArchiveEvent(b.event), ctx.principal,
-                                                                b.reason, b.years))
+    return RecordView.of(bootstrap.lifecycle_steps().take(document_key, ArchiveEvent(b.event), ctx.principal,
+                                                          b.reason, b.years))
 
 
 # Staff, and partner agencies (共享利用, 7.5.2: they must cite their basis; an archivist decides as for anyone)

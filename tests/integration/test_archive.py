@@ -235,8 +235,10 @@ def test_an_archivist_files_extends_and_appraises_and_each_step_is_in_the_trail(
     object_key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"files/TQ/{key}/")["Contents"])
     assert s3.head_object(Bucket=bucket, Key=object_key)["ObjectLockRetainUntilDate"].year == int(
         extended["retain_until"][:4])
-    assert step("propose_disposal", "保管期满，提请鉴定").json()["status"] == "disposal_proposed"
-    assert step("reject_disposal", "仍有利用价值").json()["status"] == "filed"
+    early = step("propose_disposal", "提请销毁")  # decades before its retention ends
+    assert (early.status_code, early.json()["code"]) == (422, "RETENTION_NOT_ENDING")
+    leader_files = step("extend", "延长", years=1, user="leader01")  # the leader approves disposals, nothing else
+    assert (leader_files.status_code, leader_files.json()["code"]) == (403, "FORBIDDEN_ROLE")
     bad = http.post(f"/archive/records/{key}/transitions", headers=auth("archivist01"),
                     json={"event": "extend", "reason": "缺年数"})
     assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_FAILED")

@@ -240,7 +240,7 @@ def voucher_world(seal_system, sealer=None, claims=None, wait_seconds=0.5):
     sealer = sealer or PdfSealer(client, CENTER_SEAL)
     claims = claims if claims is not None else MemoryClaims()
     return archive, claims, VoucherService(OneVoucher(), archive, lambda: sealer, clock, "https://hpf.example",
-                                           lambda: [root_der(sandbox)], claims, wait_seconds)
+                                           lambda: [root_der(sandbox)], claims, wait_seconds), clock
 
 
 def test_a_voucher_another_request_is_sealing_is_waited_for_not_sealed_twice(seal_system):
@@ -251,7 +251,7 @@ def test_a_voucher_another_request_is_sealing_is_waited_for_not_sealed_twice(sea
 
     agent = Principal(subject="agent", kind="unit_agent", roles=frozenset({Role.UNIT_AGENT}),
                       unit_account="360600000001")
-    archive, claims, vouchers = voucher_world(seal_system)
+    archive, claims, vouchers, _ = voucher_world(seal_system)
     claims.claim(a_voucher().voucher_no, "the other request", 60)
     with pytest.raises(Conflict) as busy:  # the other never finished within the wait
         vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent)
@@ -273,7 +273,50 @@ def test_a_sealing_that_fails_gives_its_claim_back(seal_system):
             raise SealUnavailable()
 
     agent = Principal(subject="agent", kind="unit_agent", roles=frozenset({Role.UNIT_AGENT}))
-    archive, claims, vouchers = voucher_world(seal_system, sealer=DownSealer())
+    archive, claims, vouchers, _ = voucher_world(seal_system, sealer=DownSealer())
     with pytest.raises(SealUnavailable):
         vouchers.issue(VoucherKind.REMITTANCE_RECEIPT, "RMT-1", agent)
     assert claims.held == {}  # the next request seals at once, it does not wait for an expiry
+
+
+def test_a_disposal_is_proposed_near_the_end_approved_after_it_and_recorded_with_both_signatures(seal_system):
+    from hpf.archive.model import ArchiveEvent, ArchiveStatus, Category, Document, Retention
+    from hpf.common.errors import BusinessRuleViolation, Forbidden
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Role
+    from hpf.seal.approvals import ApprovalForms, LifecycleSteps
+
+    sandbox, _ = seal_system
+    for code, name in (("STAFF-archivist01", "郑洁"), ("STAFF-leader01", "周强")):
+        sandbox.register(code, name, "person")
+    archive, _, vouchers, clock = voucher_world(seal_system)
+    steps = LifecycleSteps(archive, ApprovalForms(lambda: vouchers, archive, clock))
+    keeper = Principal(subject="archivist01", kind="staff", roles=frozenset({Role.ARCHIVIST}), org="360600")
+    leader = Principal(subject="leader01", kind="staff", roles=frozenset({Role.LEADER}), org="360600")
+    archive.file(Document("UPL-OLD-0001", "身份证扫描件", Category.WITHDRAWAL, Retention.YEARS_10, "WDR-1",
+                          "360602199001011237", "李华", "360600", "clerk01", "application/pdf", b"%PDF-1.7 scan"))
+    steps.take("UPL-OLD-0001", ArchiveEvent.FILE, keeper, "年度归档")
+
+    with pytest.raises(BusinessRuleViolation) as early:
+        steps.take("UPL-OLD-0001", ArchiveEvent.PROPOSE_DISPOSAL, keeper, "提请销毁")
+    assert early.value.code == "RETENTION_NOT_ENDING"
+    clock.advance(days=365 * 10 - 100)  # within 180 days of the end
+    steps.take("UPL-OLD-0001", ArchiveEvent.PROPOSE_DISPOSAL, keeper, "保管期将满，无继续保存价值")
+    with pytest.raises(BusinessRuleViolation) as not_yet:
+        steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, leader, "同意")
+    assert not_yet.value.code == "RETENTION_NOT_ENDED"
+    clock.advance(days=120)  # now past it
+    with pytest.raises(Forbidden):
+        steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, keeper, "自己批准")
+    disposed = steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, leader, "同意销毁")
+    assert disposed.status is ArchiveStatus.DISPOSED
+    assert archive.content(disposed) == b"%PDF-1.7 scan"  # a disposal is a record: nothing was erased
+
+    record = archive.get("XHQC-UPL-OLD-0001")
+    assert record.retention is Retention.PERMANENT
+    check = check_pdf(archive.content(record), [root_der(sandbox)])
+    assert check.sealed_and_unmodified
+    assert [s.signer for s in check.signatures] == ["郑洁", "周强", "鹰潭市住房公积金管理中心"]
+    # approving again (the record had failed) completes nothing new
+    assert steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, leader, "同意销毁") == disposed
+    assert archive.get("XHQC-UPL-OLD-0001") == record

@@ -190,6 +190,12 @@ def shared_licences() -> Any:
     return SharedLicences(archive_service(), library)
 
 
+def lifecycle_steps() -> Any:
+    from hpf.seal.approvals import ApprovalForms, LifecycleSteps
+
+    return LifecycleSteps(archive_service(), ApprovalForms(voucher_service, archive_service(), clock()))
+
+
 def text_store() -> Any:
     from hpf.adapters.aws.archive_store import DynamoTextStore
 

@@ -11,7 +11,9 @@ Lifecycle (7.5.12; one table, every (state, event) pair tested):
                           └────────reject_disposal───────┘
 
 DISPOSED is a record that the retention ended and the disposal was approved — the bytes stay under the bucket's
-lock until it expires; nothing is erased silently.
+lock until it expires; nothing is erased silently. Who takes a step: the archivist files, extends and proposes
+(鉴定); the center's leader (单位负责人) approves or rejects a disposal. A disposal may be proposed within 180 days of
+the retention's end and approved only once it has ended.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class ArchiveEvent(CodedEnum):
     APPROVE_DISPOSAL = ("approve_disposal", "批准销毁")
     REJECT_DISPOSAL = ("reject_disposal", "驳回销毁")
 
+
+DISPOSAL_NOTICE_DAYS = 180  # appraisal may start this long before the retention ends (the alert's window)
 
 ARCHIVE_LIFECYCLE = Lifecycle("ARCHIVE_STATUS", "电子档案", {
     (ArchiveStatus.COLLECTED, ArchiveEvent.FILE): ArchiveStatus.FILED,

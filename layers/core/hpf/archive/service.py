@@ -23,7 +23,7 @@ from hpf.archive.access import require_record_visible
 from hpf.archive.model import (ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveRecord, ArchiveStatus, Category, Document,
                                Retention, Source, archival_code, object_key)
 from hpf.archive.ports import ArchiveIndex, LogEntry, LogStore, ObjectStore
-from hpf.common.errors import Conflict, Forbidden, NotFound
+from hpf.common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
 from hpf.identity.principal import Principal
 
 LEAF_FIELDS = ("document_key", "title", "category", "retention", "business_id", "subject", "subject_name", "org",
@@ -76,6 +76,26 @@ def record_of(entry: LogEntry, status: ArchiveStatus = ArchiveStatus.COLLECTED) 
         retain_until=date.fromisoformat(f["retain_until"]), status=status)
 
 
+_ARCHIVIST_STEPS = {ArchiveEvent.FILE, ArchiveEvent.EXTEND, ArchiveEvent.PROPOSE_DISPOSAL}
+
+
+def _require_step_allowed(record: ArchiveRecord, event: ArchiveEvent, actor: Principal, today: date) -> None:
+    """Who takes which step, and when a disposal may be proposed and approved (retention: model.py)."""
+    from datetime import timedelta
+
+    from hpf.archive.model import DISPOSAL_NOTICE_DAYS
+    from hpf.identity.roles import Role
+
+    needed = Role.ARCHIVIST if event in _ARCHIVIST_STEPS else Role.LEADER
+    if needed not in actor.roles:
+        raise Forbidden("该步骤须由" + ("档案管理员" if needed is Role.ARCHIVIST else "中心负责人") + "办理",
+                        code="FORBIDDEN_ROLE")
+    if event is ArchiveEvent.PROPOSE_DISPOSAL and record.retain_until > today + timedelta(days=DISPOSAL_NOTICE_DAYS):
+        raise BusinessRuleViolation(f"保管期限至{record.retain_until}，尚未进入到期鉴定期", code="RETENTION_NOT_ENDING")
+    if event is ArchiveEvent.APPROVE_DISPOSAL and record.retain_until > today:
+        raise BusinessRuleViolation(f"保管期限至{record.retain_until}，未满不能销毁", code="RETENTION_NOT_ENDED")
+
+
 def leaf_fields(record: ArchiveRecord) -> dict[str, Any]:
     """What of a record the log entry must state identically (the comparison ``verify`` makes)."""
     values = {"category": record.category.value, "retention": record.retention.value, "source": record.source.value,
@@ -124,6 +144,7 @@ class ArchiveService:
         record = self.get(document_key)
         actor.require_org(record.org)
         after = ARCHIVE_LIFECYCLE.next(record.status, event)
+        _require_step_allowed(record, event, actor, self._clock.now().date())
         until = record.retain_until
         if event is ArchiveEvent.EXTEND:
             until = add_years(until, extend_years)
@@ -142,6 +163,15 @@ class ArchiveService:
         if logged["event"] != event.value:
             raise Conflict("档案状态已被另一操作改变，请刷新后重试", code="ARCHIVE_CHANGED")
         return updated
+
+    def proposal_of(self, record: ArchiveRecord) -> dict[str, Any]:
+        """The logged step that proposed the record's disposal (its actor and reason go on the disposal record)."""
+        for sequence in range(record.transitions, 0, -1):
+            entry = self.log.entry_for(status_key(record.document_key, sequence))
+            step = json.loads(entry.leaf) if entry else {}
+            if step.get("event") == ArchiveEvent.PROPOSE_DISPOSAL.value:
+                return step
+        raise NotFound("没有销毁鉴定的提议记录", code="DISPOSAL_PROPOSAL_NOT_FOUND")
 
     # -- upload and view (7.5.6), related files (7.5.13) ----------------------------------------------------
     def related(self, actor: Principal, subject: str | None = None, business_id: str | None = None

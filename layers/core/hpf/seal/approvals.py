@@ -2,15 +2,18 @@
 order — the applicant, then the approver, each with their personal signature from the e-seal system — and sealed
 by the center over both. The first approval flow here is borrowing an archived file (档案借阅审批单); lending's
 approval chain (初审, 分管主任, 信贷科长) adds its nodes the same way. A partner agency has no signature in the
-province's seal system: its form carries the approver's and the seal."""
+province's seal system: its form carries the approver's and the seal. The second is the disposal of a file whose
+retention ended (销毁清册): the archivist who proposed it, then the leader who approved it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from hpf.archive.model import ArchiveRecord
-from hpf.archive.service import ArchiveService
+import json
+
+from hpf.archive.model import ArchiveEvent, ArchiveRecord, ArchiveStatus
+from hpf.archive.service import ArchiveService, status_key
 from hpf.common.clock import business_date
 from hpf.identity.principal import Principal
 from hpf.identity.roles import organisations
@@ -39,3 +42,39 @@ class ApprovalForms:
                     ("借阅截止", borrowing.due_on.isoformat() if borrowing.due_on else "—")),
             cosigners=nodes)
         return self._vouchers().issue_stated(form, approver)
+
+    def disposal_approved(self, record: ArchiveRecord, approver: Principal) -> ArchiveRecord:
+        proposal = self._archive.proposal_of(record)
+        entry = self._archive.log.entry_for(status_key(record.document_key, record.transitions))
+        approval = json.loads(entry.leaf) if entry else {}
+        form = Voucher(
+            voucher_no=voucher_no(VoucherKind.DISPOSAL_RECORD, record.document_key.replace(".", "-")),
+            kind=VoucherKind.DISPOSAL_RECORD, org=record.org, org_name=organisations().get(record.org, record.org),
+            business_id=record.document_key, subject=record.subject, subject_name=record.subject_name,
+            issued_on=business_date(self._clock),
+            fields=(("档号", record.archival_code), ("题名", record.title), ("保管期限", record.retention.label),
+                    ("保管期满", record.retain_until.isoformat()), ("SHA-256", record.sha256[:32]),
+                    ("鉴定提议人", proposal.get("actor", "")), ("鉴定意见", proposal.get("reason", "")),
+                    ("批准人", approval.get("actor", approver.subject)), ("批准意见", approval.get("reason", "")),
+                    ("批准时间", approval.get("at", "")[:16].replace("T", " ")),
+                    ("说明", "原文件在存储锁定期满后方可删除；本清册永久保存")),
+            cosigners=(proposal.get("actor", ""), approval.get("actor", approver.subject)))
+        return self._vouchers().issue_stated(form, approver)
+
+
+class LifecycleSteps:
+    """The archive's lifecycle steps over HTTP; approving a disposal also issues its signed record (销毁清册).
+    Approving again after the record failed (the seal system down) completes the record."""
+
+    def __init__(self, archive: ArchiveService, forms: ApprovalForms):
+        self._archive, self._forms = archive, forms
+
+    def take(self, document_key: str, event: ArchiveEvent, actor: Principal, reason: str,
+             years: int = 0) -> ArchiveRecord:
+        if event is ArchiveEvent.APPROVE_DISPOSAL:
+            record = self._archive.get(document_key)
+            if record.status is not ArchiveStatus.DISPOSED:
+                record = self._archive.transition(document_key, event, actor, reason)
+            self._forms.disposal_approved(record, actor)
+            return record
+        return self._archive.transition(document_key, event, actor, reason, years)

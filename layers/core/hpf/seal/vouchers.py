@@ -25,6 +25,7 @@ class VoucherKind(CodedEnum):
     ACCOUNTING_JOURNAL = ("accounting_journal", "住房公积金记账凭证汇总表")
     ACCOUNTING_VOLUME = ("accounting_volume", "会计档案卷内目录")
     BORROWING_APPROVAL = ("borrowing_approval", "电子档案借阅审批单")
+    DISPOSAL_RECORD = ("disposal_record", "电子档案销毁清册")
 
     @property
     def prefix(self) -> str:
@@ -34,7 +35,7 @@ class VoucherKind(CodedEnum):
     def category(self) -> Category:
         if self in (VoucherKind.ACCOUNTING_JOURNAL, VoucherKind.ACCOUNTING_VOLUME):
             return Category.ACCOUNTING
-        if self is VoucherKind.BORROWING_APPROVAL:
+        if self in (VoucherKind.BORROWING_APPROVAL, VoucherKind.DISPOSAL_RECORD):
             return Category.ADMINISTRATIVE
         return Category.WITHDRAWAL if self is VoucherKind.WITHDRAWAL_VOUCHER else Category.DEPOSIT
 
@@ -42,6 +43,8 @@ class VoucherKind(CodedEnum):
     def retention(self) -> Retention:
         # Receipts and payouts prove money moved (30 years, as accounting vouchers — 会计档案管理办法 keeps
         # 记账凭证 30 years); a statement is a copy of ledger rows that are themselves kept, so ten years.
+        if self is VoucherKind.DISPOSAL_RECORD:
+            return Retention.PERMANENT  # 销毁清册 are kept for good: they are what remains of what was disposed
         short = (VoucherKind.DEPOSIT_STATEMENT, VoucherKind.BORROWING_APPROVAL)
         return Retention.YEARS_10 if self in short else Retention.YEARS_30
 
@@ -49,7 +52,7 @@ class VoucherKind(CodedEnum):
 _PREFIX = {VoucherKind.REMITTANCE_RECEIPT: "HJHD", VoucherKind.PAYMENT_CONFIRMATION: "JKQR",
            VoucherKind.DEPOSIT_STATEMENT: "GRMX", VoucherKind.WITHDRAWAL_VOUCHER: "TQPZ",
            VoucherKind.ACCOUNTING_JOURNAL: "KJPZ", VoucherKind.ACCOUNTING_VOLUME: "KJJZ",
-           VoucherKind.BORROWING_APPROVAL: "JYSP"}
+           VoucherKind.BORROWING_APPROVAL: "JYSP", VoucherKind.DISPOSAL_RECORD: "XHQC"}
 
 
 @dataclass(frozen=True)

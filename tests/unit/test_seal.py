@@ -320,3 +320,5 @@ def test_a_disposal_is_proposed_near_the_end_approved_after_it_and_recorded_with
     # approving again (the record had failed) completes nothing new
     assert steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, leader, "同意销毁") == disposed
     assert archive.get("XHQC-UPL-OLD-0001") == record
+    with pytest.raises(Forbidden):  # completing it is the approver's role too
+        steps.take("UPL-OLD-0001", ArchiveEvent.APPROVE_DISPOSAL, keeper, "同意销毁")

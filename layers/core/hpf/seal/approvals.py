@@ -15,8 +15,9 @@ import json
 from hpf.archive.model import ArchiveEvent, ArchiveRecord, ArchiveStatus
 from hpf.archive.service import ArchiveService, status_key
 from hpf.common.clock import business_date
+from hpf.common.errors import Forbidden
 from hpf.identity.principal import Principal
-from hpf.identity.roles import organisations
+from hpf.identity.roles import Role, organisations
 from hpf.seal.vouchers import Voucher, VoucherKind, voucher_no
 
 
@@ -75,6 +76,10 @@ class LifecycleSteps:
             record = self._archive.get(document_key)
             if record.status is not ArchiveStatus.DISPOSED:
                 record = self._archive.transition(document_key, event, actor, reason)
+            elif Role.LEADER not in actor.roles:  # completing the record is the approver's to do, as the step was
+                raise Forbidden("该步骤须由中心负责人办理", code="FORBIDDEN_ROLE")
+            else:
+                actor.require_org(record.org)
             self._forms.disposal_approved(record, actor)
             return record
         return self._archive.transition(document_key, event, actor, reason, years)

@@ -337,6 +337,39 @@ def record_proof(ctx: RequestContext, document_key: str) -> ProofView:
                      tree_head=TreeHeadView(**vars(proof.tree_head)), path=list(proof.path))
 
 
+class TreeHeadList(Schema):
+    tree_heads: list[TreeHeadView]
+
+
+class ConsistencyQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    first: int = Field(ge=1, description="前一已签名树头的日志大小")
+    second: int = Field(ge=1, description="后一已签名树头的日志大小")
+
+
+class ConsistencyView(Schema):
+    first: TreeHeadView
+    second: TreeHeadView
+    path: list[str] = Field(description="RFC 6962 一致性证明")
+
+
+@api.route("/tree-heads", roles={Role.AUDITOR}, response=TreeHeadList, summary="已签名树头列表（每日签署）")
+def list_tree_heads(ctx: RequestContext) -> TreeHeadList:
+    from hpf.archive.queries import signed_heads
+
+    return TreeHeadList(tree_heads=[TreeHeadView(**vars(h)) for h in signed_heads(bootstrap.archive_service())])
+
+
+@api.route("/tree-heads/consistency", roles={Role.AUDITOR}, query=ConsistencyQuery, response=ConsistencyView,
+           summary="一致性证明：后一树头的日志是前一树头日志的延续（未被改写）")
+def tree_head_consistency(ctx: RequestContext) -> ConsistencyView:
+    from hpf.archive.queries import consistency_proof
+
+    proof = consistency_proof(bootstrap.archive_service(), ctx.query.first, ctx.query.second)
+    return ConsistencyView(first=TreeHeadView(**vars(proof.first)), second=TreeHeadView(**vars(proof.second)),
+                           path=list(proof.path))
+
+
 @app.lambda_function(name="sign_tree_head")
 def sign_tree_head(event, context):
     """Schedule (00:10 daily): sign the solidification log's tree head with the center's seal."""

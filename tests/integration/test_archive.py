@@ -95,6 +95,22 @@ def test_signed_tree_heads_proofs_and_the_tamper_campaign(platform, http, auth, 
                                    [bytes.fromhex(h) for h in p["path"]], bytes.fromhex(head.root))
     assert http.get(f"/archive/records/{no}/proof", headers=auth("clerk01")).status_code == 403
 
+    # the log only grew: a later signed head is consistent with this one (the auditor checks with two roots)
+    upload(http, auth, "UP-20261127-0501", "360602199001011237", "WDR-360600000001001-REQ-0501", PNG)
+    status, _ = archive_cli(platform, "tree-head", capsys)
+    assert status == 0
+    heads = http.get("/archive/tree-heads", headers=auth("auditor01")).json()["tree_heads"]
+    later = heads[-1]
+    assert later["size"] > head.size
+    consistency = http.get("/archive/tree-heads/consistency", params={"first": head.size, "second": later["size"]},
+                           headers=auth("auditor01")).json()
+    assert merkle.verify_consistency(head.size, bytes.fromhex(head.root), later["size"], bytes.fromhex(later["root"]),
+                                     [bytes.fromhex(h) for h in consistency["path"]])
+    assert signature_holds(TreeHead(**consistency["second"]), [root_der])
+    missing = http.get("/archive/tree-heads/consistency", params={"first": 1, "second": 999999},
+                       headers=auth("auditor01"))
+    assert (missing.status_code, missing.json()["code"]) == (404, "TREE_HEAD_NOT_FOUND")
+
     record = p["record"]
     object_key = next(o["Key"] for o in client("s3").list_objects_v2(
         Bucket=platform.physical["ArchiveBucket"], Prefix=f"files/GJ/{no}/")["Contents"])

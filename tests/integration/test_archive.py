@@ -174,6 +174,17 @@ def scan(*lines: str, size: tuple[int, int] = (900, 260)) -> bytes:
 PNG = scan()  # a blank page
 
 
+def scanned_pdf(*lines: str) -> bytes:
+    """A scanner's PDF: the page is an image, there is no text layer."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(scan(*lines))).convert("RGB").save(out, format="PDF", resolution=150)
+    return out.getvalue()
+
+
 @pytest.mark.feature("7.5.6")
 @pytest.mark.feature("7.5.13")
 def test_counter_uploads_are_archived_viewed_with_a_trail_and_found_with_their_business(platform, http, auth,
@@ -189,8 +200,9 @@ def test_counter_uploads_are_archived_viewed_with_a_trail_and_found_with_their_b
     # the same upload again (a retry) is the same file
     assert upload(http, auth, "UP-20261127-0001", person, "WDR-360600000001001-REQ-0001", PNG).json()[
         "archival_code"] == record["archival_code"]
-    second = upload(http, auth, "UP-20261127-0002", person, "WDR-360600000001001-REQ-0001",
-                    b"%PDF-1.7\n purchase contract", media_type="application/pdf").json()
+    contract = scanned_pdf("商品房买卖合同")
+    second = upload(http, auth, "UP-20261127-0002", person, "WDR-360600000001001-REQ-0001", contract,
+                    media_type="application/pdf").json()
 
     # refused: bytes that are not what they claim; a type the archive does not take
     lying = upload(http, auth, "UP-20261127-0003", person, "WDR-X-0001", b"MZ\x90\x00 not a png")
@@ -211,7 +223,7 @@ def test_counter_uploads_are_archived_viewed_with_a_trail_and_found_with_their_b
     add_user(SandboxUser("arc-holder", "pw", "depositor", ["depositor"], "李华", id_number=person))
     view = http.post(f"/archive/records/{second['document_key']}/views", headers=auth("arc-holder"))
     assert view.status_code == 201, view.text
-    assert httpx_get(view.json()["download_url"]) == b"%PDF-1.7\n purchase contract"
+    assert httpx_get(view.json()["download_url"]) == contract
     add_user(SandboxUser("arc-stranger", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
     assert http.post(f"/archive/records/{second['document_key']}/views",
                      headers=auth("arc-stranger")).status_code == 403
@@ -373,6 +385,17 @@ def test_a_scanned_page_is_read_and_found_by_what_it_says(platform, http, auth):
     assert http.get("/archive/search", params={"q": "赣鹰潭网签2026009876"},
                     headers=auth("clerk-gx")).json()["hits"] == []  # another office's scans are not searched
     assert http.get("/archive/search", params={"q": "购"}, headers=auth("clerk01")).status_code == 400
+
+    # a scanner's PDF (image pages, no text layer) is read too
+    pdf = scanned_pdf("不动产权证书 赣2026鹰潭市不动产权第0012345号")
+    filed = upload(http, auth, "UP-20261127-0302", fresh_resident_id(), "WDR-360600000001001-REQ-0302", pdf,
+                   media_type="application/pdf").json()
+    pdf_hits = eventually(lambda: http.get("/archive/search", params={"q": "不动产权第0012345号"},
+                                           headers=auth("clerk01")).json()["hits"], timeout=60)
+    assert [h["record"]["document_key"] for h in pdf_hits] == [filed["document_key"]]
+    broken = upload(http, auth, "UP-20261127-0303", fresh_resident_id(), "WDR-X-0303", b"%PDF-1.7 not really",
+                    media_type="application/pdf")
+    assert (broken.status_code, broken.json()["code"]) == (400, "UPLOAD_CONTENT_MISMATCH")
 
 
 @pytest.mark.feature("7.5.7")

@@ -353,11 +353,11 @@ def test_recognised_text_is_stored_logged_searched_in_scope_and_checked():
 
     w = World()
     w.archive.file(document("UPL-1", b"png bytes", media_type="image/png"))
-    w.archive.file(document("UPL-2", b"pdf bytes", media_type="application/pdf"))
+    w.archive.file(document("UPL-2", b"json bytes", media_type="application/json"))
     read = []
 
-    def engine(image: bytes) -> list[str]:
-        read.append(image)
+    def engine(content: bytes, media_type: str) -> list[str]:
+        read.append(content)
         return ["购房合同备案编号", "赣鹰潭网签 2026001234"]
 
     texts = MemoryTexts()
@@ -365,7 +365,7 @@ def test_recognised_text_is_stored_logged_searched_in_scope_and_checked():
     text = service.recognise("UPL-1")
     assert text.lines == ("购房合同备案编号", "赣鹰潭网签 2026001234") and read == [b"png bytes"]
     assert service.recognise("UPL-1") == text and len(read) == 1  # a redelivered message reads nothing again
-    assert service.recognise("UPL-2") is None  # not a scan
+    assert service.recognise("UPL-2") is None  # not a scan (a data snapshot)
     clerk = staff("clerk01", Role.COUNTER_CLERK)
     assert [r.document_key for r, _ in service.search("鹰潭网签2026", clerk)] == ["UPL-1"]  # spaces ignored
     assert service.search("鹰潭网签2026", staff("clerk-gx", Role.COUNTER_CLERK, org="360681")) == []

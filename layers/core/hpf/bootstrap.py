@@ -206,7 +206,7 @@ def archive_text() -> Any:
     from hpf.archive import ocr
     from hpf.archive.text import ArchiveText
 
-    return ArchiveText(archive_service(), text_store(), ocr.recognise, ocr.ENGINE)
+    return ArchiveText(archive_service(), text_store(), ocr.read, ocr.ENGINE)
 
 
 def verification_log() -> Any:

@@ -42,11 +42,23 @@ def uploaded_document(upload_id: str, title: str, category: Category, retention:
         raise ValidationFailed("文件内容与声明的格式不符", code="UPLOAD_CONTENT_MISMATCH")
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationFailed("文件超过5MB", code="UPLOAD_TOO_LARGE")
-    if media_type != "application/pdf" and not _decodes(content):
-        raise ValidationFailed("图片文件已损坏，无法打开", code="UPLOAD_CONTENT_MISMATCH")
+    if not (_opens_as_pdf(content) if media_type == "application/pdf" else _decodes(content)):
+        raise ValidationFailed("文件已损坏，无法打开", code="UPLOAD_CONTENT_MISMATCH")
     return Document(document_key=f"UPL-{upload_id}", title=title, category=category, retention=retention,
                     business_id=business_id, subject=subject, subject_name=subject_name, org=actor.org or "",
                     creator=actor.subject, media_type=media_type, content=content, source=Source.UPLOADED)
+
+
+def _opens_as_pdf(content: bytes) -> bool:
+    import io
+
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(content)) as document:
+            return len(document.pages) > 0
+    except (pikepdf.PdfError, ValueError):
+        return False
 
 
 def _decodes(image: bytes) -> bool:

@@ -12,8 +12,39 @@ import threading
 from typing import Any
 
 ENGINE = "rapidocr"
+MAX_PAGES = 20  # a counter scan is a few pages; a longer PDF is read this far (the rest stays searchable by title)
 _engine: Any = None
 _lock = threading.Lock()
+
+
+def read(content: bytes, media_type: str) -> list[str]:
+    """The text of a filed scan: an image read by the engine; a PDF page by page — its own text where it has
+    some (a PDF made by software), the engine on the page's image where it has none (a scanner's PDF)."""
+    if media_type == "application/pdf":
+        return _read_pdf(content)
+    return recognise(content)
+
+
+def _read_pdf(pdf: bytes) -> list[str]:
+    import io
+
+    import pypdfium2
+
+    lines: list[str] = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for index in range(min(len(document), MAX_PAGES)):
+            page = document[index]
+            own = page.get_textpage().get_text_range()
+            if len(own.strip()) >= 4:
+                lines += [line.strip() for line in own.splitlines() if line.strip()]
+                continue
+            image = io.BytesIO()
+            page.render(scale=2).to_pil().save(image, format="PNG")  # ~144 dpi: enough for the models
+            lines += recognise(image.getvalue())
+    finally:
+        document.close()
+    return lines
 
 
 def recognise(image: bytes) -> list[str]:

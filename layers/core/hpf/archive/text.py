@@ -18,7 +18,7 @@ from hpf.common.errors import ValidationFailed
 from hpf.identity.principal import Principal
 from hpf.identity.roles import org_covers
 
-OCR_MEDIA = {"image/png", "image/jpeg"}
+OCR_MEDIA = {"image/png", "image/jpeg", "application/pdf"}
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ class TextStore(Protocol):
 
 
 class ArchiveText:
-    def __init__(self, archive: ArchiveService, texts: TextStore, recognise: Callable[[bytes], list[str]],
+    def __init__(self, archive: ArchiveService, texts: TextStore, recognise: Callable[[bytes, str], list[str]],
                  engine: str):
+        """``recognise(content, media_type)``: the lines of a scan (hpf.archive.ocr.read)."""
         self._archive, self._texts, self._recognise, self._engine = archive, texts, recognise, engine
 
     def recognise(self, document_key: str) -> RecognisedText | None:
@@ -54,8 +55,8 @@ class ArchiveText:
         found = self._texts.get(document_key)
         if found is not None:
             return found
-        text = RecognisedText(document_key, record.org, tuple(self._recognise(self._archive.content(record))),
-                              self._engine)
+        lines = self._recognise(self._archive.content(record), record.media_type)
+        text = RecognisedText(document_key, record.org, tuple(lines), self._engine)
         self._archive.log.append(f"{document_key}#text", canonical({
             "type": "text", "document_key": document_key, "sha256": text.digest, "engine": self._engine,
             "lines": len(text.lines)}), self._archive.now())

@@ -57,10 +57,11 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, tru
             report.findings.append(Finding("log_gap", str(position), f"第 {position} 条日志缺失（下一条为 {entry.index}）"))
             break
     by_index = {e.index: e for e in entries}
+    parsed = {e.index: json.loads(e.leaf) for e in entries}  # once: the nightly check reads every entry
     steps: dict[str, list[dict]] = {}  # document key → its logged lifecycle steps, in order
     logged_texts: dict[str, dict] = {}  # document key → its recognised text's logged digest
     for entry in entries:
-        stated = json.loads(entry.leaf)
+        stated = parsed[entry.index]
         if stated.get("type") == "status":
             steps.setdefault(stated["document_key"], []).append(stated)
         elif stated.get("type") == "text":
@@ -81,7 +82,7 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, tru
         if entry is None or entry.key != record.document_key:
             report.findings.append(Finding("entry_missing", record.document_key, "固化日志中没有该档案的条目"))
             continue
-        stated = json.loads(entry.leaf)
+        stated = parsed[entry.index]
         logged_steps = steps.get(record.document_key, [])
         if logged_steps:  # the lifecycle moves the state and may lengthen the retention: expect the last step's
             stated = {**stated, "retain_until": logged_steps[-1]["retain_until"]}
@@ -103,7 +104,7 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, tru
         if hashlib.sha256(content).hexdigest() != stated["sha256"] or sm3_hex(content) != stated["sm3"]:
             report.findings.append(Finding("bytes_differ", record.document_key, "档案文件内容与固化摘要不一致"))
     for entry in entries:
-        if entry.index not in recorded and json.loads(entry.leaf).get("type") is None:  # a file's entry
+        if entry.index not in recorded and parsed[entry.index].get("type") is None:  # a file's entry
             report.findings.append(Finding("record_missing", entry.key, f"固化日志第 {entry.index} 条没有档案记录"))
     _check_tree_heads(objects, entries, trust_roots_der, report)
     return report

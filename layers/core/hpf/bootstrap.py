@@ -103,12 +103,22 @@ class _BuiltOnFirstUse:
 
 @lru_cache(maxsize=1)
 def settlement_service() -> Any:
+    """The settlement steps; batch files (deductions) ride on it — built with it, so that an instruction a person
+    or the statement settles can resume the batch it belongs to."""
     from hpf.adapters.aws.settlement_store import DynamoInstructionStore
+    from hpf.settlement.batches import BatchSettlement
     from hpf.settlement.service import SettlementService
 
-    return SettlementService(DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE")),
-                             _BuiltOnFirstUse(settlement_banks), _BuiltOnFirstUse(core_ledger), clock(),
-                             _BuiltOnFirstUse(workflows))
+    store = DynamoInstructionStore(settings.env("HPF_SETTLEMENT_TABLE"))
+    service = SettlementService(store, _BuiltOnFirstUse(settlement_banks), _BuiltOnFirstUse(core_ledger), clock(),
+                                _BuiltOnFirstUse(workflows))
+    service.batches = BatchSettlement(store, store, _BuiltOnFirstUse(settlement_banks),
+                                      _BuiltOnFirstUse(core_ledger), service, clock())
+    return service
+
+
+def batch_settlement() -> Any:
+    return settlement_service().batches
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +131,32 @@ def settlement_banks() -> Any:
 def core_ledger() -> Any:
     from hpf.settlement.core_ledger import CoreLedger
 
-    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), ledger_service(), settlement_banks())
+    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), ledger_service(), settlement_banks(),
+                      loan_service(), _loan_store().batch)
+
+
+def _loan_store() -> Any:
+    from hpf.adapters.aws.lending_store import DynamoLoanStore
+
+    return DynamoLoanStore(settings.env("HPF_LENDING_TABLE"), settings.env("HPF_OUTBOX_TABLE"))
+
+
+@lru_cache(maxsize=1)
+def loan_service() -> Any:
+    """Loans journal into the core ledger's financial ledger and name their office's special account there."""
+    from hpf.ledger.settlement_port import settled_by_bank
+    from hpf.lending.service import LoanService
+
+    return LoanService(_loan_store(), _BuiltOnFirstUse(ledger_service),
+                       lambda org: settlement_banks().special_account(org).account_no, clock(),
+                       bank_link_on=settled_by_bank())
+
+
+@lru_cache(maxsize=1)
+def deduction_run() -> Any:
+    from hpf.lending.deduction import DeductionRun
+
+    return DeductionRun(_loan_store(), clock())
 
 
 @lru_cache(maxsize=1)
@@ -288,7 +323,7 @@ def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
-                    reconciliation, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
+                    reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
                     borrowing_service, shared_licences,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -66,6 +66,8 @@ FUND = "201"  # 住房公积金 — what the center owes its depositors; its det
 # It nets to zero per remittance once every line is posted: a balance left here is a list stuck between the two.
 DEPOSITS_IN_TRANSIT = "231"
 INTEREST_EXPENSE = "501"  # 住房公积金利息支出
+ENTRUSTED_LOANS = "121"  # 委托贷款 — the loans outstanding; its detail ledger is the loan accounts
+LOAN_INTEREST_INCOME = "401"  # 委托贷款利息收入
 
 
 class UnbalancedEntry(ValueError):

@@ -429,6 +429,17 @@ class LedgerService:
                 if conflict.code != "JOURNAL_ENTRY_EXISTS":
                     raise
 
+    def post_entry(self, entry: "JournalEntry") -> None:
+        """Journal another area's booked movement (lending: a disbursement, a repayment). Idempotent: the entry id
+        comes from the business id, so a retried step finds its entry there and is done."""
+        with self._uow() as uow:
+            uow.journal.add(entry)
+            try:
+                uow.commit()
+            except Conflict as conflict:
+                if conflict.code != "JOURNAL_ENTRY_EXISTS":
+                    raise
+
     def trial_balance(self, day: date, actor: Principal) -> TrialBalance:
         """试算平衡 of one business date. The ledgers are the center's: its own staff only."""
         from hpf.ledger.accounting import TrialBalance

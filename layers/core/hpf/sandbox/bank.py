@@ -11,7 +11,13 @@ Faults (``inject``), each for the next ``times`` matching messages:
   the result query tells the truth later;
 - ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy);
 - ``duplicate_notice``, ``late_notice`` (tx_code ``SBDC100``): the next arrival notice is pushed twice, or held
-  back and pushed after the one that follows it (out of order).
+  back and pushed after the one that follows it (out of order);
+- ``late_batch`` (tx_code ``BDC107``): the batch's results are late — the next ``times`` result queries say
+  "still processing" although the bank has booked the lines.
+
+A batch (BDC105 loan deduction) is booked line by line when it arrives — each line debits the borrower's card and
+credits the special account, or fails on its own (no such account, not enough money) — and its results wait for
+the result query (BDC107) and the download (BDC108). The same serial again is the same batch.
 
 Money paid in from outside (a unit's transfer, ``receive_transfer``) is booked on the special account and
 announced to the center with an account-change notice (SBDC100) through whoever subscribed (the center's front).
@@ -107,6 +113,14 @@ class Booking:
 
 
 @dataclass
+class BatchJob:
+    """A batch the bank took (date + serial): each line's result, for BDC107/BDC108."""
+
+    tx_code: str
+    results: list[dict[str, str]]
+
+
+@dataclass
 class Fault:
     kind: str
     tx_code: str
@@ -122,6 +136,7 @@ class BankSandbox:
         self._lock = threading.RLock()
         self.accounts: dict[str, Account] = {}
         self.bookings: dict[tuple[str, str], Booking] = {}
+        self.batches: dict[tuple[str, str], BatchJob] = {}
         self.cards: dict[str, Card] = {}
         self.received: list[BdcMessage] = []  # every valid request, in arrival order: tests read what arrived
         self._faults: list[Fault] = []
@@ -196,7 +211,7 @@ class BankSandbox:
     def inject(self, kind: str, tx_code: str = "BDC101", times: int = 1, *, seconds: float = 0.0,
                booked: bool = True) -> None:
         if kind not in {"delay", "drop_after_book", "drop_before_book", "fail", "uncertain", "refuse",
-                        "duplicate_notice", "late_notice"}:
+                        "duplicate_notice", "late_notice", "late_batch"}:
             raise ValueError(f"unknown fault {kind}")
         with self._lock:
             self._faults.append(Fault(kind, tx_code, times, seconds, booked))
@@ -288,6 +303,7 @@ class BankSandbox:
     # -- business ----------------------------------------------------------------------------------------------
     def _handle(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         handler = {"SYS600": self._probe, "BDC002": self._probe, "BDC101": self._pay, "BDC102": self._collect,
+                   "BDC105": self._deduct_batch, "BDC107": self._batch_status, "BDC108": self._batch_results,
                    "BDC110": self._result, "BDC123": self._balance, "BDC113": self._detail,
                    "BDC112": self._line_numbers, "BDC200": self._line_numbers,
                    "BDC300": self._check_card}.get(request.tx_code)
@@ -362,6 +378,64 @@ class BankSandbox:
                 booked: bool, message: str) -> BdcMessage:
         self.bookings[key] = Booking(request.tx_code, status, host_seq_no, value, booked)
         return self._answer(request, {"HostStatus": status, "HostSeqNo": host_seq_no}, rtn_message=message)
+
+    # -- batches ----------------------------------------------------------------------------------------------------
+    def _deduct_batch(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        key = (request.head["SendDate"], request.head["SendSeqNo"])
+        if key in self.batches:  # the same batch again: accepted once, booked once
+            return self._answer(request, {"BatchNo": request.body["BatchNo"]}, rtn_message="批次已受理")
+        if fault and fault.kind == "fail":
+            return self._refusal(request.tx_code, "BATCH_REJECTED", "批量文件校验未通过，整批拒绝")
+        credit = self.accounts.get(request.body["CrAcctNo"])
+        if credit is None:
+            return self._refusal(request.tx_code, "NO_ACCOUNT", "入账账户不存在")
+        lines = request.lists.get("DETAIL_LIST", [])
+        if len(lines) != int(request.body["TotalNum"]) or \
+                sum((amount(l["Amt"]) for l in lines), Decimal("0.00")) != amount(request.body["TotalAmt"]):
+            return self._refusal(request.tx_code, "BATCH_TOTALS_DIFFER", "批量文件笔数或金额与汇总不符")
+        self.batches[key] = BatchJob(request.tx_code, [self._deduct_line(line, credit) for line in lines])
+        return self._answer(request, {"BatchNo": request.body["BatchNo"]}, rtn_message="批次已受理")
+
+    def _deduct_line(self, line: dict[str, str], credit: Account) -> dict[str, str]:
+        value = amount(line["Amt"])
+        result = {"SeqNo": line["SeqNo"], "RefSeqNo": line["RefSeqNo"], "DeAcctNo": line["DeAcctNo"],
+                  "Amt": line["Amt"]}
+        holder = next((o for o in [self, *self.network.values()] if line["DeAcctNo"] in o.accounts), None)
+        if holder is None:
+            return {**result, "Result": "1", "Reason": "扣款账户不存在"}
+        with holder._lock:
+            payer = holder.accounts[line["DeAcctNo"]]
+            if payer.balance < value:
+                return {**result, "Result": "1", "Reason": "扣款账户余额不足"}
+            host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
+            now = datetime.now(SHANGHAI)
+            day, at = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
+            payer.balance -= value
+            payer.lines.append(StatementLine(day, at, host_seq_no, "D", value, payer.balance, credit.acct_no,
+                                             credit.name, "公积金贷款扣款", line["RefSeqNo"]))
+        credit.balance += value
+        credit.lines.append(StatementLine(day, at, host_seq_no, "C", value, credit.balance, payer.acct_no,
+                                          line["DeAcctName"], "公积金贷款扣款", line["RefSeqNo"]))
+        return {**result, "Result": "0", "HostSeqNo": host_seq_no}
+
+    def _batch_status(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        job = self.batches.get((request.body["OldTxDate"], request.body["OldSeqNo"]))
+        if job is None:
+            return self._answer(request, {"BatchStatus": "3"}, rtn_message="原批次不存在")
+        if fault and fault.kind == "late_batch":
+            return self._answer(request, {"BatchStatus": "2"}, rtn_message="批次处理中")
+        done = [r for r in job.results if r["Result"] == "0"]
+        failed = [r for r in job.results if r["Result"] != "0"]
+        total = lambda rs: money(sum((amount(r["Amt"]) for r in rs), Decimal("0.00")))  # noqa: E731
+        return self._answer(request, {"BatchStatus": "0", "TotalNum": str(len(job.results)),
+                                      "SuccNum": str(len(done)), "SuccAmt": total(done),
+                                      "FailNum": str(len(failed)), "FailAmt": total(failed)})
+
+    def _batch_results(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        job = self.batches.get((request.body["OldTxDate"], request.body["OldSeqNo"]))
+        if job is None:
+            return self._refusal(request.tx_code, "NO_BATCH", "原批次不存在")
+        return self._page(request, {}, "RESULT_LIST", job.results)
 
     def _check_card(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         """Verify a personal card against its holder — at this bank or, as UnionPay would, at another of ours."""

@@ -45,8 +45,9 @@ class BdcBankGateway:
         return self._links[bank].center_node
 
     def call(self, bank: str, tx_code: str, body: dict[str, str], serial: str | None = None,
-             sent_at: datetime | None = None, paging: tuple[int, int] | None = None) -> Any:
-        return self._client(bank).call(tx_code, body, serial=serial, sent_at=sent_at, paging=paging)
+             sent_at: datetime | None = None, paging: tuple[int, int] | None = None,
+             lists: dict[str, list[dict[str, str]]] | None = None) -> Any:
+        return self._client(bank).call(tx_code, body, serial=serial, sent_at=sent_at, paging=paging, lists=lists)
 
     def _client(self, bank: str) -> BdcClient:
         with self._lock:

@@ -97,6 +97,7 @@ class Instruction:
     failure_reason: str = ""
     queries: int = 0
     review_token: str = ""  # the workflow's task token while a person decides
+    batch_id: str = ""  # the batch file it went in, for a line of a batch (batches.py)
     history: list[Step] = field(default_factory=list)
     version: int = 0
 

@@ -24,6 +24,9 @@ from hpf.common.money import ZERO
 from hpf.settlement.model import Instruction, InstructionStatus
 
 
+REMITTANCE = "01"  # BusType 汇补缴
+
+
 class Cause:
     LINE_WITHOUT_BUSINESS = "LINE_WITHOUT_BUSINESS"  # 银行有、业务无: a transfer nobody instructed or matched yet
     BUSINESS_WITHOUT_LINE = "BUSINESS_WITHOUT_LINE"  # 业务有、银行无: we think the bank booked it; it did not
@@ -223,6 +226,7 @@ def _expected(record: Instruction) -> Expected:
     unknown = record.status in (InstructionStatus.UNKNOWN, InstructionStatus.MANUAL_REVIEW, InstructionStatus.SENDING)
     state = "unknown" if unknown or record.succeeded is None else "booked" if record.succeeded else "failed"
     i = record.instruction
-    # the ledger references a withdrawal by its id, a collected list by the remittance id
+    # the ledger references a collected list by the remittance id; everything else (a withdrawal, an allocation,
+    # a loan's disbursement or repayment) by the instruction's own id
     return Expected(i.instruction_id, i.direction, i.amount, state,
-                    i.reference if i.direction == "collect" else i.instruction_id)
+                    i.reference if i.business == REMITTANCE else i.instruction_id)

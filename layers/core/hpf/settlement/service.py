@@ -60,7 +60,8 @@ class BankGateway(Protocol):
     def special_account(self, org: str) -> SpecialAccount: ...
     def center_node(self, bank: str) -> str: ...
     def call(self, bank: str, tx_code: str, body: dict[str, str], serial: str | None = None,
-             sent_at: datetime | None = None, paging: tuple[int, int] | None = None) -> Any: ...
+             sent_at: datetime | None = None, paging: tuple[int, int] | None = None,
+             lists: dict[str, list[dict[str, str]]] | None = None) -> Any: ...
 
 
 class LedgerPort(Protocol):
@@ -78,14 +79,24 @@ class SettlementService:
         self._ledger = ledger
         self._clock = clock
         self._workflows = workflows
+        self._settled_hooks: list[Any] = []
+        self.batches: Any = None  # the BatchSettlement riding on this service (set by the composition root)
+
+    def when_settled(self, hook: Any) -> None:
+        """Be told of each instruction a person or the statement settled (a batch waits for its last line)."""
+        self._settled_hooks.append(hook)
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        if self._workflows is not None and task_token:
+            self._workflows.succeed_task(task_token, output)
 
     # -- steps ---------------------------------------------------------------------------------------------
-    def receive(self, instruction: SettlementInstruction) -> dict[str, Any]:
+    def receive(self, instruction: SettlementInstruction, batch_id: str = "") -> dict[str, Any]:
         """Store the instruction (once) and check it; an invalid one fails at once, to be released."""
         existing = self._store.get(instruction.instruction_id)
         if existing is not None:
             return self._answer(existing)
-        record = Instruction(instruction, InstructionStatus.RECEIVED, self._clock.now())
+        record = Instruction(instruction, InstructionStatus.RECEIVED, self._clock.now(), batch_id=batch_id)
         problem = self._problem(instruction)
         if problem:
             record.failure_reason = problem
@@ -180,8 +191,7 @@ class SettlementService:
             record.failure_reason = evidence
         event = InstructionEvent.BOOKED if succeeded else InstructionEvent.FAILED
         self._save(record, event, f"人工核实（{actor.subject}）：{evidence}")
-        if self._workflows is not None and record.review_token:
-            self._workflows.succeed_task(record.review_token, self._answer(record))
+        self._settled(record)
         return record
 
     def settle_from_statement(self, instruction_id: str, booked: bool, evidence: str) -> Instruction:
@@ -195,9 +205,13 @@ class SettlementService:
         if not booked:
             record.failure_reason = evidence
         self._save(record, InstructionEvent.BOOKED if booked else InstructionEvent.FAILED, f"对账：{evidence}")
-        if self._workflows is not None and record.review_token:
-            self._workflows.succeed_task(record.review_token, self._answer(record))
+        self._settled(record)
         return record
+
+    def _settled(self, record: Instruction) -> None:
+        self.resume(record.review_token, self._answer(record))
+        for hook in self._settled_hooks:
+            hook(record)
 
     def apply(self, instruction_id: str) -> dict[str, Any]:
         """Tell the ledger: paid → debit; failed → release. The ledger is idempotent by the instruction."""

@@ -73,12 +73,14 @@ class BdcClient:
 
     # -- public ----------------------------------------------------------------------------------------------
     def call(self, tx_code: str, body: dict[str, str] | None = None, *, serial: str | None = None,
-             paging: tuple[int, int] | None = None, sent_at: datetime | None = None) -> BdcMessage:
+             paging: tuple[int, int] | None = None, sent_at: datetime | None = None,
+             lists: dict[str, list[dict[str, str]]] | None = None) -> BdcMessage:
         """Send one request and return the validated response. ``serial`` (SendSeqNo) is the caller's for a
         business message — the id it will query by, with ``sent_at``'s date (SendDate); otherwise both are
         made here."""
         spec = TRANSACTIONS[tx_code]
         request = self._request(tx_code, body or {}, serial, paging, sent_at)
+        request.lists = lists or {}
         validate_request(request)  # a message we would be refused for is not sent at all
         with self._lock:
             if spec.encrypted and self._session is None:

@@ -122,6 +122,7 @@ def validate_request(message: BdcMessage) -> Transaction:
     spec = transaction_of(message)
     _check(message.head, {**REQUEST_HEAD, **(PAGING_REQUEST if spec.paged else {})}, "head")
     _check(message.body, {**spec.request, **(REQUEST_SPARES if spec.spare else {})}, "body")
+    _check_lists(message, spec.request_lists)
     return spec
 
 
@@ -130,12 +131,16 @@ def validate_response(message: BdcMessage) -> Transaction:
     _check(message.head, {**RESPONSE_HEAD, **(PAGING_RESPONSE if spec.paged and message.ok else {})}, "head")
     if message.ok:  # a refused message carries only its RtnCode and RtnMessage
         _check(message.body, {**spec.response, **(RESPONSE_SPARES if spec.spare else {})}, "body")
-        for name, records in message.lists.items():
-            if name not in spec.lists:
-                raise MalformedMessage("UNKNOWN_FIELD", f"未知列表{name}")
-            for record in records:
-                _check(record, spec.lists[name], name)
+        _check_lists(message, spec.lists)
     return spec
+
+
+def _check_lists(message: BdcMessage, lists: dict[str, dict[str, F]]) -> None:
+    for name, records in message.lists.items():
+        if name not in lists:
+            raise MalformedMessage("UNKNOWN_FIELD", f"未知列表{name}")
+        for record in records:
+            _check(record, lists[name], name)
 
 
 _FORMATS = {"n": re.compile(r"^\d+$"), "date": re.compile(r"^\d{8}$"), "time": re.compile(r"^\d{6}$"),

@@ -29,6 +29,7 @@ class Transaction:
     request: dict[str, F] = field(default_factory=dict)
     response: dict[str, F] = field(default_factory=dict)
     lists: dict[str, dict[str, F]] = field(default_factory=dict)  # response field-lists: name → record fields
+    request_lists: dict[str, dict[str, F]] = field(default_factory=dict)  # a batch's file, as field-lists
     paged: bool = False  # paging fields in the header (4.1.4)
     spare: bool = True  # the six/two spare fields (4.1.3): all but probe, sign-in and sign-out
     encrypted: bool = True  # probe and sign-in travel in clear (frame flag '1')
@@ -89,6 +90,19 @@ _STATEMENT_LINE = {
     "Amt": F("amt"), "Balance": F("amt"), "OppAcctNo": F("an", 32, False), "OppAcctName": F("an", NAME, False),
     "Summary": F("an", 60, False), "RefSeqNo": F("an", 64, False),
 }
+# A batch (BDC105 贷款扣款) carries its file as a field-list, one record a line; the answer only says "accepted".
+# The result comes later: BDC107 says whether the batch is done, BDC108 hands back each line's result.
+# 0 done; 1 the whole batch refused; 2 still processing; 3 no such batch (yet) — 3 is ours (settlement.md).
+BATCH_STATUSES = ("0", "1", "2", "3")
+_DEDUCTION_LINE = {
+    "SeqNo": F("n", 6), "DeAcctNo": F("n", 32), "DeAcctName": F("an", NAME), "LoanAcctNo": F("an", 32),
+    "Amt": F("amt"), "RefSeqNo": F("an", 64),
+}
+_BATCH_RESULT_LINE = {
+    "SeqNo": F("n", 6), "RefSeqNo": F("an", 64), "DeAcctNo": F("n", 32), "Amt": F("amt"),
+    "Result": F("code", values=("0", "1")), "HostSeqNo": F("an", 32, False), "Reason": F("an", 120, False),
+}
+_BATCH_QUERY = {"OldTxDate": F("date"), "OldSeqNo": F("an", 32)}
 _LINE_NUMBER = {"ChgNo": F("n", 12), "BankName": F("an", 120), "AreaNo": F("n", 4, False)}
 
 TRANSACTIONS: dict[str, Transaction] = {t.code: t for t in [
@@ -97,6 +111,15 @@ TRANSACTIONS: dict[str, Transaction] = {t.code: t for t in [
     Transaction("BDC002", "系统签退", spare=False),
     Transaction("BDC101", "单笔付款", request=_PAY, response=_BOOKED),
     Transaction("BDC102", "单笔收款", request=_COLLECT, response=_BOOKED),
+    Transaction("BDC105", "贷款扣款（批量）",
+                request={"BatchNo": F("an", 40), "BusType": F("code", values=BUS_TYPES), "CrAcctNo": F("n", 32),
+                         "CrAcctName": F("an", NAME), "TotalNum": F("n", 6), "TotalAmt": F("amt")},
+                response={"BatchNo": F("an", 40)}, request_lists={"DETAIL_LIST": _DEDUCTION_LINE}),
+    Transaction("BDC107", "批量业务结果查询", request=_BATCH_QUERY,
+                response={"BatchStatus": F("code", values=BATCH_STATUSES), "TotalNum": F("n", 6, False),
+                          "SuccNum": F("n", 6, False), "SuccAmt": F("amt", required=False),
+                          "FailNum": F("n", 6, False), "FailAmt": F("amt", required=False)}),
+    Transaction("BDC108", "批量结果下载", request=_BATCH_QUERY, lists={"RESULT_LIST": _BATCH_RESULT_LINE}, paged=True),
     Transaction("BDC110", "交易结果查询", request={"OldTxDate": F("date"), "OldSeqNo": F("an", 32)},
                 response={"OldTxStatus": F("code", values=OLD_TX_STATUSES), "OldHostStatus": F(
                     "code", values=HOST_STATUSES, required=False), "HostSeqNo": F("an", 32, False),

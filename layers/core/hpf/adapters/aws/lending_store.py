@@ -1,0 +1,172 @@
+"""Loans on DynamoDB (the lending table), events through the shared outbox table.
+
+Keys (pk / sk):
+  LOAN#<loan no>    / META             the loan, version-checked (gsi1: ORG#<org> / <loan no>;
+                                       gsi2: BORROWER#<sha256(id)> / <loan no> — the ID itself is not a key)
+  LOAN#<loan no>    / DETAIL#<id>      贷款业务明细, append-only, one per settlement instruction
+  BATCH#<batch id>  / META             a deduction batch; its lines in LINES#<nnnn> items of up to 200 each
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hpf.adapters.aws.clients import client
+from hpf.adapters.aws.dynamodb import MAX_TRANSACTION_ITEMS, TransactionBuffer, from_item, key
+from hpf.adapters.aws.outbox import buffer_event
+from hpf.common.errors import Conflict
+from hpf.common.events import DomainEvent
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.lending.amortization import Installment, RepaymentMethod
+from hpf.lending.model import DetailType, FlightKind, InFlight, Loan, LoanDetail, LoanStatus, Party
+from hpf.lending.ports import DeductionBatch
+
+LINES_PER_ITEM = 200
+
+
+class DynamoLoanStore:
+    def __init__(self, table: str, outbox_table: str):
+        self._table = table
+        self._outbox = outbox_table
+
+    def get(self, loan_no: str) -> Loan | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"LOAN#{loan_no}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return _loan(from_item(item)) if item else None
+
+    def add(self, loan: Loan) -> None:
+        buffer = TransactionBuffer()
+        buffer.put(self._table, self._loan_item(loan), condition="attribute_not_exists(pk)",
+                   on_conflict=Conflict("该借款合同已登记", code="LOAN_EXISTS"))
+        buffer.commit()
+        loan.version += 1
+
+    def save(self, loan: Loan, detail: LoanDetail | None = None, events: tuple[DomainEvent, ...] = ()) -> None:
+        buffer = TransactionBuffer()
+        buffer.put(self._table, self._loan_item(loan), condition="#v = :expected", names={"#v": "version"},
+                   values={":expected": loan.version},
+                   on_conflict=Conflict("贷款已被并发修改，请刷新后重试", code="CONCURRENT_UPDATE"))
+        if detail is not None:
+            buffer.put(self._table, {"pk": f"LOAN#{loan.loan_no}", "sk": f"DETAIL#{detail.detail_id}",
+                                     "detail": json.dumps(_detail_dict(detail), ensure_ascii=False)},
+                       condition="attribute_not_exists(pk)",
+                       on_conflict=Conflict("该笔贷款业务已记账", code="LOAN_DETAIL_EXISTS"))
+        for event in events:
+            buffer_event(buffer, self._outbox, event)
+        buffer.commit()
+        loan.version += 1
+
+    def details(self, loan_no: str) -> list[LoanDetail]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, KeyConditionExpression="pk = :p AND begins_with(sk, :d)", ConsistentRead=True,
+            ExpressionAttributeValues={":p": {"S": f"LOAN#{loan_no}"}, ":d": {"S": "DETAIL#"}})
+        return [_detail(json.loads(from_item(i)["detail"])) for page in pages for i in page.get("Items", [])]
+
+    def of_org(self, org: str) -> list[Loan]:
+        return self._index("gsi1", f"ORG#{org}")
+
+    def of_borrower(self, id_number: str) -> list[Loan]:
+        return self._index("gsi2", _borrower_key(id_number))
+
+    def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None:
+        chunks = [batch.lines[i:i + LINES_PER_ITEM] for i in range(0, len(batch.lines), LINES_PER_ITEM)]
+        if len(chunks) + 2 > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"batch {batch.batch_id} has too many lines for one write: split it by office")
+        buffer = TransactionBuffer()
+        buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": "META", "org": batch.org,
+                                 "day": batch.day.isoformat(), "chunks": len(chunks)},
+                   condition="attribute_not_exists(pk)", on_conflict=Conflict("扣款批次已存在", code="BATCH_EXISTS"))
+        for n, chunk in enumerate(chunks):
+            buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": f"LINES#{n:04d}",
+                                     "lines": json.dumps([l.to_payload() for l in chunk], ensure_ascii=False)})
+        buffer_event(buffer, self._outbox, event)
+        buffer.commit()
+
+    def batch(self, batch_id: str) -> DeductionBatch | None:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, KeyConditionExpression="pk = :p", ConsistentRead=True,
+            ExpressionAttributeValues={":p": {"S": f"BATCH#{batch_id}"}})
+        items = [from_item(i) for page in pages for i in page.get("Items", [])]
+        meta = next((i for i in items if i["sk"] == "META"), None)
+        if meta is None:
+            return None
+        lines = [SettlementInstruction.from_payload(p) for i in sorted(items, key=lambda i: i["sk"])
+                 if i["sk"].startswith("LINES#") for p in json.loads(i["lines"])]
+        return DeductionBatch(batch_id, meta["org"], date.fromisoformat(meta["day"]), tuple(lines))
+
+    def _index(self, index: str, value: str) -> list[Loan]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, IndexName=index, KeyConditionExpression=f"{index}pk = :k",
+            ExpressionAttributeValues={":k": {"S": value}})
+        return [_loan(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+    @staticmethod
+    def _loan_item(loan: Loan) -> dict[str, Any]:
+        return {"pk": f"LOAN#{loan.loan_no}", "sk": "META", "version": loan.version + 1,
+                "gsi1pk": f"ORG#{loan.org}", "gsi1sk": loan.loan_no,
+                "gsi2pk": _borrower_key(loan.borrower.id_number), "gsi2sk": loan.loan_no,
+                "status": loan.status.value, "loan": json.dumps(_loan_dict(loan), ensure_ascii=False)}
+
+
+def _borrower_key(id_number: str) -> str:
+    return "BORROWER#" + hashlib.sha256(id_number.encode()).hexdigest()
+
+
+# -- (de)serialisation: JSON text, amounts as strings ---------------------------------------------------------------
+def _party(p: Party) -> dict[str, str]:
+    return {"account_no": p.account_no, "name": p.name, "bank": p.bank, "id_number": p.id_number}
+
+
+def _loan_dict(l: Loan) -> dict[str, Any]:
+    return {
+        "loan_no": l.loan_no, "contract_no": l.contract_no, "org": l.org, "borrower": _party(l.borrower),
+        "repayment_card": _party(l.repayment_card), "payee": _party(l.payee), "principal": str(l.principal),
+        "annual_rate": str(l.annual_rate), "months": l.months, "method": l.method.value,
+        "house_address": l.house_address, "registered_on": l.registered_on.isoformat(), "balance": str(l.balance),
+        "disbursed_on": _iso(l.disbursed_on), "interest_from": _iso(l.interest_from),
+        "settled_on": _iso(l.settled_on), "paid_periods": l.paid_periods, "disbursements": l.disbursements,
+        "last_failure": l.last_failure,
+        "plan": [[i.period, i.due.isoformat(), str(i.principal), str(i.interest), str(i.balance_after)]
+                 for i in l.plan],
+        "in_flight": {k: {"kind": f.kind.value, "amount": str(f.amount), "principal": str(f.principal),
+                          "interest": str(f.interest), "period": f.period, "batch_id": f.batch_id, "full": f.full,
+                          "requested_on": _iso(f.requested_on)} for k, f in l.in_flight.items()},
+    }
+
+
+def _loan(item: dict[str, Any]) -> Loan:
+    d = json.loads(item["loan"])
+    return Loan(
+        d["loan_no"], d["contract_no"], d["org"], Party(**d["borrower"]), Party(**d["repayment_card"]),
+        Party(**d["payee"]), Decimal(d["principal"]), Decimal(d["annual_rate"]), d["months"],
+        RepaymentMethod(d["method"]), d["house_address"], LoanStatus(item["status"]),
+        date.fromisoformat(d["registered_on"]), Decimal(d["balance"]), _day(d["disbursed_on"]),
+        [Installment(p, date.fromisoformat(due), Decimal(pr), Decimal(it), Decimal(b)) for p, due, pr, it, b in d["plan"]],
+        d["paid_periods"], _day(d["interest_from"]),
+        {k: InFlight(FlightKind(f["kind"]), Decimal(f["amount"]), Decimal(f["principal"]), Decimal(f["interest"]),
+                     f["period"], f["batch_id"], f["full"], _day(f["requested_on"])) for k, f in d["in_flight"].items()},
+        d["disbursements"], _day(d["settled_on"]), d["last_failure"], int(item["version"]))
+
+
+def _detail_dict(d: LoanDetail) -> dict[str, Any]:
+    return {"detail_id": d.detail_id, "loan_no": d.loan_no, "type": d.type.value, "on": d.on.isoformat(),
+            "amount": str(d.amount), "principal": str(d.principal), "interest": str(d.interest),
+            "balance_after": str(d.balance_after), "period": d.period, "bank_serial": d.bank_serial}
+
+
+def _detail(d: dict[str, Any]) -> LoanDetail:
+    return LoanDetail(d["detail_id"], d["loan_no"], DetailType(d["type"]), date.fromisoformat(d["on"]),
+                      Decimal(d["amount"]), Decimal(d["principal"]), Decimal(d["interest"]),
+                      Decimal(d["balance_after"]), d["period"], d["bank_serial"])
+
+
+def _iso(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def _day(s: str) -> date | None:
+    return date.fromisoformat(s) if s else None

@@ -1,0 +1,96 @@
+"""批量扣款 (4.2.4): every morning, each office's installments due by today go to its bank as one batch.
+
+The batch and each line are named from the office, the day and the installment, so the schedule firing twice,
+or a run dying half-way and run again, builds the same batch — and the store takes a batch id once.
+
+A run first marks each installment in flight on its loan (an early repayment then waits for it), then writes
+the batch with its event. A run that died between the two left marks of a batch that was never written: a later
+day's run drops them (nothing was sent) and takes those installments again; the same day's run completes its
+own batch. An installment the bank failed stays due: it is overdue from its due date, and the next day's batch
+takes it again under a new line id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hpf.common.clock import Clock
+from hpf.common.errors import Conflict
+from hpf.common.events import DomainEvent
+from hpf.common.money import ZERO
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.lending.model import FlightKind, InFlight, Loan, LoanStatus
+from hpf.lending.ports import DeductionBatch, LoanStore
+from hpf.lending.service import LOAN_REPAYMENT, card_of
+
+
+def batch_id_of(org: str, day: date) -> str:
+    return f"BAT-{org}-{day:%Y%m%d}"
+
+
+class DeductionRun:
+    def __init__(self, store: LoanStore, clock: Clock):
+        self._store = store
+        self._clock = clock
+
+    def run(self, org: str, day: date) -> DeductionBatch | None:
+        """The office's batch of ``day`` (built now, or the one built before); None when nothing is due."""
+        batch_id = batch_id_of(org, day)
+        existing = self._store.batch(batch_id)
+        if existing is not None:
+            return existing
+        lines: list[SettlementInstruction] = []
+        for loan in self._store.of_org(org):
+            if loan.status is LoanStatus.REPAYING:
+                lines += self._mark(loan, batch_id, day)
+        if not lines:
+            return None
+        batch = DeductionBatch(batch_id, org, day, tuple(lines))
+        total = sum((l.amount for l in lines), ZERO)
+        event = DomainEvent("lending.DeductionBatchRequested", batch_id, {
+            "batch_id": batch_id, "org": org, "day": day.isoformat(), "lines": len(lines), "total": str(total)},
+            self._clock.now())
+        try:
+            self._store.add_batch(batch, event)
+        except Conflict:
+            return self._store.batch(batch_id)  # a concurrent run wrote it first
+        return batch
+
+    def _mark(self, loan: Loan, batch_id: str, day: date) -> list[SettlementInstruction]:
+        for attempt in range(3):  # a concurrent repayment moved the version: read again and decide again
+            changed = self._drop_unsent(loan, batch_id)
+            if any(f.kind is not FlightKind.INSTALLMENT for f in loan.in_flight.values()):
+                if changed:
+                    self._store.save(loan)
+                return []  # an early repayment is at the bank: its outcome changes what is due
+            lines = [self._line(loan, f_id) for f_id, f in loan.in_flight.items() if f.batch_id == batch_id]
+            for installment in loan.due_by(day):
+                line_id = f"DED-{loan.loan_no}-{installment.period:03d}-{day:%Y%m%d}"
+                loan.in_flight[line_id] = InFlight(FlightKind.INSTALLMENT, installment.payment,
+                                                   installment.principal, installment.interest,
+                                                   installment.period, batch_id, requested_on=day)
+                lines.append(self._line(loan, line_id))
+                changed = True
+            try:
+                if changed:
+                    self._store.save(loan)
+                return lines
+            except Conflict:
+                if attempt == 2:
+                    raise
+                loan = self._store.get(loan.loan_no)  # type: ignore[assignment]
+        return []
+
+    def _drop_unsent(self, loan: Loan, batch_id: str) -> bool:
+        """Marks of an earlier day's batch that was never written: that batch was never sent."""
+        stale = [i for i, f in loan.in_flight.items() if f.kind is FlightKind.INSTALLMENT and f.batch_id != batch_id
+                 and self._store.batch(f.batch_id) is None]
+        for line_id in stale:
+            del loan.in_flight[line_id]
+        return bool(stale)
+
+    @staticmethod
+    def _line(loan: Loan, line_id: str) -> SettlementInstruction:
+        f = loan.in_flight[line_id]
+        return SettlementInstruction(line_id, LOAN_REPAYMENT, "collect", loan.org, f.amount, card_of(loan),
+                                     loan.loan_no, f"公积金贷款第{f.period}期还款", agreement_no=loan.contract_no)

@@ -1,0 +1,39 @@
+"""What lending needs from outside: where its loans are kept, and the financial ledger it journals into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from hpf.common.events import DomainEvent
+from hpf.ledger.accounting import JournalEntry
+from hpf.ledger.settlement_port import SettlementInstruction
+from hpf.lending.model import Loan, LoanDetail
+
+
+@dataclass(frozen=True)
+class DeductionBatch:
+    """批量扣款: one office's installments of one day, sent to its bank as one BDC105 file."""
+
+    batch_id: str
+    org: str
+    day: date
+    lines: tuple[SettlementInstruction, ...]
+
+
+class LoanStore(Protocol):
+    def get(self, loan_no: str) -> Loan | None: ...
+    def add(self, loan: Loan) -> None: ...  # Conflict LOAN_EXISTS
+    def save(self, loan: Loan, detail: LoanDetail | None = None, events: tuple[DomainEvent, ...] = ()) -> None:
+        """Version-checked (Conflict CONCURRENT_UPDATE); the detail is appended (Conflict LOAN_DETAIL_EXISTS) and
+        the events go to the outbox — all in one transaction."""
+    def details(self, loan_no: str) -> list[LoanDetail]: ...
+    def of_org(self, org: str) -> list[Loan]: ...  # the office's loans being repaid
+    def of_borrower(self, id_number: str) -> list[Loan]: ...
+    def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None: ...  # Conflict BATCH_EXISTS
+    def batch(self, batch_id: str) -> DeductionBatch | None: ...
+
+
+class FinancialLedger(Protocol):
+    def post_entry(self, entry: JournalEntry) -> None: ...  # idempotent by the entry id

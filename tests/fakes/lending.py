@@ -1,0 +1,71 @@
+"""In-memory loan store and financial ledger, with the same conditions as the real ones."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from hpf.common.errors import Conflict
+
+
+class FakeLoanStore:
+    def __init__(self) -> None:
+        self.loans: dict = {}
+        self.detail_rows: dict = {}  # (loan no, detail id) → detail
+        self.batches: dict = {}
+        self.events: list = []
+        self._lock = threading.Lock()
+
+    def get(self, loan_no):  # type: ignore[no-untyped-def]
+        with self._lock:
+            found = self.loans.get(loan_no)
+            return copy.deepcopy(found) if found else None
+
+    def add(self, loan) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if loan.loan_no in self.loans:
+                raise Conflict(code="LOAN_EXISTS")
+            loan.version = 1
+            self.loans[loan.loan_no] = copy.deepcopy(loan)
+
+    def save(self, loan, detail=None, events=()) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self.loans[loan.loan_no].version != loan.version:
+                raise Conflict(code="CONCURRENT_UPDATE")
+            if detail is not None and (loan.loan_no, detail.detail_id) in self.detail_rows:
+                raise Conflict(code="LOAN_DETAIL_EXISTS")
+            loan.version += 1
+            self.loans[loan.loan_no] = copy.deepcopy(loan)
+            if detail is not None:
+                self.detail_rows[(loan.loan_no, detail.detail_id)] = detail
+            self.events += list(events)
+
+    def details(self, loan_no):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return [d for (n, _), d in self.detail_rows.items() if n == loan_no]
+
+    def of_org(self, org):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return [copy.deepcopy(l) for l in self.loans.values() if l.org == org]
+
+    def of_borrower(self, id_number):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return [copy.deepcopy(l) for l in self.loans.values() if l.borrower.id_number == id_number]
+
+    def add_batch(self, batch, event) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if batch.batch_id in self.batches:
+                raise Conflict(code="BATCH_EXISTS")
+            self.batches[batch.batch_id] = batch
+            self.events.append(event)
+
+    def batch(self, batch_id):  # type: ignore[no-untyped-def]
+        return self.batches.get(batch_id)
+
+
+class FakeFinancialLedger:
+    def __init__(self) -> None:
+        self.entries: dict = {}
+
+    def post_entry(self, entry) -> None:  # type: ignore[no-untyped-def]
+        self.entries.setdefault(entry.entry_id, entry)

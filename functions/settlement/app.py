@@ -102,6 +102,44 @@ def resolve_instruction(ctx: RequestContext, instruction_id: str) -> Instruction
         instruction_id, b.outcome == "succeeded", b.evidence, ctx.principal))
 
 
+class BatchPath(Schema):
+    model_config = ConfigDict(extra="forbid")
+    batch_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,80}$")] = Field(description="批次号")
+
+
+class BatchLineView(Schema):
+    instruction_id: str
+    status: str
+    status_label: str
+    amount: str
+    failure_reason: str
+
+
+class BatchView(Schema):
+    batch_id: str
+    org: str
+    business: str
+    status: str
+    status_label: str
+    bank: str
+    serial: str = Field(description="批量文件的发送流水号（首次发送时确定，重发沿用）")
+    queries: int
+    history: list[StepView]
+    lines: list[BatchLineView]
+
+
+@api.route("/batches/{batch_id}", roles={Role.FINANCE, Role.AUDITOR, Role.OPERATOR}, path_model=BatchPath,
+           response=BatchView, summary="批量结算查询（批次进度与逐笔结果）")
+def get_batch(ctx: RequestContext, batch_id: str) -> BatchView:
+    batch, lines = bootstrap.batch_settlement().view(batch_id, ctx.principal)
+    return BatchView(batch_id=batch.batch_id, org=batch.org, business=batch.business, status=batch.status.value,
+                     status_label=batch.status.label, bank=batch.bank, serial=batch.serial, queries=batch.queries,
+                     history=[StepView(at=s.at, event=s.event, detail=s.detail) for s in batch.history],
+                     lines=[BatchLineView(instruction_id=l.instruction_id, status=l.status.value,
+                                          status_label=l.status.label, amount=f"{l.amount:.2f}",
+                                          failure_reason=l.failure_reason) for l in lines])
+
+
 class ReconcileRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")

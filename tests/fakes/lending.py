@@ -44,6 +44,10 @@ class FakeLoanStore:
         with self._lock:
             return [d for (n, _), d in self.detail_rows.items() if n == loan_no]
 
+    def detail(self, detail_id):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return next((d for (_, i), d in self.detail_rows.items() if i == detail_id), None)
+
     def of_org(self, org):  # type: ignore[no-untyped-def]
         with self._lock:
             return [copy.deepcopy(l) for l in self.loans.values() if l.org == org]

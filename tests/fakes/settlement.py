@@ -12,6 +12,7 @@ from hpf.settlement.model import Instruction
 class FakeInstructionStore:
     def __init__(self) -> None:
         self.rows: dict[str, Instruction] = {}
+        self.batch_rows: dict = {}
         self._lock = threading.Lock()
 
     def get(self, instruction_id: str) -> Instruction | None:
@@ -40,3 +41,24 @@ class FakeInstructionStore:
         with self._lock:
             return [copy.deepcopy(r) for r in self.rows.values()
                     if r.instruction.org == org and bank_day(r) == day.strftime("%Y%m%d")]
+
+    # -- batches -------------------------------------------------------------------------------------------------
+    def get_batch(self, batch_id: str):  # type: ignore[no-untyped-def]
+        with self._lock:
+            found = self.batch_rows.get(batch_id)
+            return copy.deepcopy(found) if found else None
+
+    def add_batch(self, batch) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if batch.batch_id in self.batch_rows:
+                raise Conflict(code="BATCH_EXISTS")
+            batch.version = 1
+            self.batch_rows[batch.batch_id] = copy.deepcopy(batch)
+
+    def update_batch(self, batch) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            current = self.batch_rows.get(batch.batch_id)
+            if current is None or current.version != batch.version:
+                raise Conflict(code="CONCURRENT_UPDATE")
+            batch.version += 1
+            self.batch_rows[batch.batch_id] = copy.deepcopy(batch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,6 +45,37 @@ def auth(platform: Any) -> Callable[..., dict[str, str]]:
 @pytest.fixture(scope="session")
 def add_user(platform: Any) -> Callable[[SandboxUser], None]:
     return platform.identity.add_user
+
+
+class MovableClock:
+    """The platform's and the banks' clock, moved by whole days: next month's installment falls due "today"."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(SHANGHAI) + self.offset
+
+    def move_to(self, day: date) -> None:
+        self.offset = timedelta(days=(day - datetime.now(SHANGHAI).date()).days)
+
+
+@pytest.fixture
+def moved_clock(platform: Any) -> Iterator[MovableClock]:
+    from hpf import bootstrap
+    from hpf.common.clock import SystemClock
+
+    clock = MovableClock()
+    bootstrap.reset()  # services are rebuilt on the moved clock
+    original = bootstrap.clock
+    bootstrap.clock = lambda: clock
+    for bank in platform.banks.values():
+        bank.clock = clock
+    yield clock
+    bootstrap.clock = original
+    for bank in platform.banks.values():
+        bank.clock = SystemClock()
+    bootstrap.reset()
 
 
 def this_month() -> str:

@@ -34,7 +34,8 @@ SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "36060099999
                       "remittance_id": "RMT-360600999999-202601",
                       "withdrawal_id": "WDR-360600999999999-REQ-0001", "instruction_id": "WDR-360600999999999-REQ-0001",
                       "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601",
-                      "borrowing_id": "BRW-AUD-20260101-0001"}
+                      "borrowing_id": "BRW-AUD-20260101-0001", "loan_no": "DKJK2026999999",
+                      "batch_id": "BAT-360600-20260101"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:
@@ -42,7 +43,7 @@ def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> st
 
 
 def test_there_are_routes_in_every_app():
-    assert AREAS == ["archive", "ledger", "platform", "seal", "settlement"]
+    assert AREAS == ["archive", "ledger", "lending", "platform", "seal", "settlement"]
     assert {area for area, _ in ROUTES} == set(AREAS)
 
 

@@ -265,10 +265,12 @@ def accounting_archive() -> Any:
 @lru_cache(maxsize=1)
 def voucher_service() -> Any:
     from hpf.seal.ledger_source import LedgerVoucherSource
+    from hpf.seal.loan_source import LoanVoucherSource, VoucherSources
     from hpf.seal.service import VoucherService
 
-    source = LedgerVoucherSource(_BuiltOnFirstUse(ledger_service), _BuiltOnFirstUse(remittance_funding),
-                                 _BuiltOnFirstUse(withdrawal_service), clock())
+    source = VoucherSources(LedgerVoucherSource(_BuiltOnFirstUse(ledger_service), _BuiltOnFirstUse(remittance_funding),
+                                                _BuiltOnFirstUse(withdrawal_service), clock()),
+                            LoanVoucherSource(_BuiltOnFirstUse(loan_service), clock()))
     from hpf.adapters.aws.archive_store import DynamoClaims
 
     return VoucherService(source, archive_service(), pdf_sealer, clock(),

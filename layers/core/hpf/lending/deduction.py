@@ -21,7 +21,7 @@ from hpf.common.money import ZERO
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.lending.model import FlightKind, InFlight, Loan, LoanStatus
 from hpf.lending.ports import DeductionBatch, LoanStore
-from hpf.lending.service import LOAN_REPAYMENT, card_of
+from hpf.lending.service import instruction_of
 
 
 def batch_id_of(org: str, day: date) -> str:
@@ -63,13 +63,13 @@ class DeductionRun:
                 if changed:
                     self._store.save(loan)
                 return []  # an early repayment is at the bank: its outcome changes what is due
-            lines = [self._line(loan, f_id) for f_id, f in loan.in_flight.items() if f.batch_id == batch_id]
+            lines = [instruction_of(loan, f_id) for f_id, f in loan.in_flight.items() if f.batch_id == batch_id]
             for installment in loan.due_by(day):
                 line_id = f"DED-{loan.loan_no}-{installment.period:03d}-{day:%Y%m%d}"
                 loan.in_flight[line_id] = InFlight(FlightKind.INSTALLMENT, installment.payment,
                                                    installment.principal, installment.interest,
                                                    installment.period, batch_id, requested_on=day)
-                lines.append(self._line(loan, line_id))
+                lines.append(instruction_of(loan, line_id))
                 changed = True
             try:
                 if changed:
@@ -88,9 +88,3 @@ class DeductionRun:
         for line_id in stale:
             del loan.in_flight[line_id]
         return bool(stale)
-
-    @staticmethod
-    def _line(loan: Loan, line_id: str) -> SettlementInstruction:
-        f = loan.in_flight[line_id]
-        return SettlementInstruction(line_id, LOAN_REPAYMENT, "collect", loan.org, f.amount, card_of(loan),
-                                     loan.loan_no, f"公积金贷款第{f.period}期还款", agreement_no=loan.contract_no)

@@ -116,10 +116,7 @@ class LoanService:
         instruction_id = loan.disbursement_id()
         loan.in_flight[instruction_id] = InFlight(FlightKind.DISBURSEMENT, loan.principal, loan.principal, ZERO,
                                                   requested_on=business_date(self._clock))
-        instruction = SettlementInstruction(
-            instruction_id, DISBURSEMENT, "pay", loan.org, loan.principal,
-            Counterparty(loan.payee.account_no, loan.payee.name, loan.payee.bank), loan.loan_no,
-            f"公积金贷款发放 {loan.contract_no}")
+        instruction = instruction_of(loan, instruction_id)
         self._store.save(loan, events=(self._requested("DisbursementRequested", instruction),))
         return loan
 
@@ -144,9 +141,7 @@ class LoanService:
         quote = self._quote(loan, principal)
         loan.in_flight[instruction_id] = InFlight(FlightKind.EARLY_REPAYMENT, quote.amount, quote.principal,
                                                   quote.interest, full=quote.full, requested_on=quote.on)
-        instruction = SettlementInstruction(
-            instruction_id, LOAN_REPAYMENT, "collect", loan.org, quote.amount, card_of(loan), loan.loan_no,
-            f"公积金贷款提前还款 {loan.contract_no}", agreement_no=loan.contract_no)
+        instruction = instruction_of(loan, instruction_id)
         self._store.save(loan, events=(self._requested("EarlyRepaymentRequested", instruction),))
         return loan, quote
 
@@ -279,6 +274,13 @@ class LoanService:
         self.get(loan_no, actor)
         return sorted(self._store.details(loan_no), key=lambda d: (d.on, d.detail_id))
 
+    def movement(self, detail_id: str, actor: Principal) -> tuple[Loan, LoanDetail]:
+        """One booked movement (an early repayment, a deduction) and its loan, for whoever may see the loan."""
+        detail = self._store.detail(detail_id)
+        if detail is None:
+            raise NotFound("贷款业务不存在或尚未记账", code="LOAN_DETAIL_NOT_FOUND")
+        return self.get(detail.loan_no, actor), detail
+
     def of_borrower(self, actor: Principal) -> list[Loan]:
         if not actor.id_number:
             raise Forbidden("仅借款人本人可查询", code="FORBIDDEN_SCOPE")
@@ -297,7 +299,7 @@ class LoanService:
 
     def _require_bank_link(self) -> None:
         if not self._bank_link_on:
-            raise BusinessRuleViolation("银行直连未开通，贷款资金须经结算系统办理", code="BANK_LINK_OFF")
+            raise Conflict("银企直连未开通，贷款资金请经银行柜面办理", code="BANK_LINK_OFF")
 
 
 def require_loan_visible(actor: Principal, loan: Loan) -> None:
@@ -308,6 +310,19 @@ def require_loan_visible(actor: Principal, loan: Loan) -> None:
     if Role.DEPOSITOR in actor.roles and actor.id_number and actor.id_number == loan.borrower.id_number:
         return
     raise Forbidden("无权查看该贷款", code="FORBIDDEN_SCOPE")
+
+
+def instruction_of(loan: Loan, instruction_id: str) -> SettlementInstruction:
+    """The settlement instruction of a movement in flight on the loan: the same one however often it is asked."""
+    f = loan.in_flight[instruction_id]
+    if f.kind is FlightKind.DISBURSEMENT:
+        return SettlementInstruction(instruction_id, DISBURSEMENT, "pay", loan.org, f.amount,
+                                     Counterparty(loan.payee.account_no, loan.payee.name, loan.payee.bank),
+                                     loan.loan_no, f"公积金贷款发放 {loan.contract_no}")
+    summary = f"公积金贷款第{f.period}期还款" if f.kind is FlightKind.INSTALLMENT else \
+        f"公积金贷款提前还款 {loan.contract_no}"
+    return SettlementInstruction(instruction_id, LOAN_REPAYMENT, "collect", loan.org, f.amount, card_of(loan),
+                                 loan.loan_no, summary, agreement_no=loan.contract_no)
 
 
 def card_of(loan: Loan) -> Counterparty:

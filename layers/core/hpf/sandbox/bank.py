@@ -32,11 +32,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from hpf.common.clock import SHANGHAI
+from hpf.common.clock import SHANGHAI, Clock, SystemClock
 from hpf.settlement.bdc.message import (
     BdcMessage,
     MalformedMessage,
@@ -147,6 +146,9 @@ class BankSandbox:
         self._subscribers: list[Any] = []  # callables taking an SBDC100 BdcMessage: the center's front
         self._held: list[BdcMessage] = []  # a notice held back (late_notice)
         self._notice_seq = itertools.count(1)
+        # The bank's own clock: its statement dates and answers. A test of a month's deductions moves it together
+        # with the platform's (the deduction of an installment due next month is booked "next month").
+        self.clock: Clock = SystemClock()
 
     # -- control ---------------------------------------------------------------------------------------------
     def open_account(self, acct_no: str, name: str, balance: Decimal | str = "0.00") -> Account:
@@ -172,7 +174,7 @@ class BankSandbox:
         """A transfer from outside into an account here (a unit paying its remittance, memo = the list's id):
         booked, then announced with an arrival notice. Returns the bank's serial of it."""
         value = Decimal(amount)
-        now = datetime.now(SHANGHAI)
+        now = self.clock.now().astimezone(SHANGHAI)
         with self._lock:
             account = self.accounts[to_account]
             host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
@@ -204,6 +206,17 @@ class BankSandbox:
             for receiver in self._subscribers:
                 receiver(message)
 
+    def deposit(self, acct_no: str, amount: Decimal | str, memo: str = "现金存入") -> None:
+        """Money paid in at the bank's counter (a borrower tops up the repayment card): no notice to the center."""
+        value = Decimal(amount)
+        now = self.clock.now().astimezone(SHANGHAI)
+        with self._lock:
+            account = self.accounts[acct_no]
+            account.balance += value
+            account.lines.append(StatementLine(now.strftime("%Y%m%d"), now.strftime("%H%M%S"),
+                                               f"{self.bank}{next(self._host_seq):012d}", "C", value,
+                                               account.balance, "", "", memo, ""))
+
     def balance(self, acct_no: str) -> Decimal:
         with self._lock:
             return self.accounts[acct_no].balance
@@ -215,6 +228,11 @@ class BankSandbox:
             raise ValueError(f"unknown fault {kind}")
         with self._lock:
             self._faults.append(Fault(kind, tx_code, times, seconds, booked))
+
+    def clear_faults(self) -> None:
+        """Forget the faults not yet used (a campaign injects one per business and moves on)."""
+        with self._lock:
+            self._faults.clear()
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         sandbox = self
@@ -353,7 +371,7 @@ class BankSandbox:
 
     def _move(self, payer: Account | None, payee: Account | None, value: Decimal, host_seq_no: str,
               request: BdcMessage, debit: str, debit_name: str, credit: str, credit_name: str) -> None:
-        now = datetime.now(SHANGHAI)
+        now = self.clock.now().astimezone(SHANGHAI)
         date_, time_ = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
         summary, ref = request.body.get("Summary", ""), request.body.get("RefSeqNo1", "")
         if payer is not None:
@@ -408,7 +426,7 @@ class BankSandbox:
             if payer.balance < value:
                 return {**result, "Result": "1", "Reason": "扣款账户余额不足"}
             host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
-            now = datetime.now(SHANGHAI)
+            now = self.clock.now().astimezone(SHANGHAI)
             day, at = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
             payer.balance -= value
             payer.lines.append(StatementLine(day, at, host_seq_no, "D", value, payer.balance, credit.acct_no,
@@ -513,7 +531,7 @@ class BankSandbox:
         return BdcMessage(self._head(tx_code or "SYS600", "000000", "1", code, message[:255]))
 
     def _head(self, tx_code: str, to_node: str, status: str, code: str, message: str) -> dict[str, str]:
-        now = datetime.now(SHANGHAI)
+        now = self.clock.now().astimezone(SHANGHAI)
         return {"TxCode": tx_code, "TxStatus": status, "RtnCode": code, "RtnMessage": message,
                 "SendNode": self.node, "ReceiveNode": to_node, "ReceiveDate": now.strftime("%Y%m%d"),
                 "ReceiveTime": now.strftime("%H%M%S"), "ReceiveSeqNo": f"{self.node}{next(self._host_seq):014d}"}

@@ -76,6 +76,7 @@ BATCH_LIFECYCLE: Lifecycle[BatchStatus, BatchEvent] = Lifecycle(
         (B.UNKNOWN, BE.RESULTS): B.DONE,
         (B.ACCEPTED, BE.UNKNOWN): B.ACCEPTED,  # still processing
         (B.ACCEPTED, BE.RESULTS): B.DONE,
+        (B.RECEIVED, BE.REVIEW): B.MANUAL_REVIEW,  # the bank stayed unreachable: nothing was sent
         (B.UNKNOWN, BE.REVIEW): B.MANUAL_REVIEW,
         (B.ACCEPTED, BE.REVIEW): B.MANUAL_REVIEW,
         (B.MANUAL_REVIEW, BE.RESULTS): B.DONE,  # every line settled, from the statement or by a person
@@ -198,11 +199,15 @@ class BatchSettlement:
         """The results never came: each line still open goes to review (a person, or the statement, decides);
         the workflow waits on the token until the last line is settled."""
         batch = self._get(batch_id)
-        if batch.status not in (BatchStatus.UNKNOWN, BatchStatus.ACCEPTED):
+        if batch.status not in (BatchStatus.RECEIVED, BatchStatus.UNKNOWN, BatchStatus.ACCEPTED):
             return
         batch.review_token = task_token
-        self._save(batch, BatchEvent.REVIEW, f"{batch.queries}次查询仍无结果，逐笔转人工核实")
+        reason = "银行持续不可达，未能发出" if batch.status is BatchStatus.RECEIVED else f"{batch.queries}次查询仍无结果"
+        self._save(batch, BatchEvent.REVIEW, f"{reason}，逐笔转人工核实")
         for line in self._lines(batch):
+            if line.status is InstructionStatus.RECEIVED:
+                self._line_event(line, InstructionEvent.REVIEW, f"批次{batch_id}未能发出，转人工核实")
+                continue
             if line.status is InstructionStatus.SENDING:
                 self._line_event(line, InstructionEvent.UNKNOWN, "批量结果未到")
             if line.status is InstructionStatus.UNKNOWN:
@@ -236,6 +241,12 @@ class BatchSettlement:
 
     def get(self, batch_id: str) -> Batch:
         return self._get(batch_id)
+
+    def view(self, batch_id: str, actor: Any) -> tuple[Batch, list[Instruction]]:
+        """A batch and each line as it stands — for finance and operators (their office only)."""
+        batch = self._get(batch_id)
+        actor.require_org(batch.org)
+        return batch, self._lines(batch)
 
     # -- helpers ---------------------------------------------------------------------------------------------------
     def _transmit(self, batch: Batch, lines: list[Instruction], account: Any, resend: bool = False) -> Batch:

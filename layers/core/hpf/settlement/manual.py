@@ -22,3 +22,9 @@ class ManualSettlement:
             "instruction_id": instruction.instruction_id, "business": instruction.business,
             "direction": instruction.direction, "amount": str(instruction.amount), "org": instruction.org})
         count("InstructionsAwaitingManualSettlement", 1)
+
+    def submit_batch(self, batch_id: str, org: str) -> None:
+        """A deduction batch while the bank links are off: the loans keep the installments in flight until finance
+        collects through the bank's own channel (the deduction run itself does not run in manual mode)."""
+        logger.warning("deduction batch awaits manual settlement", extra={"batch_id": batch_id, "org": org})
+        count("BatchesAwaitingManualSettlement", 1)

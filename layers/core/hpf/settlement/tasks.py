@@ -13,10 +13,13 @@ logger = get_logger("hpf-settlement-tasks")
 
 
 def step(event: dict[str, Any]) -> dict[str, Any]:
-    """receive | send | query: the steps that talk to the bank."""
+    """receive | send | query: the steps that talk to the bank — of one instruction, or of a batch file
+    (statemachines/settlement-batch.asl.json: ``batch_receive`` | ``batch_send`` | ``batch_query``)."""
     _correlate(event)
     service = bootstrap.settlement_service()
-    if event["step"] == "receive":
+    if event["step"].startswith("batch_"):
+        answer = _batch_step(event)
+    elif event["step"] == "receive":
         from hpf.ledger.settlement_port import SettlementInstruction
 
         answer = service.receive(SettlementInstruction.from_payload(event["instruction"]))
@@ -30,9 +33,25 @@ def step(event: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def _batch_step(event: dict[str, Any]) -> dict[str, Any]:
+    batches = bootstrap.batch_settlement()
+    if event["step"] == "batch_receive":
+        return batches.receive(event["batch_id"], event["org"])
+    if event["step"] == "batch_send":
+        return batches.send(event["batch_id"])
+    if event["step"] == "batch_query":
+        return batches.query(event["batch_id"])
+    raise ValueError(f"unknown settlement step {event['step']!r}")
+
+
 def review(event: dict[str, Any]) -> None:
-    """Park the instruction for a person; the workflow waits on the task token until they decide."""
+    """Park the instruction (or each open line of a batch) for a person; the workflow waits on the task token
+    until they — or the statement — decide."""
     _correlate(event)
+    if event.get("batch_id"):
+        bootstrap.batch_settlement().await_review(event["batch_id"], event["task_token"])
+        logger.warning("settlement batch awaits manual review", extra={"batch_id": event["batch_id"]})
+        return
     from hpf.ledger.settlement_port import SettlementInstruction
 
     instruction = SettlementInstruction.from_payload(event["instruction"]) if event.get("instruction") else None
@@ -42,6 +61,10 @@ def review(event: dict[str, Any]) -> None:
 
 def apply(event: dict[str, Any]) -> dict[str, Any]:
     _correlate(event)
+    if event.get("batch_id"):
+        answer = bootstrap.batch_settlement().apply(event["batch_id"])
+        logger.info("settlement batch applied", extra=answer)
+        return answer
     answer = bootstrap.settlement_service().apply(event["instruction_id"])
     logger.info("settlement outcome applied to the ledger", extra=answer)
     return answer

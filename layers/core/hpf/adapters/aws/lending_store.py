@@ -4,6 +4,7 @@ Keys (pk / sk):
   LOAN#<loan no>    / META             the loan, version-checked (gsi1: ORG#<org> / <loan no>;
                                        gsi2: BORROWER#<sha256(id)> / <loan no> — the ID itself is not a key)
   LOAN#<loan no>    / DETAIL#<id>      贷款业务明细, append-only, one per settlement instruction
+                                       (gsi1: DETAIL#<id> / <loan no> — a voucher finds its movement by id)
   BATCH#<batch id>  / META             a deduction batch; its lines in LINES#<nnnn> items of up to 200 each
 """
 
@@ -52,6 +53,7 @@ class DynamoLoanStore:
                    on_conflict=Conflict("贷款已被并发修改，请刷新后重试", code="CONCURRENT_UPDATE"))
         if detail is not None:
             buffer.put(self._table, {"pk": f"LOAN#{loan.loan_no}", "sk": f"DETAIL#{detail.detail_id}",
+                                     "gsi1pk": f"DETAIL#{detail.detail_id}", "gsi1sk": loan.loan_no,
                                      "detail": json.dumps(_detail_dict(detail), ensure_ascii=False)},
                        condition="attribute_not_exists(pk)",
                        on_conflict=Conflict("该笔贷款业务已记账", code="LOAN_DETAIL_EXISTS"))
@@ -65,6 +67,12 @@ class DynamoLoanStore:
             TableName=self._table, KeyConditionExpression="pk = :p AND begins_with(sk, :d)", ConsistentRead=True,
             ExpressionAttributeValues={":p": {"S": f"LOAN#{loan_no}"}, ":d": {"S": "DETAIL#"}})
         return [_detail(json.loads(from_item(i)["detail"])) for page in pages for i in page.get("Items", [])]
+
+    def detail(self, detail_id: str) -> LoanDetail | None:
+        items = client("dynamodb").query(
+            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :k",
+            ExpressionAttributeValues={":k": {"S": f"DETAIL#{detail_id}"}}).get("Items", [])
+        return _detail(json.loads(from_item(items[0])["detail"])) if items else None
 
     def of_org(self, org: str) -> list[Loan]:
         return self._index("gsi1", f"ORG#{org}")

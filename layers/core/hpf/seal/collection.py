@@ -4,7 +4,8 @@ online business alike: the voucher names the channel, and a counter business car
 
 Subscribed events (the outbox relay sends the archive a copy: HPF_SUBSCRIBE_ARCHIVE):
 - ``ledger.RemittancePosted`` → the remittance receipt (汇补缴回单);
-- ``ledger.WithdrawalPaid``   → the withdrawal voucher (提取凭证).
+- ``ledger.WithdrawalPaid``   → the withdrawal voucher (提取凭证);
+- ``lending.LoanSettled``     → the loan settlement certificate (贷款结清证明).
 Issuing is idempotent by the voucher number: a redelivered event finds the voucher already archived. A seal
 system that is down fails the message back to the queue (retried, then the dead-letter queue): nothing is lost.
 """
@@ -24,7 +25,8 @@ logger = get_logger("hpf-archive-collection")
 COLLECTOR = Principal(subject="hpf-archive-collector", kind="system", roles=frozenset({Role.ARCHIVIST}),
                       name="电子档案收集", org=CENTER_ORG, channel=Channel.SYSTEM)
 COLLECTED = {"ledger.RemittancePosted": (VoucherKind.REMITTANCE_RECEIPT, "remittance_id"),
-             "ledger.WithdrawalPaid": (VoucherKind.WITHDRAWAL_VOUCHER, "withdrawal_id")}
+             "ledger.WithdrawalPaid": (VoucherKind.WITHDRAWAL_VOUCHER, "withdrawal_id"),
+             "lending.LoanSettled": (VoucherKind.LOAN_SETTLEMENT_CERTIFICATE, "loan_no")}
 
 
 class BusinessCollector:

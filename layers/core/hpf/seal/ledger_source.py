@@ -44,11 +44,11 @@ class LedgerVoucherSource:
         m, unit = r.remittance, r.unit
         return Voucher(
             voucher_no=voucher_no(VoucherKind.REMITTANCE_RECEIPT, m.remittance_id), kind=VoucherKind.REMITTANCE_RECEIPT,
-            org=m.org, org_name=_org_name(m.org), business_id=m.remittance_id, subject=unit.unit_account,
+            org=m.org, org_name=org_name(m.org), business_id=m.remittance_id, subject=unit.unit_account,
             subject_name=unit.name, issued_on=r.issued_on,
             fields=(("单位名称", unit.name), ("单位账号", unit.unit_account), ("统一社会信用代码", unit.credit_code),
                     ("缴存类型", m.kind.label), ("汇补缴年月", m.month), ("缴存人数", str(len(m.lines))),
-                    ("单位缴存额合计", _yuan(r.unit_amount)), ("个人缴存额合计", _yuan(r.personal_amount)),
+                    ("单位缴存额合计", yuan(r.unit_amount)), ("个人缴存额合计", yuan(r.personal_amount)),
                     ("缴款方式", "托收" if m.funding == "collection" else "转账缴款"),
                     ("银行流水号", m.bank_serial or "—"), ("到账时间", _moment(m.funded_at)),
                     ("入账时间", _moment(m.posted_at))),
@@ -62,7 +62,7 @@ class LedgerVoucherSource:
         unit = self._ledger.get_unit(m.unit_account, actor)
         return Voucher(
             voucher_no=voucher_no(VoucherKind.PAYMENT_CONFIRMATION, m.remittance_id),
-            kind=VoucherKind.PAYMENT_CONFIRMATION, org=m.org, org_name=_org_name(m.org), business_id=m.remittance_id,
+            kind=VoucherKind.PAYMENT_CONFIRMATION, org=m.org, org_name=org_name(m.org), business_id=m.remittance_id,
             subject=unit.unit_account, subject_name=unit.name, issued_on=business_date(self._clock),
             fields=(("缴款单位", unit.name), ("单位账号", unit.unit_account), ("缴存类型", m.kind.label),
                     ("汇补缴年月", m.month), ("缴款方式", "托收" if m.funding == "collection" else "转账缴款"),
@@ -81,15 +81,15 @@ class LedgerVoucherSource:
         # A past year is closed: one voucher. The current year grows: one voucher per day it is asked for.
         parts = (account_no, str(year)) if end < today else (account_no, str(year), today.strftime("%Y%m%d"))
         rows = tuple((e.business_date.isoformat(), ENTRY_LABELS.get(e.kind.value, e.kind.value), e.month or "—",
-                      _yuan(e.amount), _yuan(e.balance_after)) for e in entries)
+                      yuan(e.amount), yuan(e.balance_after)) for e in entries)
         credits = sum((e.amount for e in entries if e.amount > 0), to_money(0))
         return Voucher(
             voucher_no=voucher_no(VoucherKind.DEPOSIT_STATEMENT, *parts), kind=VoucherKind.DEPOSIT_STATEMENT,
-            org=account.org, org_name=_org_name(account.org), business_id=f"{account_no}/{year}",
+            org=account.org, org_name=org_name(account.org), business_id=f"{account_no}/{year}",
             subject=account.id_number, subject_name=account.name, issued_on=today,
             fields=(("姓名", account.name), ("证件号码", mask_text(account.id_number)), ("个人账号", account_no),
                     ("单位账号", account.unit_account), ("账户状态", account.status.label),
-                    ("明细期间", f"{start.isoformat()} 至 {end.isoformat()}"), ("当前余额", _yuan(account.balance)),
+                    ("明细期间", f"{start.isoformat()} 至 {end.isoformat()}"), ("当前余额", yuan(account.balance)),
                     ("笔数", str(len(rows)))),
             amount_label="期间入账合计", amount=credits,
             table=Table(("记账日期", "摘要", "缴存年月", "发生额", "余额"), rows))
@@ -113,23 +113,25 @@ class LedgerVoucherSource:
         reason = next((r.name for r in rules if r.key == w.rule), w.rule)
         return Voucher(
             voucher_no=voucher_no(VoucherKind.WITHDRAWAL_VOUCHER, w.withdrawal_id),
-            kind=VoucherKind.WITHDRAWAL_VOUCHER, org=w.org, org_name=_org_name(w.org), business_id=w.withdrawal_id,
+            kind=VoucherKind.WITHDRAWAL_VOUCHER, org=w.org, org_name=org_name(w.org), business_id=w.withdrawal_id,
             subject=account.id_number, subject_name=account.name, issued_on=business_date(self._clock),
             fields=(("姓名", account.name), ("证件号码", mask_text(account.id_number)), ("个人账号", w.account_no),
                     ("提取原因", f"{reason}（{w.reason_code}）"), ("提取类型", "销户提取" if w.closing else "部分提取"),
                     ("收款人", w.payee.name), ("收款账号", mask_text(w.payee.card_no)),
-                    ("销户结息", _yuan(w.closing_interest)) if w.closing else ("申请渠道", w.channel),
+                    ("销户结息", yuan(w.closing_interest)) if w.closing else ("申请渠道", w.channel),
                     ("申请日期", w.requested_on.isoformat()), ("银行流水号", w.bank_serial or "—"),
                     ("支付时间", _moment(w.settled_at)), ("业务流水号", w.withdrawal_id)),
             amount_label="提取金额", amount=w.amount,
             cosigners=(w.requested_by,) if w.channel == "counter" else ())
 
 
-def _org_name(org: str) -> str:
+def org_name(org: str) -> str:
+    """The office's name as printed on a voucher."""
     return organisations().get(org, org)
 
 
-def _yuan(amount: Any) -> str:
+def yuan(amount: Any) -> str:
+    """An amount as printed: thousands separated, two decimals."""
     return f"{to_money(amount):,.2f}"
 
 

@@ -114,8 +114,8 @@ def _rows_table(voucher: Voucher, style: ParagraphStyle) -> Table:
     body = [[Paragraph(v, style) for v in row] for row in voucher.table.rows] or [
         [Paragraph("本期间无明细", style)] + [""] * (len(header) - 1)]
     width = PAGE_WIDTH - 2 * MARGIN
-    weights = voucher.table.weights or (1 / len(header),) * len(header)
-    table = Table([header, *body], repeatRows=1, colWidths=[width * w for w in weights])
+    weights = voucher.table.weights or (1.0,) * len(header)
+    table = Table([header, *body], repeatRows=1, colWidths=[width * w / sum(weights) for w in weights])
     table.setStyle(_grid(label_columns=(), header=True))
     return table
 

@@ -16,10 +16,14 @@ MAX_PDF_BYTES = 5 * 1024 * 1024  # a voucher is ~50 KB; the function's request l
 
 class VoucherRequest(Schema):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["remittance_receipt", "payment_confirmation", "deposit_statement", "withdrawal_voucher"] = Field(
-        description="凭证类型：汇补缴回单 / 缴款确认单 / 个人缴存明细 / 提取凭证")
+    kind: Literal["remittance_receipt", "payment_confirmation", "deposit_statement", "withdrawal_voucher",
+                  "loan_settlement_certificate", "repayment_statement", "early_repayment_voucher",
+                  "loan_contract_schedule"] = Field(
+        description="凭证类型：汇补缴回单 / 缴款确认单 / 个人缴存明细 / 提取凭证 / 贷款结清证明 / 还款流水 / "
+                    "提前还款凭证 / 借款合同明细表")
     reference: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,80}$")] = Field(
-        description="业务号：汇缴号（回单、缴款确认单）、个人账号（缴存明细）、提取业务号（提取凭证）")
+        description="业务号：汇缴号（回单、缴款确认单）、个人账号（缴存明细）、提取业务号（提取凭证）、"
+                    "贷款账号（结清证明、还款流水、合同明细表）、提前还款业务号 PRE-…（提前还款凭证）")
     year: int | None = Field(None, ge=2000, le=2100, description="缴存明细的年度（默认本年）")
 
 

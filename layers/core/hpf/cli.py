@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
     print("hpf: starting the local platform…", flush=True)
     try:
         platform.start()
-        demo = load_demo(platform.identity, platform.gateway_url) if not args.no_demo else None
+        demo = load_demo(platform.identity, platform.gateway_url, platform.banks) if not args.no_demo else None
         _print_summary(platform, demo, state_dir)
         if demo:
             write_tokens(platform.identity, demo.users, state_dir / "tokens")
@@ -149,7 +149,8 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
             lines.append(f"  {user.username:<12} {user.password:<18} {','.join(user.roles):<14} {scope}")
         lines += [
             "",
-            f"demo units {', '.join(demo.unit_accounts)}; accounts {', '.join(demo.account_numbers)}",
+            f"demo units {', '.join(demo.unit_accounts)}; accounts {', '.join(demo.account_numbers)}; "
+            f"loans {', '.join(demo.loans)}",
             "try:",
             f"  curl -s -H \"Authorization: Bearer $(cat {state_dir}/tokens/depositor01.jwt)\" "
             f"{platform.gateway_url}/ledger/accounts/{demo.account_numbers[0]}",

@@ -57,9 +57,14 @@ class DemoData:
     unit_accounts: list[str] = field(default_factory=list)
     account_numbers: list[str] = field(default_factory=list)
     remittances: list[str] = field(default_factory=list)
+    loans: list[str] = field(default_factory=list)
 
 
-def load_demo(identity: IdentitySandbox, gateway_url: str) -> DemoData:
+DEMO_CARD = "6217002000000000011"  # 李华's repayment card at the 建行 sandbox
+DEMO_SELLER = "36050100000000000888"  # the demo developer's supervised account at the 中行 sandbox
+
+
+def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = None) -> DemoData:
     demo = DemoData()
     for user in STAFF:
         identity.add_user(user)
@@ -87,7 +92,29 @@ def load_demo(identity: IdentitySandbox, gateway_url: str) -> DemoData:
     for user in (depositor, agent):
         identity.add_user(user)
         demo.users.append(user)
+    if banks:
+        demo.loans.append(_demo_loan(identity, gateway_url, banks, demo.account_numbers[0]))
     return demo
+
+
+def _demo_loan(identity: IdentitySandbox, gateway_url: str, banks: dict, account_no: str) -> str:
+    """李华's housing loan: registered by the credit section, paid to the developer through settlement."""
+    person = PEOPLE[0]
+    banks["105"].issue_card(DEMO_CARD, person["name"], person["id_number"])
+    banks["105"].deposit(DEMO_CARD, "300000.00")
+    banks["104"].open_account(DEMO_SELLER, "鹰潭示范置业有限公司")
+    token = lambda user: {"Authorization": f"Bearer {identity.token_for(user)}"}  # noqa: E731
+    contract = f"JK{datetime.now(SHANGHAI):%Y%m%d}001"
+    with httpx.Client(base_url=gateway_url, timeout=30) as http:
+        loan = _ok(http.post("/lending/loans", headers=token("approver01"), json={
+            "contract_no": contract, "org": "360600",
+            "borrower": {"name": person["name"], "id_number": person["id_number"], "account_no": account_no},
+            "repayment_card": {"account_no": DEMO_CARD, "name": person["name"], "bank": "105"},
+            "payee": {"account_no": DEMO_SELLER, "name": "鹰潭示范置业有限公司", "bank": "104"},
+            "principal": "300000.00", "annual_rate": "0.026", "months": 240, "method": "01",
+            "house_address": "鹰潭市月湖区示范花园3栋502"}))
+        _ok(http.post(f"/lending/loans/{loan['loan_no']}/disbursement", headers=token("finance01")))
+    return loan["loan_no"]
 
 
 def write_tokens(identity: IdentitySandbox, users: list[SandboxUser], directory: Path) -> None:

@@ -79,6 +79,14 @@ def test_a_borrower_prints_the_loan_vouchers_and_the_archive_collects_the_settle
     assert "住房公积金贷款还款流水" in text and "发放" in text and "提前还款" in text and "240,000.00" in text
     assert "Signature is Valid." in pdfsig(nss, pdf, tmp_path)
 
+    # 借款合同明细表 (S.8.3): the plan in force after the early repayment — 120,000.00 left over the same months
+    schedule, pdf = sealed_pdf(http, auth, user, "loan_contract_schedule", no)
+    assert schedule["voucher_no"] == f"HTMX-{no}-2"  # after two movements: the disbursement and the repayment
+    text = pdftext(pdf, tmp_path)
+    assert "住房公积金借款合同明细表" in text and "120,000.00" in text and "剩余期数" in text
+    assert "Signature is Valid." in pdfsig(nss, pdf, tmp_path)
+    assert verify(http, auth, user, pdf)["verdict"] == "authentic"
+
     # 贷款结清证明 (8.1.4): refused while the loan is open; collected into the archive when it settles
     early = issue(http, auth, user, "loan_settlement_certificate", no)
     assert (early.status_code, early.json()["code"]) == (422, "LOAN_NOT_SETTLED")

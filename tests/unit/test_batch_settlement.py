@@ -221,3 +221,86 @@ def _agreeing():  # type: ignore[no-untyped-def]
     from hpf.ledger.accounting import LedgerCheck
 
     return LedgerCheck(Decimal("0.00"), Decimal("0.00"))
+
+
+class FakeBusinesses:
+    """The ledger port for batches of payouts and collections: which lines it waits for, and what it was told."""
+
+    def __init__(self, lines):  # type: ignore[no-untyped-def]
+        self.lines = {l.instruction_id: l for l in lines}
+        self.outcomes: dict[str, bool] = {}
+
+    def batch_lines(self, batch_id: str):  # type: ignore[no-untyped-def]
+        return list(self.lines.values())
+
+    def reservation_holds(self, instruction) -> bool:  # type: ignore[no-untyped-def]
+        return instruction.instruction_id in self.lines and instruction.instruction_id not in self.outcomes
+
+    def apply(self, instruction, succeeded: bool, bank_serial: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+        self.outcomes.setdefault(instruction.instruction_id, succeeded)
+
+
+def _batch_of(s: Setup, lines):  # type: ignore[no-untyped-def]
+    businesses = FakeBusinesses(lines)
+    settlement = SettlementService(s.store, s.gateway, businesses, s.clock, workflows=s)
+    return businesses, BatchSettlement(s.store, s.store, s.gateway, businesses, settlement, s.clock)
+
+
+def test_a_batch_of_payouts_goes_as_bdc103_and_pays_each_card_once(s):
+    from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
+
+    people = [(f"62170099000000{n:05d}", f"36060219880808{n:03d}X", Decimal(f"{n}00.00")) for n in range(1, 4)]
+    for card, id_number, _ in people:
+        s.bank.issue_card(card, "周敏", id_number)
+    lines = [SettlementInstruction(f"WDR-BATCH-{n}", "02", "pay", "360600", amount,
+                                   Counterparty(card, "周敏", "中国建设银行鹰潭分行", id_number), f"WDR-BATCH-{n}",
+                                   "部分提取") for n, (card, id_number, amount) in enumerate(people, 1)]
+    businesses, batches = _batch_of(s, lines)
+    before = s.bank.balance(SPECIAL)
+    s.bank.inject("drop_after_book", "BDC103")  # the file booked, its answer lost: asked, never sent again
+    batches.receive("PAYOUT-BATCH-01", "360600")
+    assert batches.send("PAYOUT-BATCH-01")["status"] == "UNKNOWN"
+    assert batches.query("PAYOUT-BATCH-01")["outcome"] == "done"
+    assert batches.apply("PAYOUT-BATCH-01")["applied"] == 3
+    assert batches.get("PAYOUT-BATCH-01").tx_code == "BDC103"
+    assert before - s.bank.balance(SPECIAL) == Decimal("600.00")
+    assert [s.bank.balance(card) for card, _, _ in people] == [Decimal("100.00"), Decimal("200.00"), Decimal("300.00")]
+    assert businesses.outcomes == {"WDR-BATCH-1": True, "WDR-BATCH-2": True, "WDR-BATCH-3": True}
+    assert len(s.bank.batches) == 1
+
+
+def test_a_batch_of_collections_goes_as_bdc104_and_a_short_account_fails_alone(s):
+    from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
+
+    payers = [("36050100000000001001", "50000.00"), ("36050100000000001002", "1.00")]
+    for account, balance in payers:
+        s.bank.open_account(account, "鹰潭托收单位", balance)
+    lines = [SettlementInstruction(f"COL-BATCH-{n}", "01", "collect", "360600", Decimal("1632.00"),
+                                   Counterparty(account, "鹰潭托收单位", "中国建设银行鹰潭分行"), f"RMT-BATCH-{n}",
+                                   "汇缴托收", agreement_no=f"TS-{n}") for n, (account, _) in enumerate(payers, 1)]
+    businesses, batches = _batch_of(s, lines)
+    batches.receive("COLLECT-BATCH-01", "360600")
+    batches.send("COLLECT-BATCH-01")
+    assert batches.query("COLLECT-BATCH-01")["outcome"] == "done"
+    batches.apply("COLLECT-BATCH-01")
+    assert batches.get("COLLECT-BATCH-01").tx_code == "BDC104"
+    assert businesses.outcomes == {"COL-BATCH-1": True, "COL-BATCH-2": False}
+    assert s.store.rows["COL-BATCH-2"].failure_reason == "扣款账户余额不足"
+    assert s.bank.balance("36050100000000001002") == Decimal("1.00")
+    sent = next(m for m in s.bank.received if m.tx_code == "BDC104")
+    assert [l["ConAgrNo"] for l in sent.lists["DETAIL_LIST"]] == ["TS-1", "TS-2"]
+
+
+def test_a_batch_moves_money_one_way():
+    from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
+    from hpf.settlement.batches import batch_code
+
+    pay = SettlementInstruction("A-00000001", "02", "pay", "360600", Decimal("1.00"), Counterparty("1", "甲", "105"),
+                                "A", "付")
+    collect = SettlementInstruction("B-00000001", "01", "collect", "360600", Decimal("1.00"),
+                                    Counterparty("2", "乙", "105"), "B", "收")
+    loan = SettlementInstruction("C-00000001", "05", "collect", "360600", Decimal("1.00"),
+                                 Counterparty("3", "丙", "105"), "C", "扣")
+    assert (batch_code([pay]), batch_code([collect]), batch_code([loan])) == ("BDC103", "BDC104", "BDC105")
+    with pytest.raises(ValueError):
+        batch_code([pay, collect])

@@ -15,9 +15,10 @@ Faults (``inject``), each for the next ``times`` matching messages:
 - ``late_batch`` (tx_code ``BDC107``): the batch's results are late — the next ``times`` result queries say
   "still processing" although the bank has booked the lines.
 
-A batch (BDC105 loan deduction) is booked line by line when it arrives — each line debits the borrower's card and
-credits the special account, or fails on its own (no such account, not enough money) — and its results wait for
-the result query (BDC107) and the download (BDC108). The same serial again is the same batch.
+A batch (BDC103 payouts, BDC104 collections, BDC105 loan deduction) is booked line by line when it arrives — each
+line moves money between the special account and the line's account, or fails on its own (no such account, not
+enough money) — and its results wait for the result query (BDC107) and the download (BDC108). The same serial
+again is the same batch.
 
 Money paid in from outside (a unit's transfer, ``receive_transfer``) is booked on the special account and
 announced to the center with an account-change notice (SBDC100) through whoever subscribed (the center's front).
@@ -321,7 +322,8 @@ class BankSandbox:
     # -- business ----------------------------------------------------------------------------------------------
     def _handle(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         handler = {"SYS600": self._probe, "BDC002": self._probe, "BDC101": self._pay, "BDC102": self._collect,
-                   "BDC105": self._deduct_batch, "BDC107": self._batch_status, "BDC108": self._batch_results,
+                   "BDC103": self._take_batch, "BDC104": self._take_batch, "BDC105": self._take_batch,
+                   "BDC107": self._batch_status, "BDC108": self._batch_results,
                    "BDC110": self._result, "BDC123": self._balance, "BDC113": self._detail,
                    "BDC112": self._line_numbers, "BDC200": self._line_numbers,
                    "BDC300": self._check_card}.get(request.tx_code)
@@ -398,26 +400,30 @@ class BankSandbox:
         return self._answer(request, {"HostStatus": status, "HostSeqNo": host_seq_no}, rtn_message=message)
 
     # -- batches ----------------------------------------------------------------------------------------------------
-    def _deduct_batch(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+    def _take_batch(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
+        """BDC103 pays each line out of the special account; BDC104 and BDC105 collect each line into it."""
         key = (request.head["SendDate"], request.head["SendSeqNo"])
         if key in self.batches:  # the same batch again: accepted once, booked once
             return self._answer(request, {"BatchNo": request.body["BatchNo"]}, rtn_message="批次已受理")
         if fault and fault.kind == "fail":
             return self._refusal(request.tx_code, "BATCH_REJECTED", "批量文件校验未通过，整批拒绝")
-        credit = self.accounts.get(request.body["CrAcctNo"])
-        if credit is None:
-            return self._refusal(request.tx_code, "NO_ACCOUNT", "入账账户不存在")
+        paying = request.tx_code == "BDC103"
+        special = self.accounts.get(request.body["DeAcctNo" if paying else "CrAcctNo"])
+        if special is None:
+            return self._refusal(request.tx_code, "NO_ACCOUNT", "付款账户不存在" if paying else "入账账户不存在")
         lines = request.lists.get("DETAIL_LIST", [])
         if len(lines) != int(request.body["TotalNum"]) or \
                 sum((amount(l["Amt"]) for l in lines), Decimal("0.00")) != amount(request.body["TotalAmt"]):
             return self._refusal(request.tx_code, "BATCH_TOTALS_DIFFER", "批量文件笔数或金额与汇总不符")
-        self.batches[key] = BatchJob(request.tx_code, [self._deduct_line(line, credit) for line in lines])
+        summary = {"BDC103": "公积金批量付款", "BDC104": "公积金批量收款"}.get(request.tx_code, "公积金贷款扣款")
+        book = self._pay_line if paying else self._collect_line
+        self.batches[key] = BatchJob(request.tx_code, [book(line, special, summary) for line in lines])
         return self._answer(request, {"BatchNo": request.body["BatchNo"]}, rtn_message="批次已受理")
 
-    def _deduct_line(self, line: dict[str, str], credit: Account) -> dict[str, str]:
+    def _collect_line(self, line: dict[str, str], credit: Account, summary: str) -> dict[str, str]:
+        """One line of a collection: the payer's account (here or at another of ours) into the special account."""
         value = amount(line["Amt"])
-        result = {"SeqNo": line["SeqNo"], "RefSeqNo": line["RefSeqNo"], "DeAcctNo": line["DeAcctNo"],
-                  "Amt": line["Amt"]}
+        result = {"SeqNo": line["SeqNo"], "RefSeqNo": line["RefSeqNo"], "AcctNo": line["DeAcctNo"], "Amt": line["Amt"]}
         holder = next((o for o in [self, *self.network.values()] if line["DeAcctNo"] in o.accounts), None)
         if holder is None:
             return {**result, "Result": "1", "Reason": "扣款账户不存在"}
@@ -425,16 +431,38 @@ class BankSandbox:
             payer = holder.accounts[line["DeAcctNo"]]
             if payer.balance < value:
                 return {**result, "Result": "1", "Reason": "扣款账户余额不足"}
-            host_seq_no = f"{self.bank}{next(self._host_seq):012d}"
-            now = self.clock.now().astimezone(SHANGHAI)
-            day, at = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
+            host_seq_no, day, at = self._stamp()
             payer.balance -= value
             payer.lines.append(StatementLine(day, at, host_seq_no, "D", value, payer.balance, credit.acct_no,
-                                             credit.name, "公积金贷款扣款", line["RefSeqNo"]))
+                                             credit.name, summary, line["RefSeqNo"]))
         credit.balance += value
         credit.lines.append(StatementLine(day, at, host_seq_no, "C", value, credit.balance, payer.acct_no,
-                                          line["DeAcctName"], "公积金贷款扣款", line["RefSeqNo"]))
+                                          line["DeAcctName"], summary, line["RefSeqNo"]))
         return {**result, "Result": "0", "HostSeqNo": host_seq_no}
+
+    def _pay_line(self, line: dict[str, str], debit: Account, summary: str) -> dict[str, str]:
+        """One line of a payout: the special account to the payee — here, at another of ours (as CNAPS would), or
+        beyond the sandboxes (the money leaves)."""
+        value = amount(line["Amt"])
+        result = {"SeqNo": line["SeqNo"], "RefSeqNo": line["RefSeqNo"], "AcctNo": line["CrAcctNo"], "Amt": line["Amt"]}
+        if debit.balance < value:
+            return {**result, "Result": "1", "Reason": "付款账户余额不足"}
+        host_seq_no, day, at = self._stamp()
+        debit.balance -= value
+        debit.lines.append(StatementLine(day, at, host_seq_no, "D", value, debit.balance, line["CrAcctNo"],
+                                         line["CrAcctName"], summary, line["RefSeqNo"]))
+        holder = next((o for o in [self, *self.network.values()] if line["CrAcctNo"] in o.accounts), None)
+        if holder is not None:
+            with holder._lock:
+                payee = holder.accounts[line["CrAcctNo"]]
+                payee.balance += value
+                payee.lines.append(StatementLine(day, at, host_seq_no, "C", value, payee.balance, debit.acct_no,
+                                                 debit.name, summary, line["RefSeqNo"]))
+        return {**result, "Result": "0", "HostSeqNo": host_seq_no}
+
+    def _stamp(self) -> tuple[str, str, str]:
+        now = self.clock.now().astimezone(SHANGHAI)
+        return f"{self.bank}{next(self._host_seq):012d}", now.strftime("%Y%m%d"), now.strftime("%H%M%S")
 
     def _batch_status(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:
         job = self.batches.get((request.body["OldTxDate"], request.body["OldSeqNo"]))

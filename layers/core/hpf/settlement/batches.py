@@ -1,5 +1,5 @@
-"""Batch settlement (批量业务): a deduction batch goes to the bank as one file (BDC105) and comes back line by
-line (BDC107 status, BDC108 results). Workflow: statemachines/settlement-batch.asl.json, named by the batch id.
+"""Batch settlement (批量业务): a batch goes to the bank as one file — loan deductions BDC105, other collections
+BDC104, payouts BDC103 — and comes back line by line (BDC107 status, BDC108 results). Workflow: statemachines/settlement-batch.asl.json, named by the batch id.
 
     receive → send → wait → query … (bounded) → apply           (results known: each line booked or failed)
                                              → review → apply   (the results never came: lines settle from the
@@ -40,6 +40,30 @@ from hpf.settlement.model import Instruction, InstructionEvent, InstructionStatu
 
 _BUSY = {"HOST_BUSY", "NOT_SIGNED_IN"}
 RESULT_PAGE = 500
+PAYOUTS, COLLECTIONS, LOAN_DEDUCTIONS = "BDC103", "BDC104", "BDC105"
+LOAN_REPAYMENT = "05"  # BusType 贷款扣款
+
+
+def batch_code(lines: list[SettlementInstruction]) -> str:
+    """Which batch transaction carries these lines: loan deductions BDC105, other collections BDC104, payouts
+    BDC103. One batch, one direction: a file moves money one way."""
+    if any(l.direction != lines[0].direction for l in lines):
+        raise ValueError("a batch moves money one way: payouts and collections go in separate batches")
+    if lines and lines[0].direction == "pay":
+        return PAYOUTS
+    return LOAN_DEDUCTIONS if lines and lines[0].business == LOAN_REPAYMENT else COLLECTIONS
+
+
+def _file_line(tx_code: str, n: int, i: SettlementInstruction) -> dict[str, str]:
+    """One record of the batch file: the other side's account, the amount, the line's own id (RefSeqNo)."""
+    c = i.counterparty
+    if tx_code == PAYOUTS:
+        line = {"SeqNo": str(n), "CrAcctNo": c.account_no, "CrAcctName": c.name, "CrBankName": c.bank[:60]}
+    elif tx_code == COLLECTIONS:
+        line = {"SeqNo": str(n), "DeAcctNo": c.account_no, "DeAcctName": c.name, "ConAgrNo": i.agreement_no[:40]}
+    else:
+        line = {"SeqNo": str(n), "DeAcctNo": c.account_no, "DeAcctName": c.name, "LoanAcctNo": i.reference[:32]}
+    return {**{k: v for k, v in line.items() if v}, "Amt": f"{i.amount:.2f}", "RefSeqNo": i.instruction_id[:64]}
 
 
 class BatchStatus(CodedEnum):
@@ -137,8 +161,8 @@ class BatchSettlement:
         for line in lines:  # each line stored and checked once (idempotent by its id)
             self._settlement.receive(line, batch_id=batch_id)
         business = lines[0].business if lines else ""
-        batch = Batch(batch_id, org, business, "BDC105", [l.instruction_id for l in lines], BatchStatus.RECEIVED,
-                      self._clock.now())
+        batch = Batch(batch_id, org, business, batch_code(lines), [l.instruction_id for l in lines],
+                      BatchStatus.RECEIVED, self._clock.now())
         try:
             self._batches.add_batch(batch)
         except Conflict:
@@ -252,11 +276,10 @@ class BatchSettlement:
     def _transmit(self, batch: Batch, lines: list[Instruction], account: Any, resend: bool = False) -> Batch:
         from hpf.settlement.bdc.client import BdcOutcomeUnknown, BdcUnavailable
 
-        records = [{"SeqNo": str(n), "DeAcctNo": l.instruction.counterparty.account_no,
-                    "DeAcctName": l.instruction.counterparty.name, "LoanAcctNo": l.instruction.reference[:32],
-                    "Amt": f"{l.amount:.2f}", "RefSeqNo": l.instruction_id[:64]} for n, l in enumerate(lines, 1)]
-        body = {"BatchNo": batch.batch_id[:40], "BusType": batch.business, "CrAcctNo": account.account_no,
-                "CrAcctName": account.name, "TotalNum": str(len(records)),
+        records = [_file_line(batch.tx_code, n, l.instruction) for n, l in enumerate(lines, 1)]
+        ours = ("DeAcctNo", "DeAcctName") if batch.tx_code == PAYOUTS else ("CrAcctNo", "CrAcctName")
+        body = {"BatchNo": batch.batch_id[:40], "BusType": batch.business, ours[0]: account.account_no,
+                ours[1]: account.name, "TotalNum": str(len(records)),
                 "TotalAmt": f"{sum((l.amount for l in lines), ZERO):.2f}"}
         sent_at = datetime.strptime(batch.send_date, "%Y%m%d").replace(tzinfo=SHANGHAI) if resend else None
         try:

@@ -90,16 +90,26 @@ _STATEMENT_LINE = {
     "Amt": F("amt"), "Balance": F("amt"), "OppAcctNo": F("an", 32, False), "OppAcctName": F("an", NAME, False),
     "Summary": F("an", 60, False), "RefSeqNo": F("an", 64, False),
 }
-# A batch (BDC105 贷款扣款) carries its file as a field-list, one record a line; the answer only says "accepted".
-# The result comes later: BDC107 says whether the batch is done, BDC108 hands back each line's result.
-# 0 done; 1 the whole batch refused; 2 still processing; 3 no such batch (yet) — 3 is ours (settlement.md).
+# A batch (BDC103 批量付款, BDC104 批量收款, BDC105 贷款扣款) carries its file as a field-list, one record a line; the
+# answer only says "accepted". The result comes later: BDC107 says whether the batch is done, BDC108 hands back
+# each line's result. 0 done; 1 the whole batch refused; 2 still processing; 3 no such batch (yet) — 3 is ours.
 BATCH_STATUSES = ("0", "1", "2", "3")
+_BATCH_HEAD = {"BatchNo": F("an", 40), "BusType": F("code", values=BUS_TYPES), "TotalNum": F("n", 6),
+               "TotalAmt": F("amt")}
+_PAYOUT_LINE = {
+    "SeqNo": F("n", 6), "CrAcctNo": F("n", 32), "CrAcctName": F("an", NAME), "CrBankName": F("an", 60, False),
+    "Amt": F("amt"), "RefSeqNo": F("an", 64),
+}
+_COLLECTION_LINE = {
+    "SeqNo": F("n", 6), "DeAcctNo": F("n", 32), "DeAcctName": F("an", NAME), "ConAgrNo": F("an", 40, False),
+    "Amt": F("amt"), "RefSeqNo": F("an", 64),
+}
 _DEDUCTION_LINE = {
     "SeqNo": F("n", 6), "DeAcctNo": F("n", 32), "DeAcctName": F("an", NAME), "LoanAcctNo": F("an", 32),
     "Amt": F("amt"), "RefSeqNo": F("an", 64),
 }
 _BATCH_RESULT_LINE = {
-    "SeqNo": F("n", 6), "RefSeqNo": F("an", 64), "DeAcctNo": F("n", 32), "Amt": F("amt"),
+    "SeqNo": F("n", 6), "RefSeqNo": F("an", 64), "AcctNo": F("n", 32), "Amt": F("amt"),  # the other side's
     "Result": F("code", values=("0", "1")), "HostSeqNo": F("an", 32, False), "Reason": F("an", 120, False),
 }
 _BATCH_QUERY = {"OldTxDate": F("date"), "OldSeqNo": F("an", 32)}
@@ -111,9 +121,11 @@ TRANSACTIONS: dict[str, Transaction] = {t.code: t for t in [
     Transaction("BDC002", "系统签退", spare=False),
     Transaction("BDC101", "单笔付款", request=_PAY, response=_BOOKED),
     Transaction("BDC102", "单笔收款", request=_COLLECT, response=_BOOKED),
-    Transaction("BDC105", "贷款扣款（批量）",
-                request={"BatchNo": F("an", 40), "BusType": F("code", values=BUS_TYPES), "CrAcctNo": F("n", 32),
-                         "CrAcctName": F("an", NAME), "TotalNum": F("n", 6), "TotalAmt": F("amt")},
+    Transaction("BDC103", "批量付款", request={**_BATCH_HEAD, "DeAcctNo": F("n", 32), "DeAcctName": F("an", NAME)},
+                response={"BatchNo": F("an", 40)}, request_lists={"DETAIL_LIST": _PAYOUT_LINE}),
+    Transaction("BDC104", "批量收款", request={**_BATCH_HEAD, "CrAcctNo": F("n", 32), "CrAcctName": F("an", NAME)},
+                response={"BatchNo": F("an", 40)}, request_lists={"DETAIL_LIST": _COLLECTION_LINE}),
+    Transaction("BDC105", "贷款扣款（批量）", request={**_BATCH_HEAD, "CrAcctNo": F("n", 32), "CrAcctName": F("an", NAME)},
                 response={"BatchNo": F("an", 40)}, request_lists={"DETAIL_LIST": _DEDUCTION_LINE}),
     Transaction("BDC107", "批量业务结果查询", request=_BATCH_QUERY,
                 response={"BatchStatus": F("code", values=BATCH_STATUSES), "TotalNum": F("n", 6, False),

@@ -263,3 +263,22 @@ def test_early_repayment_waits_for_an_overdue_installment():
     with pytest.raises(BusinessRuleViolation) as due:
         w.loans.request_early_repayment(a.loan_no, "REQ-000000004", None, BORROWER)
     assert due.value.code == "INSTALLMENT_DUE_FIRST"
+
+
+def test_the_same_outcome_told_twice_at_once_books_once():
+    w = World()
+    loan = w.loans.register(_terms(), APPROVER)
+    w.loans.disburse(loan.loan_no, FINANCE)
+    sent = w.instruction("DisbursementRequested")
+    save, raced = w.store.save, []
+
+    def save_after_another_task(loan, detail=None, events=()):  # type: ignore[no-untyped-def]
+        if detail is not None and not raced:  # another task tells the same outcome between our read and write
+            raced.append(True)
+            w.loans.record(sent, True, "105000000001", "")
+        save(loan, detail, events)
+
+    w.store.save = save_after_another_task
+    w.loans.record(sent, True, "105000000001", "")  # loses the race: reads again, finds it booked, journals once
+    assert raced and len(w.store.details(loan.loan_no)) == 1 and len(w.ledger.entries) == 1
+    assert w.store.get(loan.loan_no).status is LoanStatus.REPAYING

@@ -31,7 +31,7 @@ from hpf.identity.principal import Principal
 from hpf.identity.roles import Role
 from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
 from hpf.lending.accounting import disbursement_entry, repayment_entry
-from hpf.lending.amortization import RepaymentMethod, accrued_interest, schedule
+from hpf.lending.amortization import Installment, RepaymentMethod, accrued_interest, schedule
 from hpf.lending.model import (
     DetailType,
     FlightKind,
@@ -174,7 +174,7 @@ class LoanService:
                                    loan.balance - f.principal, plan[0].payment if plan else ZERO)
 
     @staticmethod
-    def _replan(loan: Loan, balance: Decimal) -> list:  # type: ignore[type-arg]
+    def _replan(loan: Loan, balance: Decimal) -> list[Installment]:
         """The same remaining months and due dates, over the new balance (缩短月供, not 缩短期限: docs/lending.md)."""
         if balance == 0 or not loan.plan:
             return []
@@ -197,7 +197,16 @@ class LoanService:
         return done.type.value if done else "released"
 
     def record(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
-        """The bank's outcome of a movement of this loan. Idempotent by the instruction id."""
+        """The bank's outcome of a movement of this loan. Idempotent by the instruction id; a concurrent change of
+        the loan (another movement, the same outcome told twice at once) is read again and decided again."""
+        for attempt in range(3):
+            try:
+                return self._record(instruction, succeeded, bank_serial, reason)
+            except Conflict as conflict:
+                if conflict.code not in ("CONCURRENT_UPDATE", "LOAN_DETAIL_EXISTS") or attempt == 2:
+                    raise
+
+    def _record(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
         loan = self._get(instruction.reference)
         flight = loan.in_flight.get(instruction.instruction_id)
         if flight is None:

@@ -1,7 +1,9 @@
 """Reading infra/template.yaml and doing locally what `aws cloudformation package` does for a deployment.
 
 - ``Code: ../functions/<area>`` becomes an inline placeholder: locally the function's code runs in process
-  (dispatch.py), found again from the same Code path and Handler.
+  (dispatch.py), found again from the same Code path and Handler; the code layers (``AWS::Lambda::LayerVersion``,
+  built by scripts/build-layers for a deployment) and the functions' ``Layers`` are left out — in process the
+  package and its dependencies are this interpreter's own.
 - ``DefinitionS3Location`` + ``DefinitionSubstitutions`` become ``DefinitionString: {Fn::Sub: [asl, vars]}``,
   which the embedded endpoint's CloudFormation understands.
 - ``AWS::Lambda::EventSourceMapping`` resources stay in the template under the ``UseManagedEventSources``
@@ -84,8 +86,12 @@ def package_locally(template: dict[str, Any], template_dir: Path = TEMPLATE.pare
     body = copy.deepcopy(template)
     functions: dict[str, FunctionSource] = {}
     event_sources: list[EventSourceDefinition] = []
+    for logical_id in [k for k, r in body["Resources"].items() if r["Type"] == "AWS::Lambda::LayerVersion"]:
+        del body["Resources"][logical_id]
     for logical_id, resource in body["Resources"].items():
         kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::Lambda::Function":
+            props.pop("Layers", None)
         if kind == "AWS::Lambda::Function" and isinstance(props.get("Code"), str):
             code_dir = (template_dir / props["Code"]).resolve()
             if not (code_dir / "app.py").exists():

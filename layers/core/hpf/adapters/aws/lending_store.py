@@ -26,7 +26,8 @@ from hpf.lending.amortization import Installment, RepaymentMethod
 from hpf.lending.model import DetailType, FlightKind, InFlight, Loan, LoanDetail, LoanStatus, Party
 from hpf.lending.ports import DeductionBatch
 
-LINES_PER_ITEM = 200
+LINES_PER_ITEM = 200  # ~70 KB an item (the item limit is 400 KB)
+TRANSACTION_BYTES = 3_500_000  # under DynamoDB's 4 MB a transaction, with room for the keys and the event
 
 
 class DynamoLoanStore:
@@ -81,16 +82,18 @@ class DynamoLoanStore:
         return self._index("gsi2", _borrower_key(id_number))
 
     def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None:
-        chunks = [batch.lines[i:i + LINES_PER_ITEM] for i in range(0, len(batch.lines), LINES_PER_ITEM)]
-        if len(chunks) + 2 > MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"batch {batch.batch_id} has too many lines for one write: split it by office")
+        chunks = [json.dumps([l.to_payload() for l in batch.lines[i:i + LINES_PER_ITEM]], ensure_ascii=False)
+                  for i in range(0, len(batch.lines), LINES_PER_ITEM)]
+        # One transaction holds at most 100 items and 4 MB: about 10,000 lines. A day's batch of one office is a
+        # few hundred to a few thousand (the due dates spread over the month); beyond, split it by due day.
+        if len(chunks) + 2 > MAX_TRANSACTION_ITEMS or sum(len(c.encode()) for c in chunks) > TRANSACTION_BYTES:
+            raise ValueError(f"batch {batch.batch_id} is too large for one write: split it by due day")
         buffer = TransactionBuffer()
         buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": "META", "org": batch.org,
                                  "day": batch.day.isoformat(), "chunks": len(chunks)},
                    condition="attribute_not_exists(pk)", on_conflict=Conflict("扣款批次已存在", code="BATCH_EXISTS"))
         for n, chunk in enumerate(chunks):
-            buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": f"LINES#{n:04d}",
-                                     "lines": json.dumps([l.to_payload() for l in chunk], ensure_ascii=False)})
+            buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": f"LINES#{n:04d}", "lines": chunk})
         buffer_event(buffer, self._outbox, event)
         buffer.commit()
 

@@ -1,0 +1,86 @@
+"""The Lambda layers a deployment uploads hold everything the function apps import: each app imports from the
+built layers alone (no site-packages), and the layers fit Lambda's limits (scripts/build-layers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+
+
+@pytest.fixture(scope="module")
+def layers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("layers")
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "build-layers"), "--out", str(out), "--no-zip"],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return out
+
+
+def test_the_layers_fit_lambda_and_carry_no_build_tools(layers):
+    deps = layers / "deps" / "python"
+    assert (layers / "core" / "python" / "hpf" / "bootstrap.py").exists()
+    assert (deps / "chalice").is_dir() and (deps / "pyhanko").is_dir() and (deps / "botocore").is_dir()
+    assert not (deps / "pip").exists() and not (deps / "moto").exists() and not (deps / "rapidocr").exists()
+    assert next((layers / "core" / "python" / "hpf").glob("__pycache__/bootstrap.cpython-311.pyc"), None)
+    size = sum(p.stat().st_size for p in layers.rglob("*") if p.is_file())
+    assert size < 245 * 1024 * 1024
+
+
+@pytest.mark.parametrize("area", APPS)
+def test_every_app_imports_from_the_layers_alone(layers, area):
+    # -S: no site-packages at all; the path is what Lambda gives a function: its code, then /opt/python (layers).
+    probe = ("import sys; sys.path[:0] = [{code!r}, {core!r}, {deps!r}]; import app; "
+             "assert not any('site-packages' in p for p in sys.path); "
+             "print(len(app.api.routes), sorted(app.app.routes)[:1])")
+    code = probe.format(code=str(ROOT / "functions" / area), core=str(layers / "core" / "python"),
+                        deps=str(layers / "deps" / "python"))
+    run = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "HPF_STAGE": "test"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert int(run.stdout.split()[0]) > 0
+
+
+# What runs only on a workstation or the local platform (moto, werkzeug), or in the OCR container image.
+NOT_IN_LAMBDA = ("hpf.local", "hpf.sandbox", "hpf.cli", "hpf.archive.ocr")
+WALK = """
+import importlib, pkgutil, sys
+sys.path[:0] = {paths!r}
+import hpf
+skip, only = {skip!r}, {only!r}
+names = [m.name for m in pkgutil.walk_packages(hpf.__path__, "hpf.")
+         if not m.name.startswith(skip) and m.name.startswith(only)]
+for name in names:
+    importlib.import_module(name)
+print(len(names))
+"""
+
+
+@pytest.mark.parametrize("part, layer_names, skip, only", [
+    ("every module a function may import", ("core", "deps"), NOT_IN_LAMBDA + ("hpf.analytics",), "hpf."),
+    ("the snapshot's analytics", ("core", "deps", "analytics"), NOT_IN_LAMBDA, "hpf.analytics"),
+], ids=["functions", "analytics"])
+def test_the_layers_hold_every_lazy_import_too(layers, part, layer_names, skip, only):
+    paths = [str(layers / name / "python") for name in layer_names]
+    run = subprocess.run([sys.executable, "-S", "-c", WALK.format(paths=paths, skip=skip, only=only)],
+                         capture_output=True, text=True, timeout=180, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, (part, run.stderr[-2000:])
+    assert int(run.stdout.strip()) > 3, part
+
+
+def test_every_function_of_the_template_runs_on_the_layers_build_layers_makes():
+    from hpf.local.template import load_template
+
+    resources = load_template()["Resources"]
+    contents = {r["Properties"]["Content"] for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"}
+    assert contents == {"../build/layers/core.zip", "../build/layers/deps.zip", "../build/layers/analytics.zip"}
+    for logical_id, r in resources.items():
+        if r["Type"] == "AWS::Lambda::Function":
+            layers = [l["Ref"] for l in r["Properties"]["Layers"]]
+            assert layers[:2] == ["CoreLayer", "DependenciesLayer"], logical_id
+            assert ("AnalyticsLayer" in layers) == (logical_id == "SnapshotLedgerFunction"), logical_id

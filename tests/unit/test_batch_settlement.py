@@ -17,7 +17,6 @@ from hpf.lending.deduction import DeductionRun
 from hpf.lending.model import Party
 from hpf.lending.service import LoanService, LoanTerms
 from hpf.sandbox.bank import BankSandbox
-from hpf.settlement.banks import BdcBankGateway
 from hpf.settlement.batches import BATCH_LIFECYCLE, BatchEvent, BatchSettlement, BatchStatus
 from hpf.settlement.core_ledger import CoreLedger
 from hpf.settlement.model import InstructionStatus
@@ -25,9 +24,8 @@ from hpf.settlement.service import SettlementService
 from tests.fakes.lending import FakeFinancialLedger, FakeLoanStore
 from tests.fakes.settlement import FakeInstructionStore
 from tests.unit.test_lending import APPROVER, FINANCE
+from tests.unit.test_settlement import MASTER, SPECIAL, gateway_to
 
-MASTER = "00112233445566778899aabbccddeeff"
-SPECIAL = "36001860000052500001"
 SELLER = "36050100000000000777"
 
 
@@ -40,12 +38,7 @@ class Setup:
         self.bank.clock = self.clock
         self.bank.open_account(SPECIAL, "鹰潭市住房公积金管理中心", "5000000.00")
         self.bank.open_account(SELLER, "鹰潭某房地产开发有限公司", "0.00")
-        host, port = self.bank.start()
-        self.gateway = BdcBankGateway({
-            "banks": {"105": {"host": host, "port": port, "center_node": "C36060", "bank_node": "B10500",
-                              "master_key": MASTER, "tx_unit_no": "360600000000001", "timeout": 0.5}},
-            "special_accounts": {"360600": {"bank": "105", "account_no": SPECIAL, "name": "鹰潭市住房公积金管理中心",
-                                            "bank_name": "中国建设银行鹰潭分行"}}})
+        self.gateway = gateway_to(self.bank)
         self.loan_store, self.journal = FakeLoanStore(), FakeFinancialLedger()
         self.loans = LoanService(self.loan_store, self.journal, lambda org: SPECIAL, self.clock)
         self.run = DeductionRun(self.loan_store, self.clock)

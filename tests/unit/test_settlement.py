@@ -32,6 +32,16 @@ SPECIAL = "36001860000052500001"
 UNIT_BANK_ACCOUNT = "36050186360109000123"
 
 
+def gateway_to(bank: BankSandbox) -> BdcBankGateway:
+    """Start the sandbox and link the office 360600 to it (its special account SPECIAL), with a short timeout."""
+    host, port = bank.start()
+    return BdcBankGateway({
+        "banks": {"105": {"host": host, "port": port, "center_node": "C36060", "bank_node": "B10500",
+                          "master_key": MASTER, "tx_unit_no": "360600000000001", "timeout": 0.5}},
+        "special_accounts": {"360600": {"bank": "105", "account_no": SPECIAL, "name": "鹰潭市住房公积金管理中心",
+                                        "bank_name": "中国建设银行鹰潭分行"}}})
+
+
 class Setup:
     def __init__(self, center_balance: str = "1000000.00", months: int = 10):
         self.world = World(months=months)
@@ -39,12 +49,7 @@ class Setup:
         self.bank.open_account(SPECIAL, "鹰潭市住房公积金管理中心", center_balance)
         self.bank.issue_card(CARD, "陈静", HOLDER_ID)
         self.bank.open_account(UNIT_BANK_ACCOUNT, "鹰潭提取测试公司", "50000.00")
-        host, port = self.bank.start()
-        self.gateway = BdcBankGateway({
-            "banks": {"105": {"host": host, "port": port, "center_node": "C36060", "bank_node": "B10500",
-                              "master_key": MASTER, "tx_unit_no": "360600000000001", "timeout": 0.5}},
-            "special_accounts": {"360600": {"bank": "105", "account_no": SPECIAL, "name": "鹰潭市住房公积金管理中心",
-                                            "bank_name": "中国建设银行鹰潭分行"}}})
+        self.gateway = gateway_to(self.bank)
         uow = lambda: FakeLedgerUnitOfWork(self.world.store)  # noqa: E731
         self.funding = RemittanceFunding(uow, self.world.clock)
         self.store = FakeInstructionStore()

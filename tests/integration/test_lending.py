@@ -39,6 +39,9 @@ def new_loan(platform, http, auth, add_user, *, principal="240000.00", months=12
             "principal": principal, "annual_rate": "0.026", "months": months, "method": method,
             "house_address": "鹰潭市月湖区某小区1栋101"}
     assert http.post("/lending/loans", headers=auth("clerk01"), json=body).status_code == 403
+    unknown_card = {**body, "repayment_card": {**body["repayment_card"], "account_no": f"621799{RUN}{n:05d}"}}
+    refused = http.post("/lending/loans", headers=auth("approver01"), json=unknown_card)  # the bank checks it
+    assert (refused.status_code, refused.json()["code"]) == (422, "REPAYMENT_CARD_REJECTED"), refused.text
     registered = http.post("/lending/loans", headers=auth("approver01"), json=body)
     assert registered.status_code == 201, registered.text
     username = f"borrower-{contract}"

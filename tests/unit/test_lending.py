@@ -282,3 +282,38 @@ def test_the_same_outcome_told_twice_at_once_books_once():
     w.loans.record(sent, True, "105000000001", "")  # loses the race: reads again, finds it booked, journals once
     assert raced and len(w.store.details(loan.loan_no)) == 1 and len(w.ledger.entries) == 1
     assert w.store.get(loan.loan_no).status is LoanStatus.REPAYING
+
+
+class FakeCards:
+    """The bank's card check as lending sees it: the cards it knows, and whose they are."""
+
+    def __init__(self, cards: dict[str, tuple[str, str, str]]):
+        self.cards, self.asked = cards, []
+
+    def problem(self, org: str, card_no: str, name: str, id_number: str) -> str:
+        self.asked.append(card_no)
+        holder = self.cards.get(card_no)
+        if holder is None:
+            return "卡号不存在"
+        if holder[:2] != (name, id_number):
+            return "户名不符"
+        return "三类账户不能作为还款账户" if holder[2] == "3" else ""
+
+
+def test_the_repayment_card_is_the_borrowers_own_and_checked_with_the_bank():
+    w = World()
+    cards = FakeCards({"6217000000000001": ("赵磊", BORROWER_ID, "1"), "6217000000000002": ("赵磊", BORROWER_ID, "3")})
+    loans = LoanService(w.store, w.ledger, lambda org: SPECIAL, w.clock, cards=cards)
+    wrong_holder = _terms()
+    wrong_holder = LoanTerms(**{**wrong_holder.__dict__, "repayment_card": Party("6217000000000001", "李四", "105",
+                                                                                   "360602199001011237")})
+    with pytest.raises(BusinessRuleViolation) as not_theirs:
+        loans.register(wrong_holder, APPROVER)
+    assert not_theirs.value.code == "REPAYMENT_CARD_NOT_BORROWERS" and cards.asked == []
+    for card, reason in (("6217000000000009", "卡号不存在"), ("6217000000000002", "三类账户")):
+        terms = LoanTerms(**{**_terms().__dict__, "repayment_card": Party(card, "赵磊", "105", BORROWER_ID)})
+        with pytest.raises(BusinessRuleViolation) as rejected:
+            loans.register(terms, APPROVER)
+        assert rejected.value.code == "REPAYMENT_CARD_REJECTED" and reason in rejected.value.message
+    assert loans.register(_terms(), APPROVER).status is LoanStatus.AWAITING_DISBURSEMENT
+    assert cards.asked[-1] == "6217000000000001"

@@ -147,9 +147,12 @@ def loan_service() -> Any:
     from hpf.ledger.settlement_port import settled_by_bank
     from hpf.lending.service import LoanService
 
+    from hpf.settlement.cards import RepaymentCards
+
     return LoanService(_loan_store(), _BuiltOnFirstUse(ledger_service),
                        lambda org: settlement_banks().special_account(org).account_no, clock(),
-                       bank_link_on=settled_by_bank())
+                       bank_link_on=settled_by_bank(),
+                       cards=RepaymentCards(_BuiltOnFirstUse(settlement_banks)) if settled_by_bank() else None)
 
 
 @lru_cache(maxsize=1)

@@ -38,3 +38,9 @@ class LoanStore(Protocol):
 
 class FinancialLedger(Protocol):
     def post_entry(self, entry: JournalEntry) -> None: ...  # idempotent by the entry id
+
+
+class CardVerifier(Protocol):
+    def problem(self, org: str, card_no: str, name: str, id_number: str) -> str:
+        """Why the card may not be the borrower's repayment card ("" when it may): the bank's card check
+        (BDC300). TransientFailure when the bank cannot answer now."""

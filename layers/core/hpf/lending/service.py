@@ -42,7 +42,7 @@ from hpf.lending.model import (
     LoanStatus,
     Party,
 )
-from hpf.lending.ports import FinancialLedger, LoanStore
+from hpf.lending.ports import CardVerifier, FinancialLedger, LoanStore
 
 DISBURSEMENT, LOAN_REPAYMENT = "04", "05"  # settlement BusType: 委托贷款资金划转, 贷款扣款
 MAX_MONTHS = 360
@@ -82,7 +82,10 @@ class EarlyRepaymentQuote:
 
 class LoanService:
     def __init__(self, store: LoanStore, ledger: FinancialLedger, special_account: Callable[[str], str],
-                 clock: Clock, bank_link_on: bool = True):
+                 clock: Clock, bank_link_on: bool = True, cards: CardVerifier | None = None):
+        """``cards``: the bank's check of the repayment card at registration; None where no bank link answers it
+        (manual mode) — the first deduction then finds a wrong card."""
+        self._cards = cards
         self._store = store
         self._ledger = ledger
         self._special_account = special_account  # org → its special account number (the 101 明细)
@@ -99,6 +102,12 @@ class LoanService:
             raise BusinessRuleViolation(f"贷款期数须在1至{MAX_MONTHS}个月之间", code="LOAN_TERM_INVALID")
         if not Decimal("0") <= terms.annual_rate < Decimal("0.2"):
             raise BusinessRuleViolation("贷款年利率超出合理范围", code="LOAN_RATE_INVALID")
+        card = terms.repayment_card
+        if card.id_number != terms.borrower.id_number or card.name != terms.borrower.name:
+            raise BusinessRuleViolation("还款账户须为借款人本人的银行卡", code="REPAYMENT_CARD_NOT_BORROWERS")
+        problem = self._cards.problem(terms.org, card.account_no, card.name, card.id_number) if self._cards else ""
+        if problem:
+            raise BusinessRuleViolation(f"还款账户校验未通过：{problem}", code="REPAYMENT_CARD_REJECTED")
         loan = Loan(f"DK{terms.contract_no}", terms.contract_no, terms.org, terms.borrower, terms.repayment_card,
                     terms.payee, terms.principal, terms.annual_rate, terms.months, terms.method,
                     terms.house_address, LoanStatus.AWAITING_DISBURSEMENT, business_date(self._clock))

@@ -86,3 +86,19 @@ def check_for(banks: Any, actor: Principal, card_no: str, name: str, id_number: 
     except KeyError:
         org = CENTER_ORG
     return check_card(banks, org, number, name.strip(), person)
+
+
+class RepaymentCards:
+    """Lending's CardVerifier: a borrower's repayment card must be theirs, usable, and not class III (a class III
+    account cannot be debited by agreement)."""
+
+    def __init__(self, banks: Any):
+        self._banks = banks
+
+    def problem(self, org: str, card_no: str, name: str, id_number: str) -> str:
+        card = check_card(self._banks, org, card_no, name, id_number)
+        if not card.matched:
+            return card.label
+        if card.acct_class == "3":
+            return f"{CLASS_LABELS['3']}不能作为还款账户"
+        return ""

@@ -19,7 +19,10 @@ api = Api("lending", "个人住房贷款", "借款合同登记、放款、还款
 app = api.app
 handler = api.lambda_handler
 
-Digits = lambda lo, hi: Annotated[str, StringConstraints(strip_whitespace=True, pattern=rf"^\d{{{lo},{hi}}}$")]  # noqa: E731
+OrgCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+BankAccountNo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{8,32}$")]
+BankCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3}$")]
+PersonalAccountNo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{12,20}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 BORROWER_ROLES = {Role.DEPOSITOR, Role.COUNTER_CLERK}
@@ -28,23 +31,23 @@ STAFF_VIEWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, 
 
 class PartyIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    account_no: Digits(8, 32) = Field(description="账号")
+    account_no: BankAccountNo = Field(description="账号")
     name: Name = Field(description="户名")
-    bank: Digits(3, 3) = Field(description="开户银行代码（如105 建设银行）")
+    bank: BankCode = Field(description="开户银行代码（如105 建设银行）")
 
 
 class BorrowerIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: Name = Field(description="借款人姓名")
     id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] = Field(description="居民身份证号码")
-    account_no: Digits(12, 20) = Field(description="个人公积金账号")
+    account_no: PersonalAccountNo = Field(description="个人公积金账号")
 
 
 class LoanRegistration(Schema):
     model_config = ConfigDict(extra="forbid")
     contract_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{6,30}$")] = Field(
         description="借款合同编号 JKHTBH")
-    org: Digits(6, 6) = Field(description="经办管理部代码")
+    org: OrgCode = Field(description="经办管理部代码")
     borrower: BorrowerIn
     repayment_card: PartyIn = Field(description="还款账户（借款人本人银行卡，按月扣款）")
     payee: PartyIn = Field(description="收款账户（售房人或开发商资金监管账户）")
@@ -232,7 +235,7 @@ def request_early_repayment(ctx: RequestContext, loan_no: str) -> QuoteView:
 
 class DeductionRunRequest(Schema):
     model_config = ConfigDict(extra="forbid")
-    org: Digits(6, 6) = Field(description="管理部代码")
+    org: OrgCode = Field(description="管理部代码")
     day: date = Field(description="扣款日：扣收该日及以前到期未还的各期")
 
 

@@ -44,7 +44,11 @@ class FakeLoanStore:
         with self._lock:
             return [d for (n, _), d in self.detail_rows.items() if n == loan_no]
 
-    def detail(self, detail_id):  # type: ignore[no-untyped-def]
+    def detail(self, loan_no, detail_id):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return self.detail_rows.get((loan_no, detail_id))
+
+    def find_detail(self, detail_id):  # type: ignore[no-untyped-def]
         with self._lock:
             return next((d for (_, i), d in self.detail_rows.items() if i == detail_id), None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -47,25 +47,15 @@ def add_user(platform: Any) -> Callable[[SandboxUser], None]:
     return platform.identity.add_user
 
 
-class MovableClock:
-    """The platform's and the banks' clock, moved by whole days: next month's installment falls due "today"."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(SHANGHAI) + self.offset
-
-    def move_to(self, day: date) -> None:
-        self.offset = timedelta(days=(day - datetime.now(SHANGHAI).date()).days)
-
-
 @pytest.fixture
-def moved_clock(platform: Any) -> Iterator[MovableClock]:
+def moved_clock(platform: Any) -> Iterator[Any]:
     from hpf import bootstrap
     from hpf.common.clock import SystemClock
 
-    clock = MovableClock()
+    """The platform's and the banks' clock, moved by whole days: next month's installment falls due "today"."""
+    from hpf.common.clock import ShiftedClock
+
+    clock = ShiftedClock()
     bootstrap.reset()  # services are rebuilt on the moved clock
     original = bootstrap.clock
     bootstrap.clock = lambda: clock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -30,9 +30,21 @@ class FixedClock:
         return self._at
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self._at += timedelta(**delta)
+
+
+class ShiftedClock:
+    """The system's time, moved by whole days: a test or a fault campaign lives next month's due date without
+    standing the clock still (the workflows' waits and the tokens' expiry still run on real time)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(SHANGHAI) + self.offset
+
+    def move_to(self, day: date) -> None:
+        self.offset = timedelta(days=(day - datetime.now(SHANGHAI).date()).days)
 
 
 def business_date(clock: Clock) -> date:

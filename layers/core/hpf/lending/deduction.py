@@ -32,9 +32,11 @@ class DeductionRun:
     def __init__(self, store: LoanStore, clock: Clock):
         self._store = store
         self._clock = clock
+        self._written: dict[str, bool] = {}  # earlier batches looked up in this run: many loans share one
 
     def run(self, org: str, day: date) -> DeductionBatch | None:
         """The office's batch of ``day`` (built now, or the one built before); None when nothing is due."""
+        self._written.clear()
         batch_id = batch_id_of(org, day)
         existing = self._store.batch(batch_id)
         if existing is not None:
@@ -81,10 +83,15 @@ class DeductionRun:
                 loan = self._store.get(loan.loan_no)  # type: ignore[assignment]
         return []
 
+    def _was_written(self, batch_id: str) -> bool:
+        if batch_id not in self._written:
+            self._written[batch_id] = self._store.batch(batch_id) is not None
+        return self._written[batch_id]
+
     def _drop_unsent(self, loan: Loan, batch_id: str) -> bool:
         """Marks of an earlier day's batch that was never written: that batch was never sent."""
         stale = [i for i, f in loan.in_flight.items() if f.kind is FlightKind.INSTALLMENT and f.batch_id != batch_id
-                 and self._store.batch(f.batch_id) is None]
+                 and not self._was_written(f.batch_id)]
         for line_id in stale:
             del loan.in_flight[line_id]
         return bool(stale)

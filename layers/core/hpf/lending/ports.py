@@ -29,7 +29,8 @@ class LoanStore(Protocol):
         """Version-checked (Conflict CONCURRENT_UPDATE); the detail is appended (Conflict LOAN_DETAIL_EXISTS) and
         the events go to the outbox — all in one transaction."""
     def details(self, loan_no: str) -> list[LoanDetail]: ...
-    def detail(self, detail_id: str) -> LoanDetail | None: ...  # one movement, by its id alone
+    def detail(self, loan_no: str, detail_id: str) -> LoanDetail | None: ...  # one movement of a loan (consistent)
+    def find_detail(self, detail_id: str) -> LoanDetail | None: ...  # one movement by its id alone (an index)
     def of_org(self, org: str) -> list[Loan]: ...  # the office's loans being repaid
     def of_borrower(self, id_number: str) -> list[Loan]: ...
     def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None: ...  # Conflict BATCH_EXISTS

@@ -143,7 +143,7 @@ class LoanService:
         instruction_id = f"PRE-{request_id}"
         if instruction_id in loan.in_flight:
             return loan, self._quote_of_flight(loan, instruction_id)
-        if any(d.detail_id == instruction_id for d in self._store.details(loan_no)):
+        if self._store.detail(loan_no, instruction_id) is not None:
             raise Conflict("该提前还款申请已办理完毕", code="EARLY_REPAYMENT_DONE")
         if loan.in_flight:
             raise BusinessRuleViolation("该贷款有正在银行处理的扣款，请待其完成后再申请提前还款", code="LOAN_BUSY")
@@ -202,7 +202,7 @@ class LoanService:
         loan = self._get(instruction.reference)
         if instruction.instruction_id in loan.in_flight:
             return "in_flight"
-        done = next((d for d in self._store.details(loan.loan_no) if d.detail_id == instruction.instruction_id), None)
+        done = self._store.detail(loan.loan_no, instruction.instruction_id)
         return done.type.value if done else "released"
 
     def record(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
@@ -219,8 +219,7 @@ class LoanService:
         loan = self._get(instruction.reference)
         flight = loan.in_flight.get(instruction.instruction_id)
         if flight is None:
-            done = next((d for d in self._store.details(loan.loan_no) if d.detail_id == instruction.instruction_id),
-                        None)
+            done = self._store.detail(loan.loan_no, instruction.instruction_id)
             if done is not None:
                 self._journal(loan, done)  # the detail was booked; its journal entry may not have been
             return  # a failure told before, or booked before: nothing left to do
@@ -294,7 +293,7 @@ class LoanService:
 
     def movement(self, detail_id: str, actor: Principal) -> tuple[Loan, LoanDetail]:
         """One booked movement (an early repayment, a deduction) and its loan, for whoever may see the loan."""
-        detail = self._store.detail(detail_id)
+        detail = self._store.find_detail(detail_id)
         if detail is None:
             raise NotFound("贷款业务不存在或尚未记账", code="LOAN_DETAIL_NOT_FOUND")
         return self.get(detail.loan_no, actor), detail

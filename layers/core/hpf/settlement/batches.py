@@ -39,6 +39,7 @@ from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.settlement.model import Instruction, InstructionEvent, InstructionStatus, Step, serial_for
 
 _BUSY = {"HOST_BUSY", "NOT_SIGNED_IN"}
+_SETTLED = (InstructionStatus.SUCCEEDED, InstructionStatus.FAILED, InstructionStatus.APPLIED)
 RESULT_PAGE = 500
 PAYOUTS, COLLECTIONS, LOAN_DEDUCTIONS = "BDC103", "BDC104", "BDC105"
 LOAN_REPAYMENT = "05"  # BusType 贷款扣款
@@ -124,6 +125,7 @@ class Batch:
     review_token: str = ""
     history: list[Step] = field(default_factory=list)
     version: int = 0
+    open_lines: list[str] = field(default_factory=list)  # under review: the lines not yet settled
 
     def record(self, event: BatchEvent, at: datetime, detail: str = "") -> None:
         self.status = BATCH_LIFECYCLE.next(self.status, event)
@@ -221,14 +223,16 @@ class BatchSettlement:
 
     def await_review(self, batch_id: str, task_token: str) -> None:
         """The results never came: each line still open goes to review (a person, or the statement, decides);
-        the workflow waits on the token until the last line is settled."""
+        the workflow waits on the token until the last line is settled. The batch keeps the lines still open, so
+        each line settled afterwards costs one batch write, not a read of every line."""
         batch = self._get(batch_id)
         if batch.status not in (BatchStatus.RECEIVED, BatchStatus.UNKNOWN, BatchStatus.ACCEPTED):
             return
-        batch.review_token = task_token
+        lines = [l for l in self._lines(batch) if l.status not in _SETTLED]
+        batch.review_token, batch.open_lines = task_token, [l.instruction_id for l in lines]
         reason = "银行持续不可达，未能发出" if batch.status is BatchStatus.RECEIVED else f"{batch.queries}次查询仍无结果"
         self._save(batch, BatchEvent.REVIEW, f"{reason}，逐笔转人工核实")
-        for line in self._lines(batch):
+        for line in lines:
             if line.status is InstructionStatus.RECEIVED:
                 self._line_event(line, InstructionEvent.REVIEW, f"批次{batch_id}未能发出，转人工核实")
                 continue
@@ -236,23 +240,37 @@ class BatchSettlement:
                 self._line_event(line, InstructionEvent.UNKNOWN, "批量结果未到")
             if line.status is InstructionStatus.UNKNOWN:
                 self._line_event(line, InstructionEvent.REVIEW, f"批次{batch_id}结果未到，转人工核实")
-        self._resume_when_settled(batch_id)  # every line may have settled meanwhile
+        # A line settled between the first read and the save above found the batch not yet under review.
+        self._close(batch_id, {l.instruction_id for l in self._lines(self._get(batch_id)) if l.status in _SETTLED})
 
     def line_settled(self, line: Instruction) -> None:
         """A line of a batch under review was settled (SettlementService calls this back): resume the workflow
         once none is left open."""
-        if not line.batch_id:
-            return
-        self._resume_when_settled(line.batch_id)
+        if line.batch_id:
+            self._close(line.batch_id, {line.instruction_id})
 
-    def _resume_when_settled(self, batch_id: str) -> None:
-        batch = self._batches.get_batch(batch_id)
-        if batch is None or batch.status is not BatchStatus.MANUAL_REVIEW:
-            return
-        if all(l.status in (InstructionStatus.SUCCEEDED, InstructionStatus.FAILED, InstructionStatus.APPLIED)
-               for l in self._lines(batch)):
-            self._save(batch, BatchEvent.RESULTS, "逐笔核实完毕")
+    def _close(self, batch_id: str, settled: set[str]) -> None:
+        """Take settled lines off the batch's open ones; the last one resumes the workflow. A concurrent close
+        moved the version: read again."""
+        for attempt in range(10):
+            batch = self._batches.get_batch(batch_id)
+            if batch is None or batch.status is not BatchStatus.MANUAL_REVIEW:
+                return
+            remaining = [i for i in batch.open_lines if i not in settled]
+            if remaining and remaining == batch.open_lines:
+                return
+            batch.open_lines = remaining
+            try:
+                if remaining:
+                    self._batches.update_batch(batch)
+                    return
+                self._save(batch, BatchEvent.RESULTS, "逐笔核实完毕")
+            except Conflict:
+                if attempt == 9:
+                    raise
+                continue
             self._settlement.resume(batch.review_token, self._answer(batch))
+            return
 
     def apply(self, batch_id: str) -> dict[str, Any]:
         """Each settled line to the business (the loan): idempotent per line, so a retry goes on where it stopped."""

@@ -69,7 +69,12 @@ class DynamoLoanStore:
             ExpressionAttributeValues={":p": {"S": f"LOAN#{loan_no}"}, ":d": {"S": "DETAIL#"}})
         return [_detail(json.loads(from_item(i)["detail"])) for page in pages for i in page.get("Items", [])]
 
-    def detail(self, detail_id: str) -> LoanDetail | None:
+    def detail(self, loan_no: str, detail_id: str) -> LoanDetail | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"LOAN#{loan_no}", f"DETAIL#{detail_id}"),
+                                           ConsistentRead=True).get("Item")
+        return _detail(json.loads(from_item(item)["detail"])) if item else None
+
+    def find_detail(self, detail_id: str) -> LoanDetail | None:
         items = client("dynamodb").query(
             TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :k",
             ExpressionAttributeValues={":k": {"S": f"DETAIL#{detail_id}"}}).get("Items", [])

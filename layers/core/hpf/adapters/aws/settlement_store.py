@@ -62,6 +62,7 @@ class DynamoInstructionStore:
             "business": b.business, "tx_code": b.tx_code, "line_ids": json.dumps(b.line_ids),
             "status": b.status.value, "received_at": b.received_at.isoformat(), "bank": b.bank, "serial": b.serial,
             "send_date": b.send_date, "queries": b.queries, "review_token": b.review_token,
+            "open_lines": json.dumps(b.open_lines),
             "history": [{"at": s.at.isoformat(), "event": s.event, "detail": s.detail} for s in b.history],
         }, condition=condition, names=None if expected is None else {"#v": "version"},
             values=None if expected is None else {":expected": expected}, on_conflict=conflict)
@@ -90,7 +91,7 @@ def _batch(i: dict[str, Any]) -> Batch:
                  BatchStatus(i["status"]), datetime.fromisoformat(i["received_at"]), i.get("bank", ""),
                  i.get("serial", ""), i.get("send_date", ""), int(i.get("queries", 0)), i.get("review_token", ""),
                  [Step(datetime.fromisoformat(s["at"]), s["event"], s["detail"]) for s in i.get("history", [])],
-                 int(i["version"]))
+                 int(i["version"]), json.loads(i.get("open_lines", "[]")))
 
 
 def _instruction(i: dict[str, Any]) -> Instruction:

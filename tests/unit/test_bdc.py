@@ -77,8 +77,12 @@ def test_probe_and_sign_in_carry_no_spare_fields_and_responses_two():
           "ReceiveDate": "20261127", "ReceiveTime": "101501", "ReceiveSeqNo": "R1"}
     body = {"AcctNo": CENTER_ACCT, "AcctName": "x", "Balance": "1.00", "AvailBal": "1.00", "Spare2": "y"}
     validate_response(BdcMessage(ok, body))
-    with pytest.raises(MalformedMessage):
-        validate_response(BdcMessage(ok, {**body, "Spare3": "z"}))
+    # what a reply adds is set aside, not refused: a third spare is not ours, but the answer is still read
+    extended = BdcMessage(ok, {**body, "Spare3": "z"})
+    validate_response(extended)
+    assert extended.extras == {"body.Spare3": "z"} and "Spare3" not in extended.body
+    with pytest.raises(MalformedMessage):  # what we know is still checked strictly
+        validate_response(BdcMessage(ok, {**body, "Balance": "1.5"}))
 
 
 @pytest.mark.parametrize("data, code", [

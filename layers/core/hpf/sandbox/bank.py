@@ -9,7 +9,7 @@ Faults (``inject``), each for the next ``times`` matching messages:
 - ``fail``: answer HostStatus 4 (failure), book nothing;
 - ``uncertain``: answer HostStatus 5 (result uncertain); ``booked`` says whether the transfer really happened —
   the result query tells the truth later;
-- ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy);
+- ``refuse``: answer TxStatus 1 (message refused, e.g. the host is busy; with tx_code ``BDC001``, sign-in refused);
 - ``duplicate_notice``, ``late_notice`` (tx_code ``SBDC100``): the next arrival notice is pushed twice, or held
   back and pushed after the one that follows it (out of order);
 - ``late_batch`` (tx_code ``BDC107``): the batch's results are late — the next ``times`` result queries say
@@ -22,6 +22,11 @@ again is the same batch.
 
 Money paid in from outside (a unit's transfer, ``receive_transfer``) is booked on the special account and
 announced to the center with an account-change notice (SBDC100) through whoever subscribed (the center's front).
+
+A sandbox speaks one dialect (``profile``, dialect.py) and is strict about it, as a bank front would be: a
+transaction code or field name of ours that its dialect replaced is refused, and so are frames padded or XML
+declared otherwise than its profile says — so a test against a sandbox on a foreign profile proves the center
+speaks that dialect. Its replies carry the profile's additions (``reply_extras``) and all twelve head fields.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from decimal import Decimal
 from typing import Any
 
 from hpf.common.clock import SHANGHAI, Clock, SystemClock
+from hpf.settlement.bdc.ciphers import cipher_suite
+from hpf.settlement.bdc.dialect import OURS, BankProfile
 from hpf.settlement.bdc.message import (
     BdcMessage,
     MalformedMessage,
@@ -49,11 +56,9 @@ from hpf.settlement.bdc.message import (
 from hpf.settlement.bdc.transport import (
     CipherError,
     FrameError,
-    Sm4Cipher,
+    SessionCipher,
     encode_frame,
-    new_session_key,
     read_frame,
-    wrap_session_key,
 )
 
 # A few Jiangxi bank branches for the line-number queries (联行号): bank code, 12-digit line number, name, area.
@@ -130,9 +135,13 @@ class Fault:
 
 
 class BankSandbox:
-    def __init__(self, bank: str, name: str, node: str, master_key: bytes):
+    def __init__(self, bank: str, name: str, node: str, master_key: bytes, profile: BankProfile = OURS,
+                 keys: dict[str, str] | None = None):
         self.bank, self.name, self.node = bank, name, node
-        self._master = Sm4Cipher(master_key)
+        self.profile = profile
+        self._suite = cipher_suite(profile.cipher)
+        self._keys = {**({"master_key": master_key.hex()} if master_key else {}), **(keys or {})}
+        self._extra_codes = profile.extra_codes()
         self._lock = threading.RLock()
         self.accounts: dict[str, Account] = {}
         self.bookings: dict[tuple[str, str], Booking] = {}
@@ -150,6 +159,7 @@ class BankSandbox:
         # The bank's own clock: its statement dates and answers. A test of a month's deductions moves it together
         # with the platform's (the deduction of an installment due next month is booked "next month").
         self.clock: Clock = SystemClock()
+        self._session_epoch = 0  # forget_sessions() moves it: every open session ends, as at a restart
 
     # -- control ---------------------------------------------------------------------------------------------
     def open_account(self, acct_no: str, name: str, balance: Decimal | str = "0.00") -> Account:
@@ -230,6 +240,11 @@ class BankSandbox:
         with self._lock:
             self._faults.append(Fault(kind, tx_code, times, seconds, booked))
 
+    def forget_sessions(self) -> None:
+        """The front restarts its session table: connections stay open, but every session is gone."""
+        with self._lock:
+            self._session_epoch += 1
+
     def clear_faults(self) -> None:
         """Forget the faults not yet used (a campaign injects one per business and moves on)."""
         with self._lock:
@@ -256,42 +271,56 @@ class BankSandbox:
 
     # -- one connection -------------------------------------------------------------------------------------
     def _serve(self, sock: socket.socket) -> None:
-        session: Sm4Cipher | None = None
+        session: SessionCipher | None = None  # set at sign-in (a clear "session" when the cipher is none)
+        epoch = self._session_epoch
         while True:
             try:
                 frame = read_frame(sock)
             except (FrameError, OSError):
                 return
+            if epoch != self._session_epoch:
+                session, epoch = None, self._session_epoch
+            data = frame.body
             try:
-                data = frame.body
+                if frame.padding != self.profile.padding * len(frame.padding):
+                    raise MalformedMessage("BAD_FRAME", f"报文头填充应为0x{self.profile.padding.hex()}")
                 if frame.encrypted:
-                    if session is None:
-                        self._reply(sock, None, self._refusal("", "NOT_SIGNED_IN", "未签到"))
+                    if session is None or not self._suite.encrypts:
+                        # It cannot read which message this is: the refusal names the sign-in it needs.
+                        self._reply(sock, None, self._refusal("BDC001", "NOT_SIGNED_IN", "未签到，请先签到", ""))
                         continue
                     data = session.decrypt(data)
-                request = from_xml(data)
-                validate_request(request)
+                self._check_declaration(data)
+                request = self.profile.incoming(from_xml(data, self.profile.encoding), strict=True)
+                spec = validate_request(request, self._extra_codes)
             except (MalformedMessage, CipherError) as error:
                 code = getattr(error, "code", "BAD_CIPHER")
+                raw = _raw_tx_code(data)  # the refusal names the code as the request named it
                 self._reply(sock, session if frame.encrypted else None,
-                            self._refusal(_tx_code_in(data), code, str(error)))
+                            self._refusal(raw or "SYS600", code, str(error), ""), as_named=raw)
                 continue
             with self._lock:
                 self.received.append(request)
+            sender = request.head.get("SendNode", "")
             if request.tx_code == "BDC001":
-                session_key = new_session_key()
-                self._reply(sock, None, self._answer(request, {"HandKey": wrap_session_key(self._master,
-                                                                                             session_key)}))
-                session = Sm4Cipher(session_key)
+                if self._take_fault("BDC001"):
+                    self._reply(sock, None, self._refusal("BDC001", "SIGN_IN_REFUSED", "签到被拒：中心节点未登记", sender))
+                    continue
+                hand_key, session = self._suite.issue_session(self._keys)
+                self._reply(sock, None, self._answer(request, {"HandKey": self.profile.encode_hand_key(hand_key)}))
                 continue
-            if not frame.encrypted and request.tx_code != "SYS600":
-                self._reply(sock, None, self._refusal(request.tx_code, "NOT_ENCRYPTED", "业务报文须加密"))
+            if spec.encrypted and session is None:
+                self._reply(sock, None, self._refusal(request.tx_code, "NOT_SIGNED_IN", "未签到，请先签到", sender))
+                continue
+            if spec.encrypted and self._suite.encrypts and not frame.encrypted:
+                self._reply(sock, None, self._refusal(request.tx_code, "NOT_ENCRYPTED", "业务报文须加密", sender))
                 continue
             fault = self._take_fault(request.tx_code)
             if fault and fault.kind == "drop_before_book":
                 return
             if fault and fault.kind == "refuse":
-                self._reply(sock, session, self._refusal(request.tx_code, "HOST_BUSY", "银行主机忙，请稍后再试"))
+                self._reply(sock, session if frame.encrypted else None,
+                            self._refusal(request.tx_code, "HOST_BUSY", "银行主机忙，请稍后再试", sender))
                 continue
             response = self._handle(request, fault)
             if fault and fault.kind == "drop_after_book":
@@ -305,11 +334,25 @@ class BankSandbox:
             if request.tx_code == "BDC002":
                 session = None  # signed out: business messages need a new sign-in
 
-    def _reply(self, sock: socket.socket, session: Sm4Cipher | None, message: BdcMessage) -> None:
-        body = to_xml(message)
+    def _check_declaration(self, data: bytes) -> None:
+        start = data[:60]
+        style = "double" if start.startswith(b'<?xml version="') else \
+            "single" if start.startswith(b"<?xml version='") else "none"
+        if style != self.profile.declaration:
+            raise MalformedMessage("BAD_XML", f"XML声明应为{self.profile.declaration}，收到{style}")
+
+    def _reply(self, sock: socket.socket, session: SessionCipher | None, message: BdcMessage,
+                as_named: str = "") -> None:
+        wire = self.profile.outgoing(message)
+        if as_named:
+            wire.head["TxCode"] = as_named
+        if message.ok:  # what this bank adds to its answers, in its own names
+            wire.body.update({**self.profile.reply_extras.get("*", {}),
+                              **self.profile.reply_extras.get(message.tx_code, {})})
+        body = to_xml(wire, self.profile.declaration, self.profile.encoding)
         if session is not None:
             body = session.encrypt(body)
-        sock.sendall(encode_frame(self.node, session is not None, body))
+        sock.sendall(encode_frame(self.node, session is not None, body, self.profile.padding))
 
     def _take_fault(self, tx_code: str) -> Fault | None:
         with self._lock:
@@ -327,7 +370,7 @@ class BankSandbox:
                    "BDC110": self._result, "BDC123": self._balance, "BDC113": self._detail,
                    "BDC112": self._line_numbers, "BDC200": self._line_numbers,
                    "BDC300": self._check_card}.get(request.tx_code)
-        if handler is None:
+        if handler is None or not self.profile.offers(request.tx_code):
             return self._refusal(request.tx_code, "UNSUPPORTED", "本行不支持该交易")
         with self._lock:
             return handler(request, fault)
@@ -552,29 +595,31 @@ class BankSandbox:
 
     # -- messages ------------------------------------------------------------------------------------------------
     def _answer(self, request: BdcMessage, body: dict[str, str], rtn_message: str = "交易成功") -> BdcMessage:
-        return BdcMessage(self._head(request.tx_code, request.head.get("SendNode", "000000"), "0", "00000000",
+        return BdcMessage(self._head(request.tx_code, request.head.get("SendNode", ""), "0", "00000000",
                                      rtn_message), body)
 
-    def _refusal(self, tx_code: str, code: str, message: str) -> BdcMessage:
-        return BdcMessage(self._head(tx_code or "SYS600", "000000", "1", code, message[:255]))
+    def _refusal(self, tx_code: str, code: str, message: str, to_node: str = "") -> BdcMessage:
+        """A refusal names the transaction it refuses (as far as the bank could read it) and says why."""
+        return BdcMessage(self._head(tx_code or "SYS600", to_node, "1", code, message[:255]))
 
     def _head(self, tx_code: str, to_node: str, status: str, code: str, message: str) -> dict[str, str]:
+        """The twelve fields of a reply head; BDCDate/BDCTime/BDCSeqNo are the settlement platform's stamp (here
+        the front's, as the bank answers for it)."""
         now = self.clock.now().astimezone(SHANGHAI)
+        day, at, serial = now.strftime("%Y%m%d"), now.strftime("%H%M%S"), next(self._host_seq)
         return {"TxCode": tx_code, "TxStatus": status, "RtnCode": code, "RtnMessage": message,
-                "SendNode": self.node, "ReceiveNode": to_node, "ReceiveDate": now.strftime("%Y%m%d"),
-                "ReceiveTime": now.strftime("%H%M%S"), "ReceiveSeqNo": f"{self.node}{next(self._host_seq):014d}"}
+                "SendNode": self.node, "ReceiveNode": to_node or "000000", "ReceiveDate": day, "ReceiveTime": at,
+                "ReceiveSeqNo": f"{self.node}{serial:014d}", "BDCDate": day, "BDCTime": at,
+                "BDCSeqNo": f"BDC{day}{serial:012d}"}
 
     def statement(self, acct_no: str) -> Iterator[StatementLine]:
         with self._lock:
             yield from list(self.accounts[acct_no].lines)
 
 
-def _tx_code_in(data: bytes) -> str:
-    """Best effort: the transaction code of a message that could not be read, so the refusal answers it."""
+def _raw_tx_code(data: bytes) -> str:
+    """Best effort: the transaction code of a message that could not be read, as it was written."""
     import re
 
-    from hpf.settlement.bdc.spec import TRANSACTIONS
-
-    found = re.search(rb'name="TxCode">([A-Z0-9]{6,7})<', data)
-    code = found.group(1).decode() if found else ""
-    return code if code in TRANSACTIONS else ""
+    found = re.search(rb'name=["\']TxCode["\']>([A-Z0-9]{6,7})<', data)
+    return found.group(1).decode() if found else ""

@@ -6,9 +6,15 @@ field specs.
                    <field-list name="DETAIL_LIST"><field-list name="0"><field name="…">…</field></field-list>
                    </field-list></body></message>
 
-Anything malformed — not GBK, not XML, not the envelope, an unknown transaction, a missing or oversized or
-ill-formatted field, an unknown field — is refused with ``MalformedMessage``: its ``code`` says which, and the
-peer gets it back as ``RtnCode``. Nothing half-read reaches a business step.
+What we send and what a bank receives is strict: anything malformed — not GBK, not XML, not the envelope, an
+unknown transaction, a missing or oversized or ill-formatted field, an unknown field — is refused with
+``MalformedMessage``: its ``code`` says which, and the peer gets it back as ``RtnCode``. Nothing half-read reaches a
+business step.
+
+What we read in a reply is tolerant of what real fronts add: a field or list we do not know is set aside in
+``extras`` (the client logs their names) and the rest is checked as strictly as ever — an extra field never turns a
+booked payment into "outcome unknown". The XML declaration may be in either quotes or absent, with whitespace
+between elements, in the encoding it declares (else the link's).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ class BdcMessage:
     head: dict[str, str]
     body: dict[str, str] = field(default_factory=dict)
     lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # Fields and lists of a reply that our spec does not name (a bank's additions), kept aside by the tolerant read.
+    extras: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def tx_code(self) -> str:
@@ -58,7 +66,13 @@ class BdcMessage:
 
 
 # -- XML ------------------------------------------------------------------------------------------------------
-def to_xml(message: BdcMessage) -> bytes:
+_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*?\?>", re.S)
+_DECLARED_ENCODING = re.compile(r"""encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
+
+
+def to_xml(message: BdcMessage, declaration: str = "single", encoding: str = ENCODING) -> bytes:
+    """The message as bytes in ``encoding``, with the XML declaration in the link's style: ``single`` (lxml's
+    quotes, ours), ``double`` or ``none``."""
     from lxml import etree
 
     root = etree.Element("message")
@@ -74,18 +88,29 @@ def to_xml(message: BdcMessage) -> bytes:
             item = etree.SubElement(group, "field-list", name=str(index))
             for name, value in record.items():
                 etree.SubElement(item, "field", name=name).text = value
-    return etree.tostring(root, xml_declaration=True, encoding=ENCODING)
+    if declaration == "single":
+        return etree.tostring(root, xml_declaration=True, encoding=encoding)  # type: ignore[no-any-return]
+    body = etree.tostring(root, encoding=encoding)
+    body = _DECLARATION.sub("", body.decode(encoding), count=1).lstrip().encode(encoding)
+    if declaration == "double":
+        return f'<?xml version="1.0" encoding="{encoding}"?>'.encode("ascii") + body
+    return body  # type: ignore[no-any-return]
 
 
-def from_xml(data: bytes) -> BdcMessage:
+def from_xml(data: bytes, encoding: str = ENCODING) -> BdcMessage:
+    """Parse a message in the encoding its declaration names, else ``encoding`` (the link's)."""
     from lxml import etree
 
+    head_bytes = data[:200].decode("ascii", "replace")
+    declared = _DECLARATION.match(head_bytes)
+    named = _DECLARED_ENCODING.search(declared.group(0)) if declared else None
     try:
-        data.decode(ENCODING)
-    except UnicodeDecodeError:
-        raise MalformedMessage("BAD_ENCODING", "报文不是GBK编码") from None
+        text = data.decode(named.group(1) if named else encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise MalformedMessage("BAD_ENCODING", f"报文不是{named.group(1) if named else encoding}编码") from None
     try:
-        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(_DECLARATION.sub("", text, count=1),
+                                parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as error:
         raise MalformedMessage("BAD_XML", f"报文不是合法的XML：{error}") from None
     schema = _schema()
@@ -118,36 +143,58 @@ def transaction_of(message: BdcMessage) -> Transaction:
     return spec
 
 
-def validate_request(message: BdcMessage) -> Transaction:
+Codes = dict[str, set[str]]  # code values a dialect adds, per field: valid beside our tables
+
+
+def validate_request(message: BdcMessage, extra_codes: Codes | None = None) -> Transaction:
+    """Strict: what we send, and what a bank (the sandbox) receives."""
     spec = transaction_of(message)
-    _check(message.head, {**REQUEST_HEAD, **(PAGING_REQUEST if spec.paged else {})}, "head")
-    _check(message.body, {**spec.request, **(REQUEST_SPARES if spec.spare else {})}, "body")
-    _check_lists(message, spec.request_lists)
+    extra = extra_codes or {}
+    _check(message.head, {**REQUEST_HEAD, **(PAGING_REQUEST if spec.paged else {})}, "head", extra)
+    _check(message.body, {**spec.request, **(REQUEST_SPARES if spec.spare else {})}, "body", extra)
+    _check_lists(message, spec.request_lists, extra)
     return spec
 
 
-def validate_response(message: BdcMessage) -> Transaction:
+def validate_response(message: BdcMessage, extra_codes: Codes | None = None) -> Transaction:
+    """Tolerant of additions: fields and lists we do not know move to ``message.extras``; the known ones are
+    checked strictly (a malformed HostStatus is as unknown as no answer)."""
     spec = transaction_of(message)
-    _check(message.head, {**RESPONSE_HEAD, **(PAGING_RESPONSE if spec.paged and message.ok else {})}, "head")
+    extra = extra_codes or {}
+    head_spec = {**RESPONSE_HEAD, **(PAGING_RESPONSE if spec.paged and message.ok else {})}
+    _set_aside(message, message.head, head_spec, "head")
+    _check(message.head, head_spec, "head", extra)
     if message.ok:  # a refused message carries only its RtnCode and RtnMessage
-        _check(message.body, {**spec.response, **(RESPONSE_SPARES if spec.spare else {})}, "body")
-        _check_lists(message, spec.lists)
+        body_spec = {**spec.response, **(RESPONSE_SPARES if spec.spare else {})}
+        _set_aside(message, message.body, body_spec, "body")
+        for name in [n for n in message.lists if n not in spec.lists]:
+            message.extras[f"list:{name}"] = str(len(message.lists.pop(name)))
+        for name, records in message.lists.items():
+            for record in records:
+                _set_aside(message, record, spec.lists[name], name)
+        _check(message.body, body_spec, "body", extra)
+        _check_lists(message, spec.lists, extra)
     return spec
 
 
-def _check_lists(message: BdcMessage, lists: dict[str, dict[str, F]]) -> None:
+def _set_aside(message: BdcMessage, values: dict[str, str], fields: dict[str, F], where: str) -> None:
+    for name in [n for n in values if n not in fields]:
+        message.extras[f"{where}.{name}"] = values.pop(name)
+
+
+def _check_lists(message: BdcMessage, lists: dict[str, dict[str, F]], extra: Codes) -> None:
     for name, records in message.lists.items():
         if name not in lists:
             raise MalformedMessage("UNKNOWN_FIELD", f"未知列表{name}")
         for record in records:
-            _check(record, lists[name], name)
+            _check(record, lists[name], name, extra)
 
 
 _FORMATS = {"n": re.compile(r"^\d+$"), "date": re.compile(r"^\d{8}$"), "time": re.compile(r"^\d{6}$"),
             "amt": re.compile(r"^-?\d{1,15}\.\d{2}$")}
 
 
-def _check(values: dict[str, str], fields: dict[str, F], where: str) -> None:
+def _check(values: dict[str, str], fields: dict[str, F], where: str, extra: Codes) -> None:
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise MalformedMessage("UNKNOWN_FIELD", f"{where}含未定义字段：{', '.join(unknown)}")
@@ -159,7 +206,7 @@ def _check(values: dict[str, str], fields: dict[str, F], where: str) -> None:
             continue
         if f.max_len and len(value) > f.max_len:
             raise MalformedMessage("FIELD_TOO_LONG", f"{where}字段{name}超过{f.max_len}位")
-        if f.type == "code" and value not in f.values:
+        if f.type == "code" and value not in f.values and value not in extra.get(name, ()):
             raise MalformedMessage("BAD_CODE", f"{where}字段{name}取值{value!r}不在代码表中")
         pattern = _FORMATS.get(f.type)
         if pattern and not pattern.match(value):

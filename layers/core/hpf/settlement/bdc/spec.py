@@ -117,7 +117,7 @@ _LINE_NUMBER = {"ChgNo": F("n", 12), "BankName": F("an", 120), "AreaNo": F("n", 
 
 TRANSACTIONS: dict[str, Transaction] = {t.code: t for t in [
     Transaction("SYS600", "接口探测", spare=False, encrypted=False),
-    Transaction("BDC001", "系统签到", response={"HandKey": F("an", 128)}, spare=False, encrypted=False),
+    Transaction("BDC001", "系统签到", response={"HandKey": F("an", 1024)}, spare=False, encrypted=False),
     Transaction("BDC002", "系统签退", spare=False),
     Transaction("BDC101", "单笔付款", request=_PAY, response=_BOOKED),
     Transaction("BDC102", "单笔收款", request=_COLLECT, response=_BOOKED),

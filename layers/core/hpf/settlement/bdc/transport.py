@@ -1,13 +1,14 @@
 """The framed TCP transport and the session cipher.
 
 A frame (domain facts §1.8) is a 16-byte header — the sender's 6-character node number, a flag byte ('1' clear:
-probe and sign-in; '0' encrypted business message), 9 spaces — then the body's length as 4 bytes in network
+probe and sign-in; '0' encrypted business message), 9 bytes of padding (spaces ours, 0x00 at some banks: the
+link's profile says which; what we read may have either) — then the body's length as 4 bytes in network
 order, then the body (the GBK XML message, encrypted under the session key when the flag is '0').
 
 The cipher is not visible in any public code (a closed vendor library did it). Ours, by default: SM4-CBC with a
 random IV sent before the ciphertext and PKCS#7 padding; sign-in (BDC001) returns ``HandKey`` — the new session
-key encrypted under the center–bank master key, hex-encoded. ``SessionCipher`` is the seam: the official
-algorithm replaces ``Sm4Cipher`` alone (docs/interfaces/settlement.md).
+key encrypted under the center–bank master key, hex-encoded. Which cipher a link uses is its profile's choice from
+the registry in ``ciphers.py`` (ours, none, or a plug-in).
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ class Frame:
     node: str
     encrypted: bool
     body: bytes
+    padding: bytes = b" " * 9  # the header's last nine bytes, as they came
 
 
-def encode_frame(node: str, encrypted: bool, body: bytes) -> bytes:
+def encode_frame(node: str, encrypted: bool, body: bytes, padding: bytes = b" ") -> bytes:
     if len(node) != 6 or not node.isascii():
         raise ValueError(f"a node number has 6 ASCII characters: {node!r}")
-    header = (node + ("0" if encrypted else "1")).encode("ascii").ljust(HEADER_LEN, b" ")
+    header = (node + ("0" if encrypted else "1")).encode("ascii").ljust(HEADER_LEN, padding)
     return header + struct.pack(">I", len(body)) + body
 
 
@@ -48,7 +50,7 @@ def read_frame(sock: socket.socket) -> Frame:
     (length,) = struct.unpack(">I", header[HEADER_LEN:])
     if length > MAX_BODY:
         raise FrameError(f"frame body of {length} bytes exceeds {MAX_BODY}")
-    return Frame(node, flag == b"0", _read_exactly(sock, length))
+    return Frame(node, flag == b"0", _read_exactly(sock, length), header[7:HEADER_LEN])
 
 
 def _read_exactly(sock: socket.socket, n: int) -> bytes:

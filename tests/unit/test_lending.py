@@ -71,6 +71,33 @@ def test_every_plan_repays_the_principal_exactly_and_ends_at_zero(method):
         balance = i.balance_after
 
 
+def _half_up(exact: Fraction) -> Decimal:
+    """An exact fraction rounded half-up to the fen, in integers: no Decimal context in the way."""
+    fen = (exact * 100 * 2 + 1) // 2 if exact >= 0 else -((-exact * 100 * 2 + 1) // 2)
+    return Decimal(int(fen)) / 100
+
+
+def test_a_half_fen_of_monthly_interest_rounds_up_as_the_exact_fraction_does():
+    """287,100.00 at 3.1 % owes exactly 741.675 a month: 741.68 half-up (a monthly rate cut to 28 digits first
+    gave 741.67)."""
+    plan = schedule(Decimal("287100.00"), Decimal("0.031"), 12, RepaymentMethod.EQUAL_PRINCIPAL, date(2026, 1, 15))
+    assert plan[0].interest == Decimal("741.68")
+    # every month of plans whose balances hit half fens, against the exact fraction
+    for principal, rate in [("287100.00", "0.031"), ("123456.78", "0.0275"), ("600000.00", "0.03075")]:
+        for method in RepaymentMethod:
+            balance = Fraction(principal)
+            for i in schedule(Decimal(principal), Decimal(rate), 36, method, date(2026, 1, 15)):
+                assert i.interest == _half_up(balance * Fraction(rate) / 12)
+                balance -= Fraction(i.principal)
+
+
+def test_accrued_interest_half_fens_round_up_as_the_exact_fraction_does():
+    for principal, rate, days in [("100000.00", "0.026", 9), ("287100.00", "0.031", 1), ("54321.00", "0.0285", 17)]:
+        exact = Fraction(principal) * Fraction(rate) * days / 360
+        assert accrued_interest(Decimal(principal), Decimal(rate), date(2026, 3, 1),
+                                date(2026, 3, 1 + days)) == _half_up(exact)
+
+
 def test_due_dates_keep_the_disbursement_day_or_the_month_end():
     plan = schedule(Decimal("12000.00"), Decimal("0.026"), 3, RepaymentMethod.EQUAL_PRINCIPAL, date(2026, 1, 31))
     assert [i.due for i in plan] == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]

@@ -8,6 +8,10 @@ The last installment takes whatever rounding left: after it the balance is exact
 
 r is the annual contract rate / 12. Interest between two dates (early repayment) is by the day, annual / 360 —
 the convention of Chinese bank lending, named in docs/lending.md with the rest of what we assumed.
+
+Wherever a rate is split (monthly, daily) the amount is multiplied by the annual rate *before* dividing: a monthly
+rate cut to 28 digits first (0.031 / 12 = 0.0025833…) makes an exact half fen come out a hair short and round
+down — 287,100.00 at 3.1 % owes exactly 741.675 a month, 741.68 half-up, not 741.67.
 """
 
 from __future__ import annotations
@@ -57,13 +61,12 @@ def schedule(balance: Decimal, annual_rate: Decimal, months: int, method: Repaym
     on the anchor's day of the month, k months after the anchor (the disbursement date)."""
     if months <= 0:
         raise ValueError("a schedule needs at least one month")
-    rate = annual_rate / MONTHS_PER_YEAR
     payment = equal_payment(balance, annual_rate, months) if method is RepaymentMethod.EQUAL_INSTALLMENT else None
     each_principal = round_fen(balance / months)
     plan, remaining = [], balance
     for k in range(months):
         period = first_period + k
-        interest = round_fen(remaining * rate)
+        interest = monthly_interest(remaining, annual_rate)
         if k == months - 1:
             principal = remaining
         elif payment is not None:
@@ -75,6 +78,11 @@ def schedule(balance: Decimal, annual_rate: Decimal, months: int, method: Repaym
     return plan
 
 
+def monthly_interest(balance: Decimal, annual_rate: Decimal) -> Decimal:
+    """A month's interest on ``balance``, half-up to the fen: balance × annual rate is exact, divided once."""
+    return round_fen(balance * annual_rate / MONTHS_PER_YEAR)
+
+
 def equal_payment(balance: Decimal, annual_rate: Decimal, months: int) -> Decimal:
     """The monthly payment of 等额本息, rounded half-up to the fen."""
     if annual_rate == 0:
@@ -83,7 +91,7 @@ def equal_payment(balance: Decimal, annual_rate: Decimal, months: int) -> Decima
         ctx.prec = 34  # (1+r)^360 needs the digits: the rounding happens once, at the fen
         r = annual_rate / MONTHS_PER_YEAR
         growth = (1 + r) ** months
-        return round_fen(balance * r * growth / (growth - 1))
+        return round_fen(balance * annual_rate * growth / (MONTHS_PER_YEAR * (growth - 1)))
 
 
 def accrued_interest(principal: Decimal, annual_rate: Decimal, since: date, until: date) -> Decimal:

@@ -93,3 +93,58 @@ def test_proofs_outside_the_tree_are_refused():
         merkle.inclusion_proof(3, hashed(3))
     with pytest.raises(ValueError):
         merkle.consistency_proof(0, hashed(3))
+
+
+# -- degenerate input: RFC 6962 verification at its edges ------------------------------------------------------
+def _tree(n: int) -> tuple[list[bytes], bytes]:
+    leaves = hashed(n)
+    return leaves, merkle.root(leaves)
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda h: h[:31], lambda h: h + b"\x00", lambda h: b"", lambda h: h.hex().encode(), lambda h: None,
+])
+def test_inclusion_refuses_hashes_of_the_wrong_length(mangle):
+    leaves, root = _tree(5)
+    proof = merkle.inclusion_proof(2, leaves)
+    assert merkle.verify_inclusion(leaves[2], 2, 5, proof, root)
+    assert not merkle.verify_inclusion(mangle(leaves[2]), 2, 5, proof, root)
+    assert not merkle.verify_inclusion(leaves[2], 2, 5, proof, mangle(root))
+    assert not merkle.verify_inclusion(leaves[2], 2, 5, [proof[0], mangle(proof[1]), *proof[2:]], root)
+
+
+def test_inclusion_refuses_sizes_indexes_and_paths_that_do_not_fit():
+    leaves, root = _tree(5)
+    proof = merkle.inclusion_proof(4, leaves)
+    assert not merkle.verify_inclusion(leaves[4], 4, 0, proof, root)  # a tree of no leaves holds nothing
+    assert not merkle.verify_inclusion(leaves[4], -1, 5, proof, root)
+    assert not merkle.verify_inclusion(leaves[4], 5, 5, proof, root)
+    assert not merkle.verify_inclusion(leaves[4], 4, 5, [*proof, proof[0]], root)  # a path too long
+    assert not merkle.verify_inclusion(leaves[4], 4, 5, proof[:-1], root)  # a path too short
+    assert not merkle.verify_inclusion(leaves[4], 4, 6, proof, root)  # the right path for another size
+    single, one_root = _tree(1)
+    assert merkle.verify_inclusion(single[0], 0, 1, [], one_root) and one_root == single[0]
+    assert not merkle.verify_inclusion(single[0], 0, 1, [single[0]], one_root)
+    assert not merkle.verify_inclusion(merkle.EMPTY_ROOT, 0, 1, [], b"")  # empty roots never match
+
+
+def test_consistency_refuses_empty_trees_empty_roots_and_wrong_lengths():
+    leaves, root = _tree(7)
+    old_root = merkle.root(leaves[:3])
+    proof = merkle.consistency_proof(3, leaves)
+    assert merkle.verify_consistency(3, old_root, 7, root, proof)
+    assert not merkle.verify_consistency(0, merkle.EMPTY_ROOT, 7, root, proof)  # size 0 where a proof is claimed
+    assert not merkle.verify_consistency(0, merkle.EMPTY_ROOT, 7, root, [])
+    assert not merkle.verify_consistency(0, b"", 0, b"", [])  # two empty "roots" are not a proof of anything
+    assert not merkle.verify_consistency(3, b"", 7, root, proof)
+    assert not merkle.verify_consistency(3, old_root, 7, b"", proof)
+    assert not merkle.verify_consistency(3, old_root[:16], 7, root, proof)
+    assert not merkle.verify_consistency(3, old_root, 7, root, [p + b"\x00" for p in proof])
+    assert not merkle.verify_consistency(3, old_root, 7, root, [])  # a proof is needed between sizes
+    assert not merkle.verify_consistency(7, root, 3, old_root, proof)  # backwards
+    assert not merkle.verify_consistency(3, old_root, 7, root, [*proof, proof[0]])
+    assert merkle.verify_consistency(7, root, 7, root, []) and not merkle.verify_consistency(7, root, 7, root, proof)
+    # a power-of-two old size: the old root is itself on the path, and must not also be given in the proof
+    four = merkle.consistency_proof(4, leaves)
+    assert merkle.verify_consistency(4, merkle.root(leaves[:4]), 7, root, four)
+    assert not merkle.verify_consistency(4, merkle.root(leaves[:4]), 7, root, [merkle.root(leaves[:4]), *four])

@@ -13,6 +13,17 @@ import hashlib
 from collections.abc import Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+HASH_SIZE = 32
+
+
+def _is_hash(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == HASH_SIZE
+
+
+def _all_hashes(*values: object, proof: Sequence[object] = ()) -> bool:
+    """The verifiers refuse degenerate input before any arithmetic: a truncated, padded or empty hash could
+    otherwise meet a forged one halfway (and an empty root equals an empty root)."""
+    return all(_is_hash(v) for v in values) and all(_is_hash(p) for p in proof)
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -75,8 +86,9 @@ def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:
-    """RFC 9162 2.1.3.2: recompute the root from a leaf hash and its path."""
-    if not 0 <= index < size:
+    """RFC 9162 2.1.3.2: recompute the root from a leaf hash and its path. Every hash must be 32 bytes, the index
+    inside a tree of at least one leaf, and the path exactly as long as the tree is deep at that leaf."""
+    if not 0 <= index < size or not _all_hashes(leaf, expected_root, proof=proof):
         return False
     fn, sn, r = index, size - 1, leaf
     for p in proof:
@@ -97,7 +109,10 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
 
 def verify_consistency(old_size: int, old_root: bytes, new_size: int, new_root: bytes,
                        proof: Sequence[bytes]) -> bool:
-    """RFC 9162 2.1.4.2: both roots recomputed from the proof."""
+    """RFC 9162 2.1.4.2: both roots recomputed from the proof. Sizes start at one (an empty tree is extended by
+    anything: there is nothing to prove, and a claim that there is proves nothing); every hash is 32 bytes."""
+    if old_size < 1 or new_size < 1 or not _all_hashes(old_root, new_root, proof=proof):
+        return False
     if old_size == new_size:
         return old_root == new_root and not proof
     if not 0 < old_size < new_size or not proof:

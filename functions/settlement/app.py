@@ -4,7 +4,6 @@ settlement workflow (statemachines/settlement.asl.json)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -12,7 +11,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Schema
+from hpf.web.schemas import Day, Money, Schema
 
 api = Api("settlement", "资金结算", "结算指令查询、结果不明指令的人工核实")
 app = api.app
@@ -65,7 +64,7 @@ class InstructionView(Schema):
 class InstructionsQuery(Schema):
     model_config = ConfigDict(extra="forbid")
     org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
-    day: date = Field(description="银行记账日（发送日）")
+    day: Day = Field(description="银行记账日（发送日）")
     status: Literal["RECEIVED", "SENDING", "UNKNOWN", "MANUAL_REVIEW", "SUCCEEDED", "FAILED", "APPLIED"] | None = Field(
         None, description="只看某一状态，如 MANUAL_REVIEW（待人工核实）")
 
@@ -143,7 +142,7 @@ def get_batch(ctx: RequestContext, batch_id: str) -> BatchView:
 class ReconcileRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
-    day: date = Field(description="对账日期（银行记账日）")
+    day: Day = Field(description="对账日期（银行记账日）")
 
 
 class DifferenceView(Schema):
@@ -195,8 +194,8 @@ def reconcile(ctx: RequestContext) -> ReconciliationView:
 class StatementQuery(Schema):
     model_config = ConfigDict(extra="forbid")
     org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
-    start: date = Field(description="开始日期")
-    end: date = Field(description="结束日期（不超过92天）")
+    start: Day = Field(description="开始日期")
+    end: Day = Field(description="结束日期（不超过92天）")
     begin: int = Field(1, ge=1, description="起始记录号（从1开始）")
     size: int = Field(50, ge=1, le=200, description="每页笔数")
 
@@ -235,13 +234,48 @@ def special_account_statement(ctx: RequestContext) -> StatementView:
                                                      "balance": f"{line['balance']:.2f}"}) for line in page.lines])
 
 
+class BankLineQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码（向其专户开户行查询）")
+    keyword: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] = Field(
+        description="网点名称的一部分，如“建设银行贵溪”")
+    area: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = Field(None, description="地区代码（4位）")
+    bank_no: Annotated[str, StringConstraints(pattern=r"^\d{3}$")] | None = Field(
+        None, description="银行代码（3位）：银行不提供模糊查询时与地区代码一同必填")
+    begin: int = Field(1, ge=1, le=100000, description="起始记录号（从1开始）")
+    size: int = Field(20, ge=1, le=100, description="每页笔数")
+
+
+class BankLineView(Schema):
+    line_no: str = Field(description="联行号（12位）")
+    bank_name: str
+    area: str
+
+
+class BankLinePageView(Schema):
+    via: str = Field(description="BDC200 联行号模糊查询 / BDC112 联行号查询（银行不提供模糊查询时）")
+    total: int
+    lines: list[BankLineView]
+
+
+@api.route("/bank-lines", roles={Role.FINANCE, Role.COUNTER_CLERK}, query=BankLineQuery, response=BankLinePageView,
+           summary="联行号查询（跨行付款前查收款网点联行号）")
+def find_bank_lines(ctx: RequestContext) -> BankLinePageView:
+    from hpf.settlement.queries import bank_lines
+
+    q = ctx.query
+    page = bank_lines(bootstrap.settlement_banks(), q.org, q.keyword, q.area or "", q.bank_no or "", q.begin, q.size,
+                      ctx.principal)
+    return BankLinePageView(via=page.via, total=page.total, lines=[BankLineView(**line) for line in page.lines])
+
+
 class AllocationRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     request_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,40}$")] = Field(
         description="业务请求号：同一请求重复提交只调拨一次")
     from_org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="调出管理部")
     to_org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="调入管理部")
-    amount: Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2)] = Field(description="调拨金额（元）")
+    amount: Money = Field(description="调拨金额（元）")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 
 

@@ -77,6 +77,30 @@ def test_finance_pages_through_a_special_account_s_transactions(http, auth, depo
     assert (too_long.status_code, too_long.json()["code"]) == (400, "INVALID_DATE_RANGE")
 
 
+@pytest.mark.feature("4.1.6")
+def test_staff_look_up_a_payee_branch_s_line_number_through_their_bank(http, auth):
+    """联行号模糊查询 (BDC200) through the office's own bank; the city bank's 2018 front lacks it, so the center asks
+    it by bank and area (BDC112) and matches the name itself."""
+    query = {"org": "360600", "keyword": "建设银行", "begin": 1, "size": 2}
+    assert http.get("/settlement/bank-lines", params=query, headers=auth("auditor01")).status_code == 403
+    first = http.get("/settlement/bank-lines", params=query, headers=auth("clerk01"))
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert (page["via"], page["total"], len(page["lines"])) == ("BDC200", 3, 2)
+    assert all("建设银行" in line["bank_name"] and len(line["line_no"]) == 12 for line in page["lines"])
+    rest = http.get("/settlement/bank-lines", params={**query, "begin": 3}, headers=auth("clerk01")).json()["lines"]
+    assert len(rest) == 1 and rest[0]["line_no"] not in {line["line_no"] for line in page["lines"]}
+    # the 上饶银行 front (profile bank-2018) offers no fuzzy query: codes are needed, then BDC112 answers
+    gx = {"org": "360681", "keyword": "贵溪"}
+    refused = http.get("/settlement/bank-lines", params=gx, headers=auth("clerk-gx"))
+    assert (refused.status_code, refused.json()["code"]) == (400, "BANK_LINE_QUERY_NEEDS_CODES")
+    found = http.get("/settlement/bank-lines", params={**gx, "bank_no": "105", "area": "4271"},
+                     headers=auth("clerk-gx")).json()
+    assert found["via"] == "BDC112" and [line["line_no"] for line in found["lines"]] == ["105427100017"]
+    # a branch office's clerk asks through their own office's bank only
+    assert http.get("/settlement/bank-lines", params=query, headers=auth("clerk-gx")).status_code == 403
+
+
 @pytest.mark.feature("4.2.6")
 def test_funds_move_between_two_offices_special_accounts_and_both_days_reconcile(platform, http, auth):
     from decimal import Decimal

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Schema
+from hpf.web.schemas import Day, Money, Schema
 
 api = Api("lending", "个人住房贷款", "借款合同登记、放款、还款计划与明细、提前还款、批量扣款")
 app = api.app
@@ -24,7 +24,6 @@ BankAccountNo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=
 BankCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3}$")]
 PersonalAccountNo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{12,20}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 BORROWER_ROLES = {Role.DEPOSITOR, Role.COUNTER_CLERK}
 STAFF_VIEWERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER}
 
@@ -236,7 +235,7 @@ def request_early_repayment(ctx: RequestContext, loan_no: str) -> QuoteView:
 class DeductionRunRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     org: OrgCode = Field(description="管理部代码")
-    day: date = Field(description="扣款日：扣收该日及以前到期未还的各期")
+    day: Day = Field(description="扣款日：扣收该日及以前到期未还的各期")
 
 
 class DeductionRunView(Schema):

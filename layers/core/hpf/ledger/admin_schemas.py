@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from hpf.ledger.model import ChangeRecord
 from hpf.ledger.schemas import AccountView, Amount, OpenAccountRequest, Ratio, Reason, Text, UnitView, _Strict
 from hpf.observability.masking import mask, mask_text
-from hpf.web.schemas import PageQuery, Schema
+from hpf.web.schemas import Day, PageQuery, Schema
 
 if TYPE_CHECKING:
     from hpf.ledger.accounting import LedgerCheck, TrialBalance
@@ -55,7 +55,7 @@ class RecordSupplementaryRequest(_Strict):
 
 
 class DayQuery(_Strict):
-    day: date = Field(description="业务日期 YYYY-MM-DD")
+    day: Day = Field(description="业务日期 YYYY-MM-DD")
 
 
 class TrialBalanceRowView(Schema):
@@ -165,7 +165,7 @@ class HistoryView(Schema):
 
 
 class InterestQuery(_Strict):
-    to: date = Field(description="计息截止日 YYYY-MM-DD（可为将来日期，用于预计利息）")
+    to: Day = Field(description="计息截止日 YYYY-MM-DD（可为将来日期，用于预计利息）")
 
 
 class AccrualView(Schema):

@@ -13,11 +13,11 @@ from hpf.ledger.model import AccountEntry, PersonalAccount, Remittance, Unit
 if TYPE_CHECKING:  # only the views' constructors name them; a cold start need not import them
     pass
 from hpf.observability.masking import mask_name, mask_text
-from hpf.web.schemas import PageQuery, Schema
+from hpf.web.schemas import Day, Money, PageQuery, Schema
 
-Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), decimal_places=4,
-                                 description="比例，如 0.12 表示 12%")]
-Amount = Annotated[Decimal, Field(gt=Decimal("0"), decimal_places=2, description="金额（元），最多两位小数")]
+Ratio = Annotated[Decimal, Field(ge=Decimal("0"), le=Decimal("1"), max_digits=5, decimal_places=4,
+                                 allow_inf_nan=False, description="比例，如 0.12 表示 12%")]
+Amount = Money
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
@@ -137,8 +137,8 @@ class RemittanceView(Schema):
 
 
 class StatementQuery(PageQuery):
-    start: date | None = Field(None, description="开始日期 YYYY-MM-DD")
-    end: date | None = Field(None, description="结束日期 YYYY-MM-DD")
+    start: Day | None = Field(None, description="开始日期 YYYY-MM-DD")
+    end: Day | None = Field(None, description="结束日期 YYYY-MM-DD")
 
 
 class EntryView(Schema):

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 
 from hpf.ledger.schemas import Amount, Text, _Strict
 from hpf.observability.masking import mask_name, mask_text
-from hpf.web.schemas import Schema
+from hpf.web.schemas import Day, Schema
 
 if TYPE_CHECKING:
     from hpf.ledger.withdrawal import Withdrawal
@@ -45,7 +45,7 @@ class MaterialIn(_Strict):
 class EvidenceIn(_Strict):
     reference: Text = Field(description="凭证号码：合同备案号、不动产权证号、借款合同号、发票号…")
     amount: Amount = Field(description="凭证金额：房价、费用、贷款余额、租金（元）")
-    issued_on: date = Field(description="凭证日期")
+    issued_on: Day = Field(description="凭证日期")
 
 
 class WithdrawalRequest(_Strict):

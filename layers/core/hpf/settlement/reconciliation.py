@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from hpf.common.clock import SHANGHAI, Clock
+from hpf.common.errors import NotFound
 from hpf.common.money import ZERO
 from hpf.settlement.model import Instruction, InstructionStatus
 
@@ -170,7 +171,10 @@ class Reconciliation:
     def run(self, org: str, day: date) -> ReconciliationReport:
         from hpf.ledger.accounting import BANK_DEPOSITS, Side
 
-        account = self._banks.special_account(org)
+        try:
+            account = self._banks.special_account(org)
+        except KeyError:
+            raise NotFound("该管理部未配置住房公积金专户，无可对账的银行账户", code="NO_SPECIAL_ACCOUNT") from None
         lines = self._statement(account.bank, account.account_no, day)
         expected = [_expected(i) for i in self._instructions.on_day(org, day)]
         expected += self._incoming_allocations(lines, expected, account.account_no)

@@ -1,6 +1,5 @@
 """Platform function app: operation records for auditors, the outbox relay and its scheduled sweep."""
 
-from datetime import date
 
 from pydantic import Field
 
@@ -8,7 +7,7 @@ from hpf import bootstrap
 from hpf.common.paging import PageRequest
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import PageQuery, Schema
+from hpf.web.schemas import Day, PageQuery, Schema
 
 api = Api("platform", "平台", "操作留痕查询等平台级服务")
 app = api.app
@@ -16,7 +15,7 @@ handler = api.lambda_handler  # the function's entry behind API Gateway (infra/t
 
 
 class OperationsQuery(PageQuery):
-    day: date = Field(description="业务日期 YYYY-MM-DD")
+    day: Day = Field(description="业务日期 YYYY-MM-DD")
 
 
 class OperationView(Schema):
@@ -33,6 +32,7 @@ class OperationView(Schema):
     outcome: int
     error_code: str | None
     correlation_id: str | None
+    phase: str = Field(description="accepted 受理（变更之前写入）/ completed 办结（含结果）")
 
 
 class OperationsPage(Schema):

@@ -49,6 +49,20 @@ def test_every_bucket_is_encrypted_and_the_archive_is_write_once(platform):
     assert refused.value.response["Error"]["Code"] == "AccessDenied"
 
 
+def test_the_alarms_watch_the_metrics_the_code_emits(platform):
+    """Every alarm names a metric the platform really counts (a renamed metric would leave its alarm blind)."""
+    import re
+
+    from hpf.local.template import ROOT
+
+    emitted = set(re.findall(r'(?:count|_count)\("(\w+)"', "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "layers" / "core" / "hpf").rglob("*.py"))))
+    alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="hpf-")["MetricAlarms"]
+    watched = {a["MetricName"] for a in alarms if a["Namespace"] == "HPF"}
+    assert {"UnhandledErrors", "OperationRecordRefusals"} <= watched <= emitted
+    assert len(alarms) == len(resources("AWS::CloudWatch::Alarm"))
+
+
 def test_queues_have_dead_letter_queues_and_every_function_its_own_role(platform):
     sqs = client("sqs")
     attributes = sqs.get_queue_attributes(QueueUrl=platform.physical["LedgerEventsQueue"],

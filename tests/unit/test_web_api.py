@@ -44,3 +44,59 @@ def test_every_route_s_path_model_names_exactly_its_path_parameters():
             assert (set(model.model_fields) if model else set()) == names, (app.parent.name, spec.path)
             for ref in (spec.body, spec.query, spec.response):  # every lazy reference resolves
                 assert ref is None or hasattr(ref, "model_fields")
+
+
+# -- unexpected errors: logged once with their traceback and correlation id, counted for the alarm ----------------
+class _Unserialisable:
+    pass
+
+
+def _probe_app(monkeypatch):
+    from hpf.identity.principal import Principal
+    from hpf.identity.roles import Channel
+
+    api = Api("probe3", "probe")
+    clerk = Principal("clerk01", "staff", frozenset({Role.COUNTER_CLERK}), "王敏", org="360600",
+                      channel=Channel.COUNTER)
+    monkeypatch.setattr(api, "_authenticate", lambda headers: clerk)
+
+    @api.route("/broken", roles={Role.COUNTER_CLERK}, summary="x")
+    def broken(ctx):
+        return {"ratio": 1 / 0}
+
+    @api.route("/unserialisable", roles={Role.COUNTER_CLERK}, summary="x")
+    def unserialisable(ctx):
+        return {"value": _Unserialisable()}  # json.dumps(default=str) copes; an error body must too
+
+    @api.route("/bad-details", roles={Role.COUNTER_CLERK}, summary="x")
+    def bad_details(ctx):
+        from decimal import Decimal
+
+        from hpf.common.errors import BusinessRuleViolation
+
+        raise BusinessRuleViolation("超出限额", code="OVER_LIMIT", details={"limit": Decimal("10.00")})
+
+    return api
+
+
+@pytest.mark.parametrize("path, status", [("/broken", 500), ("/unserialisable", 200), ("/bad-details", 422)])
+def test_an_unexpected_error_is_a_500_logged_once_with_its_trace_and_counted(monkeypatch, capsys, path, status):
+    import json
+
+    from chalice.test import Client
+
+    api = _probe_app(monkeypatch)
+    monkeypatch.delenv("HPF_LOG_FILE", raising=False)
+    with Client(api.app) as client:
+        response = client.http.get(path, headers={"X-Correlation-Id": "corr-500-probe"})
+    assert response.status_code == status
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    errors = [line for line in lines if line.get("level") == "ERROR"]
+    if status != 500:
+        assert errors == []
+        return
+    assert json.loads(response.body)["code"] == "INTERNAL_ERROR" and "1 / 0" not in response.body.decode()
+    assert len(errors) == 1 and errors[0]["correlation_id"] == "corr-500-probe"
+    assert "ZeroDivisionError" in errors[0]["exception"] and "Traceback" in errors[0]["exception"]
+    metrics = [line for line in lines if "_aws" in line]
+    assert [m["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] for m in metrics] == ["UnhandledErrors"]

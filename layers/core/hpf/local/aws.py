@@ -3,6 +3,8 @@ tasks dispatched in process, and the stack created from infra/template.yaml."""
 
 from __future__ import annotations
 
+import re
+
 import os
 import socket
 import time
@@ -82,7 +84,8 @@ def apply_dropped_properties(template: dict[str, Any], physical: dict[str, str],
     """Apply what moto's CloudFormation accepts but does not apply (toolchain notes), read from the template.
 
     Bucket versioning, Object Lock and encryption go through the S3 API; state machines are created again
-    where they execute; table encryption is set on the embedded table itself (below).
+    where they execute; table encryption is set on the embedded table itself (below); alarms, which moto's
+    CloudFormation does not know at all, through the CloudWatch API.
     """
     s3 = client("s3")
     for logical_id, resource in template["Resources"].items():
@@ -110,6 +113,21 @@ def apply_dropped_properties(template: dict[str, Any], physical: dict[str, str],
             _register_executable_state_machine(physical[logical_id])
         elif resource["Type"] == "AWS::DynamoDB::Table" and props.get("SSESpecification", {}).get("SSEEnabled"):
             _apply_table_encryption(physical[logical_id], physical["DataKey"])
+        elif resource["Type"] == "AWS::CloudWatch::Alarm":
+            physical[logical_id] = _put_alarm(props, parameters)
+
+
+def _put_alarm(props: dict[str, Any], parameters: dict[str, str]) -> str:
+    name = props["AlarmName"]
+    if isinstance(name, dict):  # !Sub hpf-${Stage}-…
+        name = re.sub(r"\$\{(\w+)\}", lambda m: parameters[m.group(1)], name["Fn::Sub"])
+    client("cloudwatch").put_metric_alarm(
+        AlarmName=name, AlarmDescription=props.get("AlarmDescription", ""), Namespace=props["Namespace"],
+        MetricName=props["MetricName"], Dimensions=props.get("Dimensions", []), Statistic=props["Statistic"],
+        Period=int(props["Period"]), EvaluationPeriods=int(props["EvaluationPeriods"]),
+        Threshold=float(props["Threshold"]), ComparisonOperator=props["ComparisonOperator"],
+        TreatMissingData=props.get("TreatMissingData", "missing"))
+    return str(name)
 
 
 def _apply_table_encryption(table_name: str, key_id: str) -> None:

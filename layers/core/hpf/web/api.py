@@ -7,8 +7,10 @@ wrapper then, for every request:
   1. carries the correlation id (header ``X-Correlation-Id`` or the gateway's request id) into the logs;
   2. verifies the bearer token (401) and the role (403);
   3. validates query and body with pydantic (400 with the field errors);
-  4. calls the handler — one service call — and maps a typed domain error to its status and stable code;
-  5. for a state-changing method, appends an operation record (操作留痕), success or failure.
+  4. for a state-changing method, appends the operation record (操作留痕) of the request *before* the handler runs:
+     if the trail cannot be kept the request is refused (503 OPERATION_RECORD_UNAVAILABLE) and nothing changes;
+  5. calls the handler — one service call — and maps a typed domain error to its status and stable code;
+  6. for a state-changing method, appends the outcome to the trail, success or failure.
 
 Handlers are thin: ``def handler(ctx: RequestContext, **path_params) -> BaseModel``.
 """
@@ -16,6 +18,7 @@ Handlers are thin: ``def handler(ctx: RequestContext, **path_params) -> BaseMode
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -28,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from hpf import bootstrap
 from hpf.common.clock import SHANGHAI
-from hpf.common.errors import Forbidden, HpfError, Unauthenticated, ValidationFailed
+from hpf.common.errors import Forbidden, HpfError, TransientFailure, Unauthenticated, ValidationFailed
 from hpf.identity.principal import Principal
 from hpf.identity.roles import ALL_ROLES, Role
 from hpf.observability.correlation import HEADER, set_correlation_id
@@ -115,7 +118,10 @@ class Api:
         self.title = title
         self.description = description
         self.app = Chalice(app_name=f"hpf-{area}")
-        self.app.log.disabled = True  # our Logger writes JSON; chalice's own logger would duplicate lines
+        # Our Logger writes JSON; chalice's own would duplicate lines. Chalice names its logger after the app —
+        # "hpf-<area>", the very name of ours — so disabling it in place silenced every error this app logged.
+        self.app.log = logging.getLogger(f"hpf-{area}.chalice")
+        self.app.log.disabled = True
         self.routes: list[RouteSpec] = []
         self.logger = get_logger(f"hpf-{area}")
         self.route("/openapi.json", roles=ANY_AUTHENTICATED, summary="本服务的 OpenAPI 文档")(self._openapi)
@@ -176,6 +182,21 @@ class Api:
 
     # -- handling one request ------------------------------------------------------------------------------
     def _handle(self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
+        try:
+            return self._answer(spec, handler, path_params)
+        except Exception:
+            # Something failed outside the handler's own error mapping (the response's serialisation, the trail):
+            # Chalice would answer 500 with its own logger, which is off. Logged and counted here instead.
+            self._unexpected(spec)
+            return _json_response(_INTERNAL, 500, self.logger.get_correlation_id() or "")
+
+    def _unexpected(self, spec: RouteSpec) -> None:
+        """Every unexpected error: logged once with its traceback and correlation id, and counted in the metric
+        the template's alarm watches (HPF/UnhandledErrors)."""
+        self.logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+        _count("UnhandledErrors")
+
+    def _answer(self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
         request = self.app.current_request
         headers = {k.lower(): v for k, v in (request.headers or {}).items()}
         request_id = (request.context or {}).get("requestId") or uuid.uuid4().hex
@@ -187,6 +208,8 @@ class Api:
             principal = self._authenticate(headers)
             if not principal.has_any(spec.roles):
                 raise Forbidden("当前角色无权办理此业务", code="FORBIDDEN_ROLE")
+            if spec.method in STATE_CHANGING:
+                self._accept_operation(spec, principal, path_params, request_id, correlation_id)
             _validate_path(spec.path_model, path_params)
             ctx = RequestContext(
                 principal=principal, correlation_id=correlation_id, request_id=request_id, path=path_params,
@@ -202,11 +225,10 @@ class Api:
                                                        "route": f"{spec.method} {spec.path}"})
             return _json_response(error.to_body(), error.status, correlation_id)
         except Exception:
-            self.logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
-            return _json_response({"code": "INTERNAL_ERROR", "message": "系统内部错误，请稍后重试或联系管理员"},
-                                  500, correlation_id)
+            self._unexpected(spec)
+            return _json_response(_INTERNAL, 500, correlation_id)
         finally:
-            if spec.method in STATE_CHANGING and principal is not None:
+            if spec.method in STATE_CHANGING and principal is not None and error_code != _TRAIL_DOWN:
                 self._record_operation(spec, principal, path_params, status, error_code, request_id, correlation_id)
 
     def _authenticate(self, headers: dict[str, str]) -> Principal:
@@ -216,28 +238,59 @@ class Api:
             raise Unauthenticated("请先登录（缺少 Bearer 令牌）", code="TOKEN_MISSING")
         return bootstrap.token_verifier().verify(token.strip())
 
+    def _accept_operation(self, spec: RouteSpec, principal: Principal, path_params: dict[str, str], request_id: str,
+                          correlation_id: str) -> None:
+        """Write-ahead: no change without its trail. Any failure of the store refuses the request."""
+        from hpf.platform.operations import ACCEPTED
+
+        try:
+            bootstrap.operation_log().append(
+                self._operation(spec, principal, path_params, 0, None, request_id, correlation_id, ACCEPTED))
+        except Exception:
+            self.logger.exception("operation record not written: request refused", extra={"record_id": request_id})
+            _count("OperationRecordRefusals")
+            raise TransientFailure("操作留痕暂时无法记录，业务未办理，请稍后重试", code=_TRAIL_DOWN) from None
+
     def _record_operation(self, spec: RouteSpec, principal: Principal, path_params: dict[str, str], status: int,
                           error_code: str | None, request_id: str, correlation_id: str) -> None:
+        record = self._operation(spec, principal, path_params, status, error_code, request_id, correlation_id)
+        try:
+            bootstrap.operation_log().append(record)
+        except Exception:
+            # The change stands and its accepted record with it; the missing outcome is an incident to see.
+            self.logger.exception("operation outcome not written", extra={"record_id": request_id})
+            _count("OperationOutcomesMissing")
+
+    def _operation(self, spec: RouteSpec, principal: Principal, path_params: dict[str, str], status: int,
+                   error_code: str | None, request_id: str, correlation_id: str, phase: str = "completed") -> Any:
         from hpf.platform.operations import OperationRecord
 
-        record = OperationRecord(
+        return OperationRecord(
             record_id=request_id, at=datetime.now(SHANGHAI), subject=principal.subject,
             subject_name=principal.name, roles=tuple(sorted(principal.roles)), org=principal.org,
             channel=principal.channel.value, area=self.area, action=f"{spec.method} {spec.path}",
             target=",".join(f"{k}={v}" for k, v in sorted(path_params.items())), outcome=status,
-            error_code=error_code, correlation_id=correlation_id,
+            error_code=error_code, correlation_id=correlation_id, phase=phase,
         )
-        try:
-            bootstrap.operation_log().append(record)
-        except Exception:
-            # The business outcome stands; a missing trail is an incident operators must see.
-            self.logger.exception("operation record not written", extra={"record_id": request_id})
 
     # -- OpenAPI -------------------------------------------------------------------------------------------
     def _openapi(self, ctx: RequestContext) -> dict[str, Any]:
         from hpf.web.openapi import build_openapi
 
         return build_openapi(self)
+
+
+_TRAIL_DOWN = "OPERATION_RECORD_UNAVAILABLE"
+_INTERNAL = {"code": "INTERNAL_ERROR", "message": "系统内部错误，请稍后重试或联系管理员"}
+
+
+def _count(metric: str) -> None:
+    from hpf.observability.metrics import count
+
+    try:
+        count(metric)
+    except Exception:  # a metric must never turn an answer into a failure
+        pass
 
 
 def _match_route(routes: list[str], path: str) -> tuple[str, dict[str, str]] | None:
@@ -305,7 +358,7 @@ def _dump(result: Any) -> Any:
 
 def _json_response(body: Any, status: int, correlation_id: str) -> Response:
     return Response(
-        body=json.dumps(body, ensure_ascii=False),
+        body=json.dumps(body, ensure_ascii=False, default=str),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", "X-Correlation-Id": correlation_id},
     )

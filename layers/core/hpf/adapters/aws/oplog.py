@@ -19,11 +19,12 @@ class DynamoOperationLog:
     def append(self, record: OperationRecord) -> None:
         day = record.at.astimezone(SHANGHAI).date().isoformat()
         values: dict[str, Any] = {
-            "pk": f"DAY#{day}", "sk": f"{record.at.isoformat()}#{record.record_id}",
+            "pk": f"DAY#{day}", "sk": f"{record.at.isoformat()}#{record.record_id}#{record.phase}",
             "record_id": record.record_id, "at": record.at.isoformat(), "subject": record.subject,
             "subject_name": record.subject_name, "roles": list(record.roles), "org": record.org,
             "channel": record.channel, "area": record.area, "action": record.action, "target": record.target,
             "outcome": record.outcome, "error_code": record.error_code, "correlation_id": record.correlation_id,
+            "phase": record.phase,
         }
         try:
             client("dynamodb").put_item(TableName=self._table, Item=to_item(values),
@@ -48,5 +49,6 @@ class DynamoOperationLog:
                 subject_name=i.get("subject_name", ""), roles=tuple(i.get("roles", [])), org=i.get("org"),
                 channel=i["channel"], area=i["area"], action=i["action"], target=i.get("target", ""),
                 outcome=int(i["outcome"]), error_code=i.get("error_code"), correlation_id=i.get("correlation_id"),
+                phase=i.get("phase", "completed"),
             ))
         return Page(records, encode_token({"sk": last["sk"]["S"]}) if last else None)

@@ -54,6 +54,76 @@ def test_expired_tokens_and_foreign_keys_are_refused(sandbox):
     assert foreign.value.code == "TOKEN_KEY_UNKNOWN"
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_revoked_token_is_refused_once_the_list_is_asked_again(sandbox):
+    """The revocation list is cached for its max age: a sign-out reaches every warm function within it."""
+    clock, fetches = Clock(), []
+
+    def revoked() -> set[str]:
+        fetches.append(clock.now)
+        return set(sandbox.revoked)
+
+    checker = TokenVerifier(sandbox.issuer.jwks(), sandbox.issuer.issuer, revoked_tokens=revoked,
+                            revocation_max_age=30, monotonic=clock)
+    token = sandbox.token_for("clerk")
+    assert checker.verify(token).subject == "clerk"
+    sandbox.revoke(token)
+    clock.now += 29
+    assert checker.verify(token).subject == "clerk"  # within the cache's age
+    clock.now += 1
+    with pytest.raises(Unauthenticated) as error:
+        checker.verify(token)
+    assert error.value.code == "TOKEN_REVOKED" and len(fetches) == 2
+    assert checker.verify(sandbox.token_for("clerk")).subject == "clerk"  # another token of the same user
+
+
+def test_an_unreachable_revocation_list_keeps_the_last_one_and_is_asked_again_soon(sandbox):
+    import jwt
+
+    clock, state = Clock(), {"down": False, "calls": 0}
+    token = sandbox.token_for("clerk")
+    withdrawn = jwt.decode(token, options={"verify_signature": False})["jti"]
+
+    def revoked() -> set[str]:
+        state["calls"] += 1
+        if state["down"]:
+            raise ConnectionError("identity system unreachable")
+        return {withdrawn}
+
+    checker = TokenVerifier(sandbox.issuer.jwks(), sandbox.issuer.issuer, revoked_tokens=revoked,
+                            revocation_max_age=30, monotonic=clock)
+    with pytest.raises(Unauthenticated):
+        checker.verify(token)
+    state["down"] = True
+    clock.now += 31
+    with pytest.raises(Unauthenticated):  # the last list stays in force
+        checker.verify(token)
+    clock.now += 4
+    checker.verify(sandbox.token_for("clerk"))
+    assert state["calls"] == 2  # not asked again within 5 s of a failure
+    clock.now += 1
+    checker.verify(sandbox.token_for("clerk"))
+    assert state["calls"] == 3
+
+
+def test_staff_tokens_are_short_lived_and_renewed_by_a_rotating_refresh_token(sandbox):
+    import jwt
+
+    access, refresh = sandbox.sign_in("clerk")
+    claims = jwt.decode(access, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    sandbox.add_user(SandboxUser("li", "pw", "depositor", ["depositor"], "李华", id_number="360602199003150018"))
+    depositor = jwt.decode(sandbox.sign_in("li")[0], options={"verify_signature": False})
+    assert depositor["exp"] - depositor["iat"] == 8 * 3600
+
+
 def test_sandbox_refuses_incomplete_users(sandbox):
     with pytest.raises(ValueError, match="org"):
         sandbox.add_user(SandboxUser("x", "pw", "staff", ["counter_clerk"], "x"))

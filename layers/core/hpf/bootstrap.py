@@ -307,7 +307,15 @@ def token_verifier() -> Any:
     from hpf.identity.tokens import TokenVerifier
 
     refresh = settings.identity_jwks_from_store if settings.optional("HPF_IDENTITY_JWKS_PARAMETER") else None
-    return TokenVerifier(settings.identity_jwks(), settings.env("HPF_IDENTITY_ISSUER"), refresh_keys=refresh)
+    revocation_url = settings.optional("HPF_IDENTITY_REVOCATION_URL")
+    revoked = None
+    if revocation_url:
+        from hpf.adapters.partners.identity import RevocationListClient
+
+        revoked = RevocationListClient(revocation_url)
+    return TokenVerifier(settings.identity_jwks(), settings.env("HPF_IDENTITY_ISSUER"), refresh_keys=refresh,
+                         revoked_tokens=revoked,
+                         revocation_max_age=float(settings.optional("HPF_IDENTITY_REVOCATION_MAX_AGE") or 30))
 
 
 @lru_cache(maxsize=1)

@@ -99,7 +99,11 @@ def _serve(args: argparse.Namespace) -> int:
         if demo:
             write_tokens(platform.identity, demo.users, state_dir / "tokens")
         print("hpf: ready", flush=True)
-        stop.wait()
+        # Staff tokens live 15 minutes: the demo's token files are written anew every 10, so the README's curl
+        # commands keep working for as long as the platform runs.
+        while not stop.wait(600):
+            if demo:
+                write_tokens(platform.identity, demo.users, state_dir / "tokens")
     finally:
         print("hpf: stopping…", flush=True)
         _stop_within(platform, STOP_DEADLINE_SECONDS)

@@ -73,6 +73,7 @@ class LocalPlatform:
         template = load_template(TEMPLATE)
         packaged = package_locally(template)
         parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
+                      "IdentityRevocationUrl": f"{self.identity_url}/oauth/revoked", "IdentityRevocationMaxAge": "1",
                       "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
                       "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": self.seal_url,
@@ -156,6 +157,7 @@ class LocalPlatform:
         for name in self.registry.names():
             variables = lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
             for key, value in variables.items():
+                value = str(value)  # a Number parameter arrives as a number
                 if key in seen and seen[key][1] != value:
                     raise RuntimeError(f"{key} differs between {seen[key][0]} and {name}")
                 seen[key] = (name, value)

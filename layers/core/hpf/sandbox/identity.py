@@ -1,14 +1,20 @@
 """Sandbox of the Jiangxi unified identity authentication (江西省统一身份认证).
 
-It speaks a small OAuth2-like interface (our assumption of the provincial system's shape; the official one is
-not public — docs/interfaces/identity.md):
+It speaks OAuth 2 as RFC 6749 has it (our assumption of the provincial system's shape; the official one is not
+public — docs/interfaces/identity.md):
 
 - ``GET  /.well-known/jwks.json``          the public keys tokens are signed with
-- ``POST /oauth/token``                    ``{"grant_type":"password","username","password","channel"}`` → token
+- ``POST /oauth/token``                    form-encoded (RFC 6749 §4.3, §6; JSON accepted too):
+                                           ``grant_type=password&username=…&password=…[&channel=…]`` or
+                                           ``grant_type=refresh_token&refresh_token=…`` → an access token and a
+                                           refresh token (rotated at each use). Staff access tokens live 15 minutes,
+                                           others 8 hours; a refresh token 8 hours (a working day's sign-in).
+- ``POST /oauth/revoke``                   RFC 7009 ``token=<access or refresh token>`` (sign-out: a refresh token
+                                           ends its whole session); ``{"jti"}`` as JSON for administrators
+- ``GET  /oauth/revoked``                  the revocation list the platform polls (token ids)
 - ``POST /admin/users``                    register a user (sandbox administration, needs the admin key)
 - ``POST /admin/faults``                   inject faults: ``{"unavailable": true}``, ``{"delay_ms": 500}``,
                                            ``{"expired_tokens": true}`` (issue tokens already expired)
-- ``POST /oauth/revoke``                   ``{"jti"}`` — recorded; ``GET /oauth/revoked`` lists revocations
 
 State (users, issued token ids, revocations, faults) lives in memory for the life of the process.
 """
@@ -68,7 +74,11 @@ class TokenIssuer:
     """Holds the signing key; issues ES256 tokens."""
 
     issuer: str = ISSUER
-    lifetime_seconds: int = 8 * 3600
+    lifetime_seconds: int = 8 * 3600  # depositors, agents, developers, terminals, partners
+    staff_lifetime_seconds: int = 15 * 60  # staff: short-lived, renewed with the refresh token
+
+    def lifetime_of(self, user: SandboxUser) -> int:
+        return self.staff_lifetime_seconds if user.kind == "staff" else self.lifetime_seconds
     key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
     kid: str = field(default_factory=lambda: "sandbox-" + secrets.token_hex(4))
 
@@ -83,14 +93,15 @@ class TokenIssuer:
         import jwt
 
         now = int(time.time())
+        lifetime = self.lifetime_of(user)
         if expired:
-            now -= self.lifetime_seconds + 3600
+            now -= lifetime + 3600
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": AUDIENCE,
             "sub": user.username,
             "iat": now,
-            "exp": now + self.lifetime_seconds,
+            "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
             "kind": user.kind,
             "roles": user.roles,
@@ -112,6 +123,8 @@ class IdentitySandbox:
         self.users: dict[str, SandboxUser] = {}
         self.issued: list[dict[str, Any]] = []
         self.revoked: set[str] = set()
+        self.refresh_tokens: dict[str, Session] = {}  # a refresh token → its sign-in session
+        self.refresh_lifetime_seconds = 8 * 3600
         self.faults: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -123,12 +136,45 @@ class IdentitySandbox:
         with self._lock:
             self.users[user.username] = user
 
-    def token_for(self, username: str, channel: str | None = None) -> str:
+    def token_for(self, username: str, channel: str | None = None, session: Session | None = None) -> str:
         user = self.users[username]
         token, claims = self.issuer.issue(user, channel or user.default_channel,
                                           expired=bool(self.faults.get("expired_tokens")))
         with self._lock:
             self.issued.append({"jti": claims["jti"], "sub": claims["sub"], "iat": claims["iat"]})
+            if session is not None:
+                session.access_ids.append(claims["jti"])
+        return token
+
+    def sign_in(self, username: str, channel: str | None = None) -> tuple[str, str]:
+        """A sign-in: an access token and the refresh token of a new session."""
+        user = self.users[username]
+        session = Session(user.username, channel or user.default_channel,
+                          time.time() + self.refresh_lifetime_seconds)
+        return self.token_for(user.username, session.channel, session), self._new_refresh(session)
+
+    def revoke(self, token: str) -> None:
+        """RFC 7009: an access token's id goes on the revocation list; a refresh token ends its session — it and
+        every access token issued in it."""
+        with self._lock:
+            session = self.refresh_tokens.pop(token, None)
+            if session is not None:
+                self.revoked.update(session.access_ids)
+                return
+        import jwt
+
+        try:
+            jti = jwt.decode(token, options={"verify_signature": False}).get("jti")
+        except jwt.PyJWTError:
+            return  # RFC 7009 §2.2: an invalid token is not an error
+        if isinstance(jti, str):
+            with self._lock:
+                self.revoked.add(jti)
+
+    def _new_refresh(self, session: Session) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self.refresh_tokens[token] = session
         return token
 
     # -- HTTP --------------------------------------------------------------------------------------------
@@ -161,28 +207,51 @@ class IdentitySandbox:
         if path == "/oauth/token" and method == "POST":
             return self._token(request)
         if path == "/oauth/revoke" and method == "POST":
-            body = _body(request)
+            body = _params(request)
+            if isinstance(body, dict) and isinstance(body.get("token"), str):
+                self.revoke(body["token"])
+                return Response(status=200)  # RFC 7009 §2.2: 200 whether or not the token was known
             if not isinstance(body, dict) or not isinstance(body.get("jti"), str):
-                return _json({"error": "invalid_request", "error_description": "jti required"}, 400)
-            self.revoked.add(body["jti"])
+                return _json({"error": "invalid_request", "error_description": "token required"}, 400)
+            with self._lock:
+                self.revoked.add(body["jti"])
             return _json({"revoked": body["jti"]})
         if path == "/oauth/revoked" and method == "GET":
             return _json({"revoked": sorted(self.revoked)})
         return _json({"error": "not_found"}, 404)
 
     def _token(self, request: Request) -> Response:
-        body = _body(request)
-        if not isinstance(body, dict) or body.get("grant_type") != "password":
-            return _json({"error": "unsupported_grant_type"}, 400)
+        body = _params(request)
+        if not isinstance(body, dict):
+            return _oauth_error("invalid_request", "表单或JSON请求体", 400)
+        grant = body.get("grant_type")
+        if grant == "refresh_token":
+            return self._refresh(str(body.get("refresh_token", "")))
+        if grant != "password":
+            return _oauth_error("unsupported_grant_type", "支持 password 与 refresh_token", 400)
         user = self.users.get(str(body.get("username", "")))
         if user is None or not secrets.compare_digest(user.password, str(body.get("password", ""))):
-            return _json({"error": "invalid_grant", "error_description": "用户名或密码错误"}, 401)
+            return _oauth_error("invalid_grant", "用户名或密码错误", 400)  # RFC 6749 §5.2: 400, not 401
         channel = body.get("channel") or user.default_channel
         if channel not in {c.value for c in Channel}:
-            return _json({"error": "invalid_request", "error_description": "unknown channel"}, 400)
-        token = self.token_for(user.username, channel)
-        return _json({"access_token": token, "token_type": "Bearer",
-                      "expires_in": self.issuer.lifetime_seconds})
+            return _oauth_error("invalid_request", "unknown channel", 400)
+        access, refresh = self.sign_in(user.username, channel)
+        return self._tokens(user, access, refresh)
+
+    def _refresh(self, refresh_token: str) -> Response:
+        with self._lock:
+            session = self.refresh_tokens.pop(refresh_token, None)  # rotated: each refresh token works once
+        if session is None or session.expires_at < time.time() or session.username not in self.users:
+            return _oauth_error("invalid_grant", "刷新令牌无效或已过期，请重新登录", 400)
+        user = self.users[session.username]
+        return self._tokens(user, self.token_for(user.username, session.channel, session), self._new_refresh(session))
+
+    def _tokens(self, user: SandboxUser, access: str, refresh: str) -> Response:
+        response = _json({"access_token": access, "token_type": "Bearer", "refresh_token": refresh,
+                          "expires_in": self.issuer.lifetime_of(user)})
+        response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
+        response.headers["Pragma"] = "no-cache"
+        return response
 
     def _admin_add_user(self, request: Request) -> Response:
         body = _body(request)
@@ -194,6 +263,29 @@ class IdentitySandbox:
         except (TypeError, ValueError) as exc:
             return _json({"error": "invalid_request", "error_description": str(exc)}, 400)
         return _json({"username": user.username}, 201)
+
+
+@dataclass
+class Session:
+    """One sign-in: whose, from where, until when, and the access tokens issued in it (revoked with it)."""
+
+    username: str
+    channel: str
+    expires_at: float
+    access_ids: list[str] = field(default_factory=list)
+
+
+def _params(request: Request) -> Any:
+    """An OAuth request's parameters: form-encoded as RFC 6749 has them, or JSON."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return {k: v for k, v in request.form.items()}
+    return _body(request)
+
+
+def _oauth_error(error: str, description: str, status: int) -> Response:
+    response = _json({"error": error, "error_description": description}, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _body(request: Request) -> Any:

@@ -91,6 +91,7 @@ def test_a_unit_prints_its_sealed_remittance_receipt(platform, http, auth, new_u
 
     checked = verify(http, auth, agent, pdf)
     assert (checked["verdict"], checked["identical_to_archive"]) == ("authentic", True)
+    assert list(checked)[0] == "authentic" and checked["authentic"] is True  # the verdict first, details after
     assert checked["archival_code"] == voucher["archival_code"]
     assert [s["signer"] for s in checked["signatures"]] == ["鹰潭市住房公积金管理中心"]
 
@@ -102,11 +103,30 @@ def test_a_unit_prints_its_sealed_remittance_receipt(platform, http, auth, new_u
     assert fetched["sha256"] == voucher["sha256"]
 
     # a changed copy is refused: appended bytes, and one byte of the content
-    assert verify(http, auth, agent, pdf + b"\n%edited\n")["verdict"] == "modified"
+    appended = verify(http, auth, agent, pdf + b"\n%edited\n")
+    assert (appended["authentic"], appended["verdict"]) == (False, "modified")
     position = pdf.index(b"stream", 2000) + 20
     edited = pdf[:position] + bytes([pdf[position] ^ 1]) + pdf[position + 1:]
-    assert verify(http, auth, agent, edited)["verdict"] == "modified"
+    changed = verify(http, auth, agent, edited)
+    assert (changed["authentic"], changed["verdict"]) == (False, "modified")
+    assert not changed["signatures"][0]["good"] and not changed["signatures"][0]["intact"]
     assert "Digest Mismatch" in pdfsig(nss, edited, tmp_path)
+
+    # validly sealed by the center's real seal, but not the archived original: refused. The original signed once
+    # more, and another document given the voucher's number — each passes pdfsig, neither is the original.
+    from hpf import bootstrap
+
+    from hpf.seal.signing import SEAL_BOX
+
+    sealer = bootstrap.pdf_sealer()
+    resigned = sealer._sign(pdf, sealer._center_seal, voucher["voucher_no"], "CenterSealAgain", SEAL_BOX)
+    other = bootstrap.pdf_sealer().seal(_another_document(voucher["voucher_no"]), voucher["voucher_no"], ())
+    for forged in (resigned, other):
+        assert "Signature is Valid." in pdfsig(nss, forged, tmp_path)
+        answer = verify(http, auth, agent, forged)
+        assert (answer["authentic"], answer["verdict"], answer["identical_to_archive"]) == \
+            (False, "not_original", False), answer
+        assert all(s["good"] for s in answer["signatures"])
 
     # the QR code's lookup: issued by the center, with the digest to compare; a forged number is not
     qr = http.get(f"/seal/vouchers/{voucher['voucher_no']}/verification", headers=auth("regulator01"))
@@ -292,3 +312,21 @@ def test_a_counter_withdrawal_is_collected_with_its_clerks_co_signature(platform
     checked = verify(http, auth, "clerk01", httpx.get(url).content)
     assert checked["verdict"] == "authentic"
     assert [s["signer"] for s in checked["signatures"]] == ["王敏", "鹰潭市住房公积金管理中心"]  # 加签 by the clerk
+
+
+def _another_document(number: str) -> bytes:
+    """A PDF/A page of our own making that claims a voucher's number (its Subject)."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from hpf.seal.pdfa import as_pdfa
+    from hpf.seal.render import FONT, _register_font
+
+    _register_font()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, initialFontName=FONT)
+    page.setFont(FONT, 14)
+    page.drawString(72, 720, "住房公积金汇（补）缴回单 — 另一份文件")
+    page.save()
+    return as_pdfa(buffer.getvalue(), "住房公积金汇（补）缴回单", "鹰潭市住房公积金管理中心", number)

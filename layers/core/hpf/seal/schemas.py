@@ -76,10 +76,11 @@ class VerificationRequest(Schema):
 
 
 class SignatureView(Schema):
+    good: bool = Field(description="该签章有效：内容未改动、签名正确、证书可信、有时间戳（以下为明细）")
     field: str
     signer: str
     intact: bool = Field(description="签名覆盖的内容未被改动")
-    valid: bool
+    valid: bool = Field(description="签名值本身正确（内容是否改动见 intact）")
     trusted: bool = Field(description="证书链至受信任的印章根证书")
     timestamped: bool
     signed_at: datetime | None
@@ -87,8 +88,9 @@ class SignatureView(Schema):
 
 
 class VerificationView(Schema):
-    verdict: str = Field(description="authentic 真实且与存档原件一致 / not_in_archive 签章有效但本中心无存档 / "
-                                     "modified 已被改动 / unsealed 未盖章")
+    authentic: bool = Field(description="结论：是本中心存档原件且未被改动（其余字段为依据）")
+    verdict: str = Field(description="authentic 真实且与存档原件一致 / not_original 签章有效但不是存档原件 / "
+                                     "not_in_archive 签章有效但本中心无存档 / modified 已被改动 / unsealed 未盖章")
     verdict_label: str
     document_no: str | None
     identical_to_archive: bool
@@ -98,8 +100,9 @@ class VerificationView(Schema):
     @classmethod
     def of(cls, result) -> "VerificationView":
         labels = {"authentic": "印章有效，文件与存档原件一致", "not_in_archive": "印章有效，但本中心无此凭证存档",
+                  "not_original": "印章有效，但文件不是本中心存档的原件（另行签章或另一份文件），不予认可",
                   "modified": "文件已被改动或签章无效", "unsealed": "文件未加盖电子印章"}
-        return cls(verdict=result.verdict, verdict_label=labels[result.verdict], document_no=result.document_no,
+        return cls(authentic=result.verdict == "authentic", verdict=result.verdict, verdict_label=labels[result.verdict], document_no=result.document_no,
                    identical_to_archive=result.identical_to_archive,
                    archival_code=result.archived.archival_code if result.archived else None,
-                   signatures=[SignatureView(**vars(s)) for s in result.signatures])
+                   signatures=[SignatureView(good=s.good, **vars(s)) for s in result.signatures])

@@ -116,10 +116,14 @@ class VoucherService:
         identical = record is not None and hashlib.sha256(pdf).hexdigest() == record.sha256
         if not check.signatures:
             verdict = "unsealed"
-        elif not check.sealed_and_unmodified or (record is not None and not identical):
+        elif not check.sealed_and_unmodified:
             verdict = "modified"
         elif record is None:
             verdict = "not_in_archive"
+        elif not identical:
+            # Validly sealed, but not the file we archived under that number: another document given the number,
+            # or the original signed again. Only the archived original is authentic.
+            verdict = "not_original"
         else:
             verdict = "authentic"
         return VerificationResult(verdict, check.document_no, check.signatures, record, identical)

@@ -45,6 +45,9 @@ class MemoryObjects:
     def keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.latest if k.startswith(prefix))
 
+    def versions(self, prefix: str) -> list[tuple[str, str]]:
+        return sorted(kv for kv in self.objects if kv[0].startswith(prefix))
+
     def get_latest(self, key: str) -> bytes:
         return self.objects[(key, self.latest[key])]
 

@@ -47,6 +47,32 @@ def test_every_bucket_is_encrypted_and_the_archive_is_write_once(platform):
     with pytest.raises(ClientError) as refused:
         s3.delete_object(Bucket=archive, Key="probe/voucher.pdf", VersionId=version)
     assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    block = s3.get_public_access_block(Bucket=archive)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                     "RestrictPublicBuckets": True}
+
+
+def test_the_local_endpoint_holds_compliance_retention_to_s3_s_rules(platform):
+    """Real S3 refuses to shorten a COMPLIANCE retention or turn it into GOVERNANCE (after which the object could
+    be deleted with a bypass); the embedded endpoint accepted both, so the local platform refuses them itself."""
+    from datetime import datetime, timedelta, timezone
+
+    s3, archive = client("s3"), platform.physical["ArchiveBucket"]
+    version = s3.put_object(Bucket=archive, Key="probe/retention.pdf", Body=b"%PDF-1.7 probe")["VersionId"]
+    until = s3.head_object(Bucket=archive, Key="probe/retention.pdf", VersionId=version)["ObjectLockRetainUntilDate"]
+    for mode, moved in (("COMPLIANCE", -timedelta(days=1)), ("GOVERNANCE", timedelta(days=1))):
+        with pytest.raises(ClientError) as refused:
+            s3.put_object_retention(Bucket=archive, Key="probe/retention.pdf", VersionId=version,
+                                    Retention={"Mode": mode, "RetainUntilDate": until + moved})
+        assert refused.value.response["Error"]["Code"] == "AccessDenied", mode
+    with pytest.raises(ClientError):
+        s3.delete_object(Bucket=archive, Key="probe/retention.pdf", VersionId=version,
+                         BypassGovernanceRetention=True)
+    longer = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * 40)
+    s3.put_object_retention(Bucket=archive, Key="probe/retention.pdf", VersionId=version,
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": longer})  # lengthening is allowed
+    assert s3.head_object(Bucket=archive, Key="probe/retention.pdf",
+                          VersionId=version)["ObjectLockRetainUntilDate"] == longer
 
 
 def test_the_alarms_watch_the_metrics_the_code_emits(platform):

@@ -45,6 +45,10 @@ class ObjectStore(Protocol):
 
     def keys(self, prefix: str) -> list[str]: ...
 
+    def versions(self, prefix: str) -> list[tuple[str, str]]:
+        """Every stored version under the prefix, as (key, version id): what a planted version would add."""
+        ...
+
     def get_latest(self, key: str) -> bytes:
         """The newest version's bytes (tree heads: one version each); ObjectCorrupt as ``get``."""
         ...

@@ -4,6 +4,8 @@
   - every record: its log entry exists, states the same metadata, and the stored bytes still have the digests
     (SHA-256 and SM3) the entry states;
   - every file entry has its record (a crash between log and index is repaired by the next filing; listed);
+  - every stored version of an archived file's key is the one its record names (a version planted on top of an
+    archived file is what a plain read of the key would return: named, though the original stays intact);
   - every signed tree head: its signature holds with a trusted certificate, its root is the root of the log's
     first ``size`` entries as they are now, and each head is consistent with the one before.
 
@@ -27,7 +29,7 @@ from hpf.archive.treehead import signature_holds, tree_heads
 @dataclass(frozen=True)
 class Finding:
     check: str  # log_gap | entry_missing | metadata_differs | bytes_differ | object_missing | record_missing |
-    #             text_differs | tree_head_signature | tree_head_root | tree_head_inconsistent
+    #             text_differs | tree_head_signature | tree_head_root | tree_head_inconsistent | extra_version
     subject: str  # what it is about: a document key, an index, a tree head size
     detail: str
 
@@ -75,6 +77,10 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, tru
     records = index.all()
     referenced = {r.object_key for r in records}
     report.unreferenced = [key for key in objects.keys("files/") if key not in referenced]
+    named = {(r.object_key, r.object_version) for r in records}
+    for key, version in objects.versions("files/"):
+        if key in referenced and (key, version) not in named:
+            report.findings.append(Finding("extra_version", key, f"档案文件存在记录之外的版本 {version}"))
     for record in records:
         report.records += 1
         recorded.add(record.log_index)

@@ -13,6 +13,7 @@ from typing import Any
 from hpf.adapters.aws.clients import client, reset_clients
 from hpf.local.dispatch import FunctionRegistry, install
 from hpf.local.dynamodb_transactions import install as install_isolated_transactions
+from hpf.local.s3_rules import install as hold_s3_to_its_rules
 from hpf.local.template import CONTEXT_MARKER, PackagedTemplate
 
 ACCOUNT = "123456789012"  # moto's account
@@ -49,6 +50,7 @@ class EmbeddedAws:
         default_user_config["lambda"] = {"use_docker": False}
         install(registry)
         install_isolated_transactions()
+        hold_s3_to_its_rules()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         reset_clients()
@@ -104,6 +106,10 @@ def apply_dropped_properties(template: dict[str, Any], physical: dict[str, str],
                     "ObjectLockEnabled": "Enabled",
                     "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Years": years}},
                 })
+            block = props.get("PublicAccessBlockConfiguration")
+            if block:  # moto's CloudFormation drops it: a local archive bucket without the block was found
+                s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+                    name: bool(value) for name, value in block.items()})
             if props.get("BucketEncryption"):
                 s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
                     {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",

@@ -81,6 +81,10 @@ class S3ArchiveObjects:
         pages = client("s3").get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
         return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
+    def versions(self, prefix: str) -> list[tuple[str, str]]:
+        pages = client("s3").get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=prefix)
+        return [(v["Key"], v["VersionId"]) for page in pages for v in page.get("Versions", [])]
+
 
 class DynamoArchiveIndex:
     def __init__(self, table: str):
@@ -359,3 +363,23 @@ class DynamoClaims:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise  # else it expired and someone else holds it now: theirs to keep
+
+
+class DynamoRateLimiter:
+    """A fixed-window counter per caller (``RATE#<caller>#<window>``), one atomic ADD a check, cleared by the
+    table's TTL. Shared by every warm function, unlike a counter in memory."""
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def allow(self, caller: str, limit: int, window_seconds: int) -> bool:
+        import time as clock
+
+        window = int(clock.time()) // window_seconds
+        answer = client("dynamodb").update_item(
+            TableName=self._table, Key=key(f"RATE#{caller}#{window}", "RATE"),
+            UpdateExpression="ADD hits :one SET #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str((window + 2) * window_seconds)}},
+            ReturnValues="UPDATED_NEW")
+        return int(answer["Attributes"]["hits"]["N"]) <= limit

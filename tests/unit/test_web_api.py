@@ -51,11 +51,11 @@ class _Unserialisable:
     pass
 
 
-def _probe_app(monkeypatch):
+def _probe_app(monkeypatch, name: str):
     from hpf.identity.principal import Principal
     from hpf.identity.roles import Channel
 
-    api = Api("probe3", "probe")
+    api = Api(name, "probe")  # a fresh name: its logger writes to this test's captured stdout
     clerk = Principal("clerk01", "staff", frozenset({Role.COUNTER_CLERK}), "王敏", org="360600",
                       channel=Channel.COUNTER)
     monkeypatch.setattr(api, "_authenticate", lambda headers: clerk)
@@ -85,8 +85,8 @@ def test_an_unexpected_error_is_a_500_logged_once_with_its_trace_and_counted(mon
 
     from chalice.test import Client
 
-    api = _probe_app(monkeypatch)
     monkeypatch.delenv("HPF_LOG_FILE", raising=False)
+    api = _probe_app(monkeypatch, f"probe-{path.strip('/')}-{status}")
     with Client(api.app) as client:
         response = client.http.get(path, headers={"X-Correlation-Id": "corr-500-probe"})
     assert response.status_code == status

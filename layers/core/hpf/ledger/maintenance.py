@@ -137,10 +137,10 @@ class LedgerMaintenance:
                     correlation_id: str | None = None) -> PersonalAccount:
         """缴存基数调整, within the policy's floor and cap; later remittance lists use the new base."""
         base = to_money(deposit_base)
-        self._policies().on(business_date(self._clock)).check_base(base)
         with self._uow() as uow:
             account = account_of(uow, account_no)
-            require_account_visible(actor, account, unit_agent_allowed=True)
+            require_account_visible(actor, account, unit_agent_allowed=True)  # who asks, before what they ask
+            self._policies().on(business_date(self._clock)).check_base(base)
             if account.status is not AccountStatus.NORMAL:
                 raise BusinessRuleViolation(f"个人账户状态为“{account.status.label}”，不能调整缴存基数",
                                             code="ACCOUNT_NOT_NORMAL")

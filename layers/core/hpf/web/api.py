@@ -31,8 +31,8 @@ from pydantic import BaseModel, ValidationError
 
 from hpf import bootstrap
 from hpf.common.clock import SHANGHAI
-from hpf.common.errors import Forbidden, HpfError, TransientFailure, Unauthenticated, ValidationFailed
-from hpf.identity.principal import Principal
+from hpf.common.errors import Forbidden, HpfError, NotFound, TransientFailure, Unauthenticated, ValidationFailed
+from hpf.identity.principal import PUBLIC_PRINCIPAL, Principal
 from hpf.identity.roles import ALL_ROLES, Role
 from hpf.observability.correlation import HEADER, set_correlation_id
 from hpf.observability.logging import get_logger
@@ -60,6 +60,7 @@ class RouteSpec:
     response_ref: ModelRef = None
     status: int = 200
     tags: tuple[str, ...] = ()
+    public: bool = False  # no token asked: declared with Api.public_route, never by leaving roles out
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -107,6 +108,8 @@ class RequestContext:
     principal: Principal
     correlation_id: str
     request_id: str
+    client: str = ""  # the caller's address as the gateway saw it (rate limits of public routes)
+    accepts_html: bool = False
     body: Any = None
     query: Any = None
     path: dict[str, str] = field(default_factory=dict)
@@ -151,6 +154,30 @@ class Api:
             view.__name__ = f"{handler.__name__}_{method.lower()}"
             self.app.route(path, methods=[method], content_types=_CONTENT_TYPES,
                            name=view.__name__)(view)
+            return handler
+
+        return decorator
+
+    def public_route(self, path: str, *, summary: str, query: ModelRef = None, path_model: ModelRef = None,
+                     response: ModelRef = None) -> Callable:
+        """A GET anyone may call without an account — the one such route is the voucher QR check, which a bank
+        clerk, a landlord or a court scans. Its handler must limit its rate and record each call itself; the
+        route answers JSON, or HTML when a browser asks (the handler returns a Response for that)."""
+        names = set(re.findall(r"{(\w+)}", path))
+        if names and path_model is None:
+            raise ValueError(f"public route {path} needs a path_model with the fields {sorted(names)}")
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(path=path, method="GET", roles=frozenset(), summary=summary,
+                             handler_name=handler.__name__, query_ref=query, path_ref=path_model,
+                             response_ref=response, tags=(self.area,), public=True)
+            self.routes.append(spec)
+
+            def view(**path_params: str) -> Response:
+                return self._handle(spec, handler, path_params)
+
+            view.__name__ = f"{handler.__name__}_get"
+            self.app.route(path, methods=["GET"], content_types=_CONTENT_TYPES, name=view.__name__)(view)
             return handler
 
         return decorator
@@ -205,21 +232,27 @@ class Api:
         principal: Principal | None = None
         status, error_code = 500, "INTERNAL_ERROR"
         try:
-            principal = self._authenticate(headers)
-            if not principal.has_any(spec.roles):
+            principal = PUBLIC_PRINCIPAL if spec.public else self._authenticate(headers)
+            if not spec.public and not principal.has_any(spec.roles):
                 raise Forbidden("当前角色无权办理此业务", code="FORBIDDEN_ROLE")
             if spec.method in STATE_CHANGING:
                 self._accept_operation(spec, principal, path_params, request_id, correlation_id)
             _validate_path(spec.path_model, path_params)
             ctx = RequestContext(
                 principal=principal, correlation_id=correlation_id, request_id=request_id, path=path_params,
+                client=((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown",
+                accepts_html="text/html" in headers.get("accept", ""),
                 query=_validate_query(spec.query, request.query_params),
                 body=_validate_body(spec.body, request.raw_body),
             )
             result = handler(ctx, **path_params)
             status, error_code = spec.status, None
+            if isinstance(result, Response):  # a page (the public QR check answers a browser with HTML)
+                result.headers["X-Correlation-Id"] = correlation_id
+                return result
             return _json_response(_dump(result), status, correlation_id)
         except HpfError as error:
+            error = _as_seen_by(principal, error)
             status, error_code = error.status, error.code
             self.logger.info("request refused", extra={"code": error.code, "status": error.status,
                                                        "route": f"{spec.method} {spec.path}"})
@@ -278,6 +311,20 @@ class Api:
         from hpf.web.openapi import build_openapi
 
         return build_openapi(self)
+
+
+def _as_seen_by(principal: Principal | None, error: HpfError) -> HpfError:
+    """Someone outside the center — a depositor, a unit's agent, a developer, a partner — never learns whether a
+    thing they may not see exists: "not found" answers exactly as "not yours" does. (Staff are told apart: they
+    need to know a number is wrong, and their own office's scope is no secret to them.)"""
+    if principal is None or principal.is_staff:
+        return error
+    if isinstance(error, NotFound) or (isinstance(error, Forbidden) and error.code == _OUT_OF_SCOPE):
+        return Forbidden("无权查看或办理该业务（记录不存在或不属于您）", code=_OUT_OF_SCOPE)
+    return error
+
+
+_OUT_OF_SCOPE = "FORBIDDEN_SCOPE"
 
 
 _TRAIL_DOWN = "OPERATION_RECORD_UNAVAILABLE"

@@ -40,6 +40,18 @@ def voucher_authenticity(ctx: RequestContext, voucher_no: str) -> "s.VoucherAuth
     return s.VoucherAuthenticity.of(bootstrap.voucher_service().verification_of(voucher_no))
 
 
+@api.public_route("/public/vouchers/{voucher_no}", path_model=f"{S}:VoucherPath", query=f"{S}:PublicCheckQuery",
+                  response=f"{S}:PublicCheckView", summary="扫码验真（无需登录：凭证编号与验证码；限频并留痕）")
+def public_voucher_check(ctx: RequestContext, voucher_no: str):  # noqa: ANN201 — JSON, or a page for a browser
+    from chalice import Response
+
+    answer = bootstrap.public_verification().check(voucher_no, ctx.query.code, ctx.client, ctx.correlation_id)
+    view = s.PublicCheckView.of(answer)
+    if ctx.accepts_html:
+        return Response(body=view.page(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    return view
+
+
 @api.route("/verifications", method="POST", roles=ANY_AUTHENTICATED, body=f"{S}:VerificationRequest",
            response=f"{S}:VerificationView", summary="上传PDF验证印章、完整性及与存档原件是否一致")
 def verify_pdf(ctx: RequestContext) -> "s.VerificationView":

@@ -14,7 +14,8 @@ from hpf.local.template import ROOT
 from hpf.sandbox.identity import SandboxUser
 
 AREAS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
-ROUTES = [(area, spec) for area in AREAS for spec in load_app_module(ROOT / "functions" / area).api.routes]
+ALL_ROUTES = [(area, spec) for area in AREAS for spec in load_app_module(ROOT / "functions" / area).api.routes]
+ROUTES = [(area, spec) for area, spec in ALL_ROUTES if not spec.public]  # every route but the explicit public ones
 USERS = {
     Role.COUNTER_CLERK: "clerk01", Role.APPROVER: "approver01", Role.FINANCE: "finance01",
     Role.AUDITOR: "auditor01", Role.LEADER: "leader01", Role.OPERATOR: "operator01", Role.TERMINAL: "terminal01",
@@ -45,6 +46,12 @@ def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> st
 def test_there_are_routes_in_every_app():
     assert AREAS == ["archive", "ledger", "lending", "platform", "seal", "settlement"]
     assert {area for area, _ in ROUTES} == set(AREAS)
+
+
+def test_the_only_route_without_a_token_is_the_voucher_qr_check():
+    """Public by declaration (Api.public_route), never by omission: the QR check a landlord or a court scans."""
+    assert [(area, spec.method, spec.path) for area, spec in ALL_ROUTES if spec.public] == \
+        [("seal", "GET", "/public/vouchers/{voucher_no}")]
 
 
 @pytest.mark.parametrize("area, spec", ROUTES, ids=lambda v: getattr(v, "path", v))
@@ -101,11 +108,13 @@ def test_invalid_queries_are_400(http, auth, area, spec):
 def test_openapi_documents_are_valid_and_carry_schemas(http, auth, area):
     document = http.get(f"/{area}/openapi.json", headers=auth("clerk01")).json()
     validate(document)
-    app_routes = {(spec.path, spec.method.lower()) for a, spec in ROUTES if a == area}
+    app_routes = {(spec.path, spec.method.lower()) for a, spec in ALL_ROUTES if a == area}
+    public = {spec.path for a, spec in ALL_ROUTES if a == area and spec.public}
     assert {(path, method) for path, ops in document["paths"].items() for method in ops} == app_routes
     for path, operations in document["paths"].items():
         for operation in operations.values():
-            assert operation["x-roles"] and operation["security"] == [{"bearer": []}]
+            expected = [] if path in public else [{"bearer": []}]
+            assert operation["x-roles"] and operation["security"] == expected
     if area == "ledger":
         body = document["paths"]["/units"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         name = body["$ref"].rsplit("/", 1)[1]

@@ -115,7 +115,6 @@ def test_a_unit_prints_its_sealed_remittance_receipt(platform, http, auth, new_u
     # validly sealed by the center's real seal, but not the archived original: refused. The original signed once
     # more, and another document given the voucher's number — each passes pdfsig, neither is the original.
     from hpf import bootstrap
-
     from hpf.seal.signing import SEAL_BOX
 
     sealer = bootstrap.pdf_sealer()
@@ -131,8 +130,12 @@ def test_a_unit_prints_its_sealed_remittance_receipt(platform, http, auth, new_u
     # the QR code's lookup: issued by the center, with the digest to compare; a forged number is not
     qr = http.get(f"/seal/vouchers/{voucher['voucher_no']}/verification", headers=auth("regulator01"))
     assert qr.status_code == 200 and qr.json()["sha256"] == voucher["sha256"]
-    assert http.get("/seal/vouchers/HJHD-RMT-999999999999-209901/verification",
-                    headers=auth("regulator01")).status_code == 404
+    forged_number = http.get("/seal/vouchers/HJHD-RMT-999999999999-209901/verification",
+                             headers=auth("regulator01"))
+    assert forged_number.status_code == 403  # an outsider cannot tell a forged number from another's voucher
+
+    # 扫码验真 without an account: the code printed on the paper (and in its QR code) with the number
+    public_check_of_a_voucher(http, auth, platform, voucher, pdftext(pdf, tmp_path))
 
     # the payment confirmation (缴款确认单) of the same list
     confirmation = issue(http, auth, agent, "payment_confirmation", remittance_id)
@@ -219,7 +222,9 @@ def test_while_the_seal_system_is_down_nothing_is_issued_and_a_retry_succeeds(pl
     finally:
         platform.seal.inject(unavailable=False)
     assert (down.status_code, down.json()["code"]) == (503, "SEAL_SYSTEM_UNAVAILABLE")
-    assert http.get(f"/seal/vouchers/JKQR-{remittance_id}", headers=auth(agent)).status_code == 404
+    # nothing issued: the agent is told as of any voucher not theirs to see (403), and staff that it is not there
+    assert http.get(f"/seal/vouchers/JKQR-{remittance_id}", headers=auth(agent)).status_code == 403
+    assert http.get(f"/seal/vouchers/JKQR-{remittance_id}", headers=auth("clerk01")).status_code == 404
     assert http.get(f"/archive/records/JKQR-{remittance_id}", headers=auth("clerk01")).status_code == 404
     assert issue(http, auth, agent, "payment_confirmation", remittance_id).status_code == 201
 
@@ -330,3 +335,35 @@ def _another_document(number: str) -> bytes:
     page.drawString(72, 720, "住房公积金汇（补）缴回单 — 另一份文件")
     page.save()
     return as_pdfa(buffer.getvalue(), "住房公积金汇（补）缴回单", "鹰潭市住房公积金管理中心", number)
+
+
+def public_check_of_a_voucher(http, auth, platform, voucher: dict, printed: str) -> None:
+    from hpf import bootstrap
+    from tests.integration.conftest import operation_records
+
+    number = voucher["voucher_no"]
+    code = bootstrap.public_verification().code_of(number)
+    assert f"验证码 {code}" in printed
+    url = f"/seal/public/vouchers/{number}"
+    answer = http.get(url, params={"code": code})  # no Authorization header at all
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert list(body)[0] == "verified" and body["verified"] is True
+    assert body["sha256"] == voucher["sha256"] and body["archival_code"] == voucher["archival_code"]
+    assert body["org"] == "鹰潭市住房公积金管理中心" and "*" in body["holder"]
+    page = http.get(url, params={"code": code.lower().replace("-", "")}, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html") and "本中心出具的电子凭证" in page.text
+    # a wrong code answers as a number never issued: nothing to enumerate
+    wrong = http.get(url, params={"code": "AAAA-AAAA"}).json()
+    unknown = http.get("/seal/public/vouchers/HJHD-RMT-999999999999-209901", params={"code": code}).json()
+    assert wrong == {**unknown, "voucher_no": number} and wrong["verified"] is False and wrong["sha256"] is None
+    assert http.get(url, params={"code": "0000"}).status_code == 400
+    # every check is recorded, verified or not
+    mine = [r for r in operation_records(http, auth) if r["target"] == f"voucher_no={number}"
+            and r["action"] == "GET /public/vouchers/{voucher_no}"]
+    assert {r["error_code"] for r in mine} == {None, "NOT_VERIFIED"} and {r["channel"] for r in mine} == {"public"}
+    # and limited: a script gets 429 within a minute's allowance (30), a person never does
+    statuses = [http.get(url, params={"code": code}).status_code for _ in range(65)]
+    assert 429 in statuses and statuses[0] == 200
+    limited = http.get(url, params={"code": code})
+    assert limited.status_code != 429 or limited.json()["code"] == "RATE_LIMITED"

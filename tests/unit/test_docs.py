@@ -15,7 +15,8 @@ def test_every_route_is_in_the_roles_table():
     for app in sorted((ROOT / "functions").glob("*/app.py")):
         area = app.parent.name
         for spec in load_app_module(app.parent).api.routes:
-            roles = "any authenticated role" if spec.roles == ALL_ROLES else ", ".join(sorted(spec.roles))
+            roles = "public (no token)" if spec.public else \
+                "any authenticated role" if spec.roles == ALL_ROLES else ", ".join(sorted(spec.roles))
             assert f"| `{spec.method} /{area}{spec.path}` | {spec.summary} | {roles} |" in table, spec
 
 

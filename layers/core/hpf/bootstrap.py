@@ -278,7 +278,34 @@ def voucher_service() -> Any:
 
     return VoucherService(source, archive_service(), pdf_sealer, clock(),
                           settings.optional("HPF_PUBLIC_BASE_URL") or "", settings.seal_trust_roots,
-                          DynamoClaims(settings.env("HPF_ARCHIVE_TABLE")))
+                          DynamoClaims(settings.env("HPF_ARCHIVE_TABLE")),
+                          code_of=lambda number: public_verification().code_of(number))
+
+
+@lru_cache(maxsize=1)
+def public_verification() -> Any:
+    """扫码验真: the public QR check, rate-limited by caller and recorded in the operation record."""
+    from hpf.adapters.aws.archive_store import DynamoRateLimiter
+    from hpf.identity.roles import organisations
+    from hpf.seal.public_check import PublicVerification
+
+    return PublicVerification(archive_service(), settings.voucher_code_key(),
+                              DynamoRateLimiter(settings.env("HPF_ARCHIVE_TABLE")), _record_public_check,
+                              organisations())
+
+
+def _record_public_check(voucher_no: str, caller: str, verified: bool, correlation_id: str) -> None:
+    import uuid
+    from datetime import datetime
+
+    from hpf.common.clock import SHANGHAI
+    from hpf.platform.operations import OperationRecord
+
+    operation_log().append(OperationRecord(
+        record_id=uuid.uuid4().hex, at=datetime.now(SHANGHAI), subject="public", subject_name=caller,
+        roles=(), org=None, channel="public", area="seal", action="GET /public/vouchers/{voucher_no}",
+        target=f"voucher_no={voucher_no}", outcome=200, error_code=None if verified else "NOT_VERIFIED",
+        correlation_id=correlation_id or None))
 
 
 @lru_cache(maxsize=1)
@@ -337,6 +364,6 @@ def reset() -> None:
     for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
                     reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
-                    borrowing_service, shared_licences,
+                    borrowing_service, shared_licences, public_verification,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -67,3 +67,9 @@ def seal_trust_roots() -> list[bytes]:
 
     pem = os.environ.get("HPF_SEAL_TRUST_ROOTS", "").encode()
     return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(pem)] if pem.strip() else []
+
+
+def voucher_code_key() -> bytes:
+    """The key of the verification codes printed on vouchers (HPF_VOUCHER_CODE_KEY, hex; a deployment secret: the
+    codes of every voucher ever issued depend on it, so it is kept, not rotated)."""
+    return bytes.fromhex(env("HPF_VOUCHER_CODE_KEY"))

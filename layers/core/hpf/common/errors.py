@@ -70,6 +70,14 @@ class BusinessRuleViolation(HpfError):
     message = "不符合业务规则"
 
 
+class TooManyRequests(HpfError):
+    """A caller over its rate (public routes, by address)."""
+
+    status = 429
+    code = "RATE_LIMITED"
+    message = "请求过于频繁，请稍后再试"
+
+
 class TransientFailure(HpfError):
     """A dependency failed in a way worth retrying (throttling, timeout before any effect)."""
 

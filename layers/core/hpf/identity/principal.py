@@ -37,3 +37,9 @@ class Principal:
 SYSTEM_PRINCIPAL = Principal(
     subject="system", kind="system", roles=frozenset(), name="系统", channel=Channel.SYSTEM
 )
+
+
+PUBLIC_PRINCIPAL = Principal(
+    subject="public", kind="public", roles=frozenset(), name="公众（未登录）", channel=Channel.PUBLIC
+)
+"""Who calls a public route (only the voucher QR check is one): no roles, so nothing else admits it."""

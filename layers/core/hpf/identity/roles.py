@@ -42,6 +42,7 @@ class Channel(StrEnum):
     TERMINAL = "terminal"  # 大厅终端
     SYSTEM = "system"  # schedules, queues, state machines
     PARTNER = "partner"  # another agency's system
+    PUBLIC = "public"  # anyone, without an account: the voucher QR check (扫码验真)
 
 
 # 组织机构. The center (中心) oversees every branch office (管理部); codes follow the administrative division

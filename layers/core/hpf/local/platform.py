@@ -79,7 +79,7 @@ class LocalPlatform:
                       "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": self.seal_url,
                       "SealAppKey": self.seal.app_key, "SealTrustRoots": self.seal.root_pem().decode(),
                       "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": self.licence_url,
-                      "LicenceAppKey": self.licences.app_key}
+                      "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex()}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 

@@ -51,7 +51,7 @@ def _register_font() -> str:
     return FONT
 
 
-def render(voucher: Voucher, verify_url: str, issued_at: datetime) -> bytes:
+def render(voucher: Voucher, verify_url: str, issued_at: datetime, verification_code: str = "") -> bytes:
     font = _register_font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
@@ -76,7 +76,8 @@ def render(voucher: Voucher, verify_url: str, issued_at: datetime) -> bytes:
         canvas.setFont(font, 8)
         lines = ["本凭证由鹰潭市住房公积金管理中心加盖电子印章，与纸质凭证具有同等效力。",
                  "扫描左侧二维码或在网上服务大厅上传本文件，可验证印章与档案原件是否一致。",
-                 f"凭证编号 {voucher.voucher_no}　生成时间 {issued_at.strftime('%Y-%m-%d %H:%M:%S')}",
+                 f"凭证编号 {voucher.voucher_no}　生成时间 {issued_at.strftime('%Y-%m-%d %H:%M:%S')}"
+                 + (f"　验证码 {verification_code}" if verification_code else ""),
                  f"第 {canvas.getPageNumber()} 页"]
         for i, line in enumerate(lines):
             canvas.drawString(MARGIN, NOTICE_TOP - i * 11, line)

@@ -67,6 +67,51 @@ class VoucherAuthenticity(Schema):
                    archival_code=r.archival_code, sha256=r.sha256, retain_until=r.retain_until)
 
 
+class PublicCheckQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}$")] = \
+        Field(description="凭证上印制的验证码（二维码中已含）")
+
+
+class PublicCheckView(Schema):
+    verified: bool = Field(description="结论：本中心出具过该凭证（凭证编号与验证码相符）")
+    verdict_label: str
+    voucher_no: str
+    title: str | None = None
+    org: str | None = Field(None, description="出具机构")
+    holder: str | None = Field(None, description="凭证所载当事人（已脱敏）")
+    issued_at: datetime | None = None
+    archival_code: str | None = None
+    sha256: str | None = Field(None, description="存档原件的SHA-256：持有PDF者可据此比对，或上传全文验证")
+
+    @classmethod
+    def of(cls, answer) -> "PublicCheckView":
+        if not answer.verified:
+            return cls(verified=False, voucher_no=answer.voucher_no,
+                       verdict_label="未能验证：凭证编号或验证码不符，该凭证可能不是本中心出具")
+        return cls(verified=True, verdict_label="本中心出具的电子凭证，存档原件完好", voucher_no=answer.voucher_no,
+                   title=answer.title, org=answer.org, holder=answer.holder, issued_at=answer.issued_at,
+                   archival_code=answer.archival_code, sha256=answer.sha256)
+
+    def page(self) -> str:
+        """The same answer as a page a phone opens from the QR code."""
+        from html import escape
+
+        rows = [("凭证编号", self.voucher_no), ("凭证名称", self.title), ("出具机构", self.org),
+                ("当事人", self.holder), ("出具时间", self.issued_at.strftime("%Y-%m-%d %H:%M") if self.issued_at
+                                           else None), ("档号", self.archival_code), ("原件SHA-256", self.sha256)]
+        table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows if v)
+        colour = "#1a7f37" if self.verified else "#cf222e"
+        return ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                "<title>电子凭证验真</title><style>body{font-family:sans-serif;margin:1.2em;max-width:36em}"
+                "th{text-align:left;padding-right:1em;color:#555}td{word-break:break-all}</style></head><body>"
+                "<h1>鹰潭市住房公积金管理中心 电子凭证验真</h1>"
+                f"<p style=\"color:{colour};font-size:1.3em\"><strong>{escape(self.verdict_label)}</strong></p>"
+                f"<table>{table}</table><p>持有PDF文件者可在网上服务大厅上传文件，验证电子印章及与存档原件是否一致。</p>"
+                "</body></html>")
+
+
 class VerificationRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     pdf_base64: Base64Text = Field(max_length=MAX_PDF_BYTES * 4 // 3 + 4, description="待验证的PDF文件（Base64）")

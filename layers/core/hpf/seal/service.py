@@ -55,13 +55,14 @@ WAIT_SECONDS = 10.0  # how long a second request waits for the first to file the
 class VoucherService:
     def __init__(self, source: Any, archive: ArchiveService, sealer: Callable[[], Any], clock: Any,
                  verify_base_url: str, trust_roots: Callable[[], list[bytes]], claims: Any = None,
-                 wait_seconds: float = WAIT_SECONDS):
+                 wait_seconds: float = WAIT_SECONDS, code_of: Callable[[str], str] | None = None):
         """``claims``: so that two first requests for one voucher (a double click; the collector and the unit at
         the same moment) do not both have it signed — the second waits for the first's archived original."""
         self._source, self._archive, self._sealer, self._clock = source, archive, sealer, clock
         self._verify_base_url = verify_base_url.rstrip("/")
         self._trust_roots = trust_roots
         self._claims, self._wait_seconds = claims, wait_seconds
+        self._code_of = code_of  # the verification code printed on a voucher and carried by its QR code
 
     def issue(self, kind: VoucherKind, reference: str, actor: Principal, year: int | None = None) -> IssuedVoucher:
         voucher = self._source.voucher(kind, reference, actor, year)
@@ -134,8 +135,10 @@ class VoucherService:
         from hpf.seal.pdfa import as_pdfa
         from hpf.seal.render import render
 
-        verify_url = f"{self._verify_base_url}/seal/vouchers/{voucher.voucher_no}/verification"
-        pdf = as_pdfa(render(voucher, verify_url, self._clock.now()), voucher.title, voucher.org_name,
+        code = self._code_of(voucher.voucher_no) if self._code_of else ""
+        verify_url = f"{self._verify_base_url}/seal/public/vouchers/{voucher.voucher_no}" + (f"?code={code}" if code
+                                                                                                else "")
+        pdf = as_pdfa(render(voucher, verify_url, self._clock.now(), code), voucher.title, voucher.org_name,
                       voucher.voucher_no)
         # 加签: the voucher's own signers (the clerk who handled a counter business, an approval's nodes); else a
         # clerk printing it at the counter.

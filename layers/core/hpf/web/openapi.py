@@ -34,8 +34,8 @@ def build_openapi(api: "Api") -> dict[str, Any]:
             "operationId": f"{spec.handler_name}_{spec.method.lower()}",
             "summary": spec.summary,
             "tags": list(spec.tags),
-            "security": [{"bearer": []}],
-            "x-roles": sorted(spec.roles),
+            "security": [] if spec.public else [{"bearer": []}],
+            "x-roles": ["public"] if spec.public else sorted(spec.roles),
             "parameters": _parameters(spec.path_model, "path") + _parameters(spec.query, "query"),
             "responses": {
                 str(spec.status): {

@@ -52,6 +52,22 @@ def changed_object(platform: Any, key: str, content: bytes):
 
 
 @contextmanager
+def planted_version(platform: Any, key: str, content: bytes):
+    """A new version written over an archived file through the API — Object Lock keeps old versions, it does not
+    forbid new ones; a plain read of the key would now return the planted bytes. Removed afterwards beneath the API
+    (the bucket's default retention locks it too, as it would in the cloud)."""
+    from moto.s3.models import s3_backends
+
+    bucket = platform.physical["ArchiveBucket"]
+    planted = client("s3").put_object(Bucket=bucket, Key=key, Body=content)["VersionId"]
+    try:
+        yield
+    finally:
+        store = s3_backends[ACCOUNT]["global"].buckets[bucket].keys
+        store.setlist(key, [v for v in store.getlist(key) if v.version_id != planted])
+
+
+@contextmanager
 def changed_item(platform: Any, pk: str, sk: str, attribute: str, value: str):
     table = platform.physical["ArchiveTable"]
     db = client("dynamodb")
@@ -125,6 +141,7 @@ def test_signed_tree_heads_proofs_and_the_tamper_campaign(platform, http, auth, 
 
     campaign = [
         ("bytes_differ", changed_object(platform, object_key, b"%PDF-1.7 a different file")),
+        ("extra_version", planted_version(platform, object_key, b"%PDF-1.7 planted on top")),
         ("metadata_differs", changed_item(platform, f"DOC#{no}", "RECORD", "subject_name", "改写的单位")),
         ("tree_head_root", changed_item(platform, "LOG", entry_sk, "leaf",
                                         json.dumps(rewritten_leaf, ensure_ascii=False, sort_keys=True,
@@ -509,3 +526,70 @@ def test_concurrent_appends_to_the_solidification_log_are_gap_free_and_once_each
     assert [e.index for e in entries] == list(range(len(entries)))  # gap-free
     added = [e.key for e in entries[before:] if e.key.startswith("CONCURRENT-")]
     assert sorted(added) == keys  # each once
+
+
+@pytest.mark.feature("7.5.12")
+@pytest.mark.feature("7.5.15")
+def test_years_later_the_alerts_are_raised_and_a_disposal_is_carried_through(platform, http, auth, moved_clock,
+                                                                            capsys):
+    """The whole life of a file on the platform's clock: collected and not filed for 31 days (an alert), lent and
+    not returned (an alert), then ten years on its retention ends within 180 days (an alert), the archivist
+    proposes its disposal, the leader approves once it ended, and the signed disposal record (销毁清册) is issued."""
+    from datetime import date, timedelta
+
+    from tests.integration.conftest import fresh_resident_id
+
+    today = moved_clock.now().date()
+    late = upload(http, auth, "UP-20261130-0301", fresh_resident_id(), "WDR-360600000001001-REQ-0301", PNG).json()
+    ten = http.post("/archive/uploads", headers=auth("clerk01"), json={
+        "upload_id": "UP-20261130-0302", "title": "提取申请书", "category": "TQ", "retention": "D10",
+        "business_id": "WDR-360600000001001-REQ-0302", "subject": fresh_resident_id(), "subject_name": "李华",
+        "media_type": "image/png", "content_base64": __import__("base64").b64encode(PNG).decode()}).json()
+    lent = http.post("/archive/borrowings", headers=auth("auditor01"), json={
+        "request_id": "AUD-20261130-0301", "document_key": late["document_key"], "purpose": "稽核抽查提取材料",
+        "days": 3}).json()
+    assert http.post(f"/archive/borrowings/{lent['borrowing_id']}/decision", headers=auth("archivist01"),
+                     json={"approve": True, "note": "同意"}).status_code == 200
+
+    def alerts() -> dict:
+        answer = http.get("/archive/alerts", headers=auth("archivist01"))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def keys(found: list) -> set:
+        return {r["document_key"] for r in found}
+
+    def borrowings(found: list) -> set:
+        return {b["borrowing_id"] for b in found}
+
+    now = alerts()
+    assert late["document_key"] not in keys(now["unfiled"])
+    assert lent["borrowing_id"] not in borrowings(now["overdue_borrowings"])
+    moved_clock.move_to(today + timedelta(days=31))
+    later = alerts()
+    assert {late["document_key"], ten["document_key"]} <= keys(later["unfiled"])  # collected, not filed for 31 days
+    assert lent["borrowing_id"] in borrowings(later["overdue_borrowings"])  # due after 3 days, not returned
+
+    def step(key: str, event: str, user: str = "archivist01", reason: str = "按规定办理"):
+        return http.post(f"/archive/records/{key}/transitions", headers=auth(user),
+                         json={"event": event, "reason": reason})
+
+    assert step(ten["document_key"], "file").status_code == 200
+    ends = date.fromisoformat(ten["retain_until"])
+    moved_clock.move_to(ends - timedelta(days=100))
+    assert ten["document_key"] in keys(alerts()["retention_ending"])  # within 180 days of its end
+    proposed = step(ten["document_key"], "propose_disposal", reason="保管期满，无继续保存价值")
+    assert proposed.status_code == 200 and proposed.json()["status"] == "disposal_proposed", proposed.text
+    too_soon = step(ten["document_key"], "approve_disposal", user="leader01")
+    assert (too_soon.status_code, too_soon.json()["code"]) == (422, "RETENTION_NOT_ENDED")
+    moved_clock.move_to(ends + timedelta(days=1))
+    disposed = step(ten["document_key"], "approve_disposal", user="leader01", reason="同意销毁")
+    assert disposed.status_code == 200 and disposed.json()["status"] == "disposed", disposed.text
+    record_no = "XHQC-" + ten["document_key"].replace(".", "-")
+    form = http.get(f"/seal/vouchers/{record_no}", headers=auth("archivist01"))
+    assert form.status_code == 200, form.text
+    checked = http.post("/seal/verifications", headers=auth("archivist01"), json={
+        "pdf_base64": __import__("base64").b64encode(httpx_get(form.json()["download_url"])).decode()}).json()
+    assert checked["authentic"] and [s["signer"] for s in checked["signatures"]] == \
+        ["郑洁", "周强", "鹰潭市住房公积金管理中心"]  # proposer, approver, the center's seal
+    assert ten["document_key"] not in keys(alerts()["retention_ending"])  # appraised: no longer pending

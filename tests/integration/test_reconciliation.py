@@ -44,6 +44,39 @@ def test_a_settled_day_reconciles_across_the_three_ledgers(platform, http, auth,
     assert "xl/worksheets/sheet2.xml" in names  # the summary and the differences
 
 
+@pytest.mark.feature("S.9.10")
+def test_a_business_ledger_that_disagrees_with_the_financial_ledger_is_reported(platform, http, auth,
+                                                                                deposited_account):
+    """账账不符 found, not assumed away: an account's statement entry changed beneath the API (the business
+    ledger says 1,234.56 where the journal's 201 detail says 1,200.00) is reported as LEDGERS_DISAGREE for that
+    account, by the ledger check and by the day's reconciliation."""
+    from hpf.adapters.aws.clients import client
+
+    _, acct = deposited_account()
+    today = datetime.now(SHANGHAI).date().isoformat()
+    table = platform.physical["LedgerTable"]
+    db = client("dynamodb")
+    entry = next(i for i in db.query(TableName=table, KeyConditionExpression="pk = :pk",
+                                     ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{acct['account_no']}"}})
+                 ["Items"] if i["sk"]["S"].startswith(f"ENTRY#{today}"))
+    original = entry["amount"]
+    db.update_item(TableName=table, Key={"pk": entry["pk"], "sk": entry["sk"]}, UpdateExpression="SET amount = :a",
+                   ExpressionAttributeValues={":a": {"N": "1234.56"}})
+    try:
+        check = http.get("/ledger/ledger-check", params={"day": today}, headers=auth("finance01")).json()
+        assert check["agrees"] is False, check
+        report = http.post("/settlement/reconciliations", headers=auth("finance01"),
+                           json={"org": "360600", "day": today}).json()
+        found = [d for d in report["differences"] if d["cause"] == "LEDGERS_DISAGREE"
+                 and d["reference"] == acct["account_no"]]
+        assert len(found) == 1 and not report["agrees"], report["differences"]
+        assert found[0]["our_amount"] == "1234.56" and "业务帐1234.56 财务帐1200.00" in found[0]["detail"]
+    finally:
+        db.update_item(TableName=table, Key={"pk": entry["pk"], "sk": entry["sk"]}, UpdateExpression="SET amount = :a",
+                       ExpressionAttributeValues={":a": original})
+    assert http.get("/ledger/ledger-check", params={"day": today}, headers=auth("finance01")).json()["agrees"]
+
+
 def test_the_daily_schedule_reconciles_every_office(platform):
     rule = next(r for r in platform.scheduler.rules() if r["Name"].endswith("reconcile-daily"))
     assert rule["ScheduleExpression"] == "cron(30 17 * * ? *)"
@@ -52,6 +85,7 @@ def test_the_daily_schedule_reconciles_every_office(platform):
 
 
 @pytest.mark.feature("4.2.7")
+@pytest.mark.feature("4.1.4")
 def test_finance_pages_through_a_special_account_s_transactions(http, auth, deposited_account):
     _, acct = deposited_account()
     w = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("clerk01"),
@@ -66,11 +100,14 @@ def test_finance_pages_through_a_special_account_s_transactions(http, auth, depo
     assert page["total"] >= 1 and len(page["lines"]) <= 2
     everything = []
     begin = 1
-    while begin <= page["total"]:
-        chunk = http.get("/settlement/statements", params={**query, "begin": begin, "size": 50},
+    while begin <= page["total"]:  # small pages: the bank's paging (BeginRec/MaxRec, 4.1.4) does the work
+        chunk = http.get("/settlement/statements", params={**query, "begin": begin, "size": 7},
                          headers=auth("finance01")).json()["lines"]
+        assert 0 < len(chunk) <= 7
         everything += chunk
         begin += len(chunk)
+    # the pages tile the day: every line once, none skipped, none twice
+    assert len(everything) == page["total"] == len({l["host_seq_no"] for l in everything})
     mine = [l for l in everything if l["reference"] == w["withdrawal_id"]]
     assert len(mine) == 1 and (mine[0]["dc"], mine[0]["amount"]) == ("D", "123.45")
     too_long = http.get("/settlement/statements", params={**query, "start": "2026-01-01"}, headers=auth("finance01"))

@@ -248,3 +248,21 @@ def test_cards_are_checked_in_the_app_and_before_every_payout(platform, http, au
     paid = eventually(lambda: withdrawal(http, auth, w["withdrawal_id"]).get("status") in ("02", "03") and
                       withdrawal(http, auth, w["withdrawal_id"]))
     assert paid["status"] == "02"  # within the limit
+
+    # a card that is not the holder's: the payout is never sent to any bank, the money is released and the
+    # withdrawal shows why — the check the platform makes, not what a bank would answer to a payment
+    stranger_card = "6222021234567890136"
+    platform.banks["105"].issue_card(stranger_card, "王五", fresh_resident_id())
+    bad = purchase_request("CTR-CARD-0002", "100.00")
+    bad["payee"]["card_no"] = stranger_card
+    asked = http.post(f"/ledger/accounts/{acct['account_no']}/withdrawals", headers=auth("clerk01"), json=bad)
+    assert asked.status_code == 202, asked.text
+    w2 = asked.json()
+    refused = eventually(lambda: withdrawal(http, auth, w2["withdrawal_id"]).get("status") == "03" and
+                         withdrawal(http, auth, w2["withdrawal_id"]))
+    assert "银行卡校验未通过" in refused["failure_reason"] and "户名不符" in refused["failure_reason"]
+    sent = [m for bank in platform.banks.values() for m in bank.received
+            if m.tx_code in ("BDC101", "BDC103") and w2["withdrawal_id"] in str(m.body) + str(m.lists)]
+    assert sent == []
+    balance = http.get(f"/ledger/accounts/{acct['account_no']}", headers=auth("clerk01")).json()
+    assert balance["available"] == balance["balance"]  # nothing left reserved for it

@@ -141,8 +141,14 @@ def test_probe_sign_in_and_a_payment_booked_once_per_serial(bank):
     client = BdcClient(link)
     assert client.call("SYS600").ok
     sandbox.accounts[PAYEE].name = "李" * 255
-    first = client.call("BDC101", pay_body(name="李" * 255, Spare1="备用", Spare6="6"), serial="PAY0001")
+    first = client.call("BDC101", pay_body(name="李" * 255, Spare1="备用", Spare2="二", Spare6="6"), serial="PAY0001")
     assert sandbox.received[-1].body["CrAcctName"] == "李" * 255 and sandbox.received[-1].body["Spare6"] == "6"
+    # 4.1.3 both ways: six spares out, two back — read as the reply's own fields, not as a bank's additions
+    assert (first.body["Spare1"], first.body["Spare2"], first.extras) == ("备用", "二", {})
+    with pytest.raises(MalformedMessage):  # a seventh is never sent
+        client.call("BDC101", pay_body(Spare7="x"), serial="PAY0009")
+    with pytest.raises(MalformedMessage):  # nor a spare on the probe
+        client.call("SYS600", {"Spare1": "x"})
     assert set(sandbox.received[-1].head) >= {"SendSeqNo", "TxUnitNo", "OperNo", "Timeout", "ReceiveNode"}
     assert first.ok and first.body["HostStatus"] == "1"
     again = client.call("BDC101", pay_body(name="李" * 255), serial="PAY0001")  # a resend under the same serial

@@ -129,12 +129,18 @@ def test_a_paid_withdrawal_from_instruction_to_ledger(setup):
     assert [m.tx_code for m in s.bank.received].count("BDC101") == 1
 
 
+@pytest.mark.feature("4.1.5")
 def test_the_bank_fails_the_payment_and_the_ledger_releases_the_money():
     s = Setup(center_balance="100.00")  # the special account cannot cover it: host status 4
     try:
         instruction = s.withdraw()
-        answer = run_until_settled(s, instruction)
+        s.service.receive(instruction)
+        sent = s.service.send(instruction.instruction_id)
+        # host status 4 is a failure the platform takes at once: no result query, the money released
+        assert (sent["status"], sent["outcome"], sent["queries"]) == ("FAILED", "failed", 0)
+        answer = s.service.apply(instruction.instruction_id)
         assert answer["outcome"] == "failed" and "余额不足" in s.store.rows[instruction.instruction_id].failure_reason
+        assert [m.tx_code for m in s.bank.received].count("BDC110") == 0
         assert s.withdrawal(instruction).status is WithdrawalStatus.FAILED
         assert (s.world.acct.balance, s.world.acct.reserved) == (Decimal("10000.00"), Decimal("0.00"))
     finally:
@@ -156,13 +162,25 @@ def test_an_unanswered_payment_is_queried_never_resent(setup, fault):
     assert [m.tx_code for m in s.bank.received].count("BDC101") == 1
 
 
-def test_status_5_then_the_truth_from_the_query(setup):
+@pytest.mark.feature("4.1.5")
+@pytest.mark.parametrize("booked", [True, False])
+def test_status_5_is_unknown_until_the_query_tells(setup, booked):
+    """Host status 5 (结果不确定) is neither success nor failure to the platform: the money stays reserved and the
+    result query under the same serial decides — whichever way the bank really went."""
     s = setup
-    s.bank.inject("uncertain", booked=False)
+    s.bank.inject("uncertain", booked=booked)
     instruction = s.withdraw()
-    answer = run_until_settled(s, instruction)
-    assert answer["outcome"] == "failed" and s.withdrawal(instruction).status is WithdrawalStatus.FAILED
-    assert s.bank.balance(CARD) == Decimal("0.00")
+    s.service.receive(instruction)
+    sent = s.service.send(instruction.instruction_id)
+    assert (sent["status"], sent["outcome"]) == ("UNKNOWN", "unknown")
+    assert s.withdrawal(instruction).status is WithdrawalStatus.PENDING and s.world.acct.reserved == Decimal("3000.00")
+    assert s.service.query(instruction.instruction_id)["outcome"] == ("succeeded" if booked else "failed")
+    s.service.apply(instruction.instruction_id)
+    expected = WithdrawalStatus.PAID if booked else WithdrawalStatus.FAILED
+    assert s.withdrawal(instruction).status is expected
+    assert s.bank.balance(CARD) == (Decimal("3000.00") if booked else Decimal("0.00"))
+    assert s.world.acct.balance == (Decimal("7000.00") if booked else Decimal("10000.00"))
+    assert [m.tx_code for m in s.bank.received].count("BDC101") == 1  # never sent again
 
 
 def test_a_lost_request_goes_to_a_person_with_its_history(setup):

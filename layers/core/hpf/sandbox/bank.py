@@ -595,8 +595,11 @@ class BankSandbox:
 
     # -- messages ------------------------------------------------------------------------------------------------
     def _answer(self, request: BdcMessage, body: dict[str, str], rtn_message: str = "交易成功") -> BdcMessage:
+        # 4.1.3: a reply has two spare fields; this bank echoes the request's first two there (a reference of the
+        # center's that its own systems carry through)
+        spares = {f"Spare{i}": request.body[f"Spare{i}"] for i in (1, 2) if request.body.get(f"Spare{i}")}
         return BdcMessage(self._head(request.tx_code, request.head.get("SendNode", ""), "0", "00000000",
-                                     rtn_message), body)
+                                     rtn_message), {**body, **spares})
 
     def _refusal(self, tx_code: str, code: str, message: str, to_node: str = "") -> BdcMessage:
         """A refusal names the transaction it refuses (as far as the bank could read it) and says why."""

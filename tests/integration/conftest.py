@@ -169,3 +169,9 @@ def deposited_account(platform: Any, http: httpx.Client, auth: Callable[..., dic
         return unit, account
 
     return create
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """The OpenAPI fuzz (marked ``fuzz``) runs after every other test: the data it makes up must not disturb
+    their expectations of the shared platform."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import quote
 
 from chalice.config import Config
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
@@ -35,7 +36,10 @@ class Gateway:
                          json.dumps({"code": "ROUTE_NOT_FOUND", "message": "请求的服务不存在",
                                      "details": {"areas": self.areas}}, ensure_ascii=False).encode())
         query = environ.get("QUERY_STRING", "")
-        target = "/" + rest + (f"?{query}" if query else "")
+        # PATH_INFO arrives decoded: a path parameter holding %3F or %23 would otherwise cut the path at a '?' or
+        # '#' and reach another route (found by the OpenAPI fuzz). Quoted again, it stays one segment, as the proxy
+        # resource in front of the function keeps it.
+        target = "/" + quote(rest, safe="/", encoding="latin-1") + (f"?{query}" if query else "")  # PEP 3333
         headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items()
                    if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):

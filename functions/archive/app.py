@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Base64Text, Schema
+from hpf.web.schemas import Base64Text, Position, Schema
 
 api = Api("archive", "电子档案", "档案上传、查阅、关联查询、归档与全流程管理、固化证明")
 app = api.app
@@ -343,8 +343,8 @@ class TreeHeadList(Schema):
 
 class ConsistencyQuery(Schema):
     model_config = ConfigDict(extra="forbid")
-    first: int = Field(ge=1, description="前一已签名树头的日志大小")
-    second: int = Field(ge=1, description="后一已签名树头的日志大小")
+    first: Position = Field(description="前一已签名树头的日志大小")
+    second: Position = Field(description="后一已签名树头的日志大小")
 
 
 class ConsistencyView(Schema):

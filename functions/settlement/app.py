@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Day, Money, Schema
+from hpf.web.schemas import Day, Money, Position, Schema
 
 api = Api("settlement", "资金结算", "结算指令查询、结果不明指令的人工核实")
 app = api.app
@@ -196,7 +196,7 @@ class StatementQuery(Schema):
     org: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(description="管理部代码")
     start: Day = Field(description="开始日期")
     end: Day = Field(description="结束日期（不超过92天）")
-    begin: int = Field(1, ge=1, description="起始记录号（从1开始）")
+    begin: Position = Field(1, description="起始记录号（从1开始）")
     size: int = Field(50, ge=1, le=200, description="每页笔数")
 
 
@@ -242,7 +242,7 @@ class BankLineQuery(Schema):
     area: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = Field(None, description="地区代码（4位）")
     bank_no: Annotated[str, StringConstraints(pattern=r"^\d{3}$")] | None = Field(
         None, description="银行代码（3位）：银行不提供模糊查询时与地区代码一同必填")
-    begin: int = Field(1, ge=1, le=100000, description="起始记录号（从1开始）")
+    begin: Position = Field(1, description="起始记录号（从1开始）")
     size: int = Field(20, ge=1, le=100, description="每页笔数")
 
 

@@ -55,3 +55,13 @@ def test_reconciling_an_office_without_a_special_account_is_a_404(http, auth):
     assert (response.status_code, response.json()["code"]) == (404, "NO_SPECIAL_ACCOUNT"), response.text
     lines = http.get("/settlement/bank-lines", params={"org": "360699", "keyword": "建设"}, headers=auth("clerk01"))
     assert (lines.status_code, lines.json()["code"]) == (404, "NO_SPECIAL_ACCOUNT")
+
+
+def test_a_record_number_beyond_eight_digits_is_a_400(http, auth):
+    """The bank's BeginRec has eight digits: a larger one would be refused by our own message check, as a 500."""
+    statement = http.get("/settlement/statements", headers=auth("finance01"), params={
+        "org": "360600", "start": "2026-11-01", "end": "2026-11-30", "begin": str(10 ** 12)})
+    assert (statement.status_code, statement.json()["code"]) == (400, "INVALID_QUERY"), statement.text
+    heads = http.get("/archive/tree-heads/consistency", headers=auth("auditor01"),
+                     params={"first": 1, "second": str(10 ** 30)})
+    assert (heads.status_code, heads.json()["code"]) == (400, "INVALID_QUERY"), heads.text

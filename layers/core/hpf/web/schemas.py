@@ -44,6 +44,9 @@ Money = Annotated[Decimal, Field(gt=Decimal("0"), le=MAX_AMOUNT, max_digits=14, 
 Day = Annotated[date, BeforeValidator(_iso_day_only), AfterValidator(_business_day_range)]
 """A business date, YYYY-MM-DD, between 1990 and 2099."""
 
+Position = Annotated[int, Field(ge=1, le=99_999_999)]
+"""A 1-based record number or log size: at most eight digits (the bank's BeginRec, 4.1.4, has eight)."""
+
 
 class Schema(BaseModel):
     """Base of every HTTP model. Validators are built on first use, not at import: a cold start that

@@ -33,14 +33,14 @@ def pay_body(amount: str = "1200.00", bus_type: str = "02") -> dict[str, str]:
 
 
 class Wire:
-    """Every frame the sandbox received, as it came (padding, flag, the XML after the session cipher)."""
+    """The XML of every message the sandbox received, as it came off the session cipher — in the bank's dialect."""
 
     def __init__(self, sandbox: BankSandbox):
-        self.frames: list[tuple[bytes, bool, bytes]] = []
+        self.messages: list[bytes] = []
         original = sandbox._check_declaration
 
         def spy(data: bytes) -> None:
-            self.frames.append((b"", True, data))
+            self.messages.append(data)
             original(data)
 
         sandbox._check_declaration = spy  # type: ignore[method-assign]
@@ -79,13 +79,13 @@ def test_sign_in_payment_result_query_and_line_numbers_in_a_foreign_dialect(fore
     assert sandbox.balance(PAYEE) == Decimal("1200.00")
     # On the wire it was the bank's: the RSA sign-in, then BDC201, double-quoted declaration
     assert [m.tx_code for m in sandbox.received] == ["BDC001", "BDC101"]
-    sent = wire.frames[-1][2]
+    sent = wire.messages[-1]
     assert sent.startswith(b'<?xml version="1.0" encoding="GBK"?>') and b">BDC201<" in sent
     day = sandbox.received[-1].head["SendDate"]
     result = client.call("BDC110", {"OldTxDate": day, "OldSeqNo": "PAY0001"})
     assert result.body["OldTxStatus"] == "0" and result.body["HostSeqNo"] == paid.body["HostSeqNo"]
-    assert b'name="TxDate"' in wire.frames[-1][2] and b'name="TxSeqNo"' in wire.frames[-1][2]
-    assert b">BDC219<" in wire.frames[-1][2]
+    assert b'name="TxDate"' in wire.messages[-1] and b'name="TxSeqNo"' in wire.messages[-1]
+    assert b">BDC219<" in wire.messages[-1]
     lines = client.call("BDC112", {"BankNo": "105", "AreaNo": "4270"})
     assert lines.lists["LINE_LIST"] == [{"ChgNo": "105427000019", "BankName": "中国建设银行股份有限公司鹰潭分行",
                                          "AreaNo": "4270"}]
@@ -98,7 +98,7 @@ def test_a_four_digit_business_type_goes_out_as_the_banks_own(foreign_bank):
     wire = Wire(sandbox)
     answer = BdcClient(link).call("BDC101", pay_body(amount="10.00", bus_type="20"), serial="PAY0002")
     assert answer.body["HostStatus"] == "1"
-    assert b'name="BusType">3599<' in wire.frames[-1][2]  # our 20 (其他) is its 3599 (其他支付)
+    assert b'name="BusType">3599<' in wire.messages[-1]  # our 20 (其他) is its 3599 (其他支付)
     assert sandbox.received[-1].body["BusType"] == "20"  # and it read it back as what it means
 
 

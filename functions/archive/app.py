@@ -53,7 +53,7 @@ class RecordView(Schema):
     transitions: int = Field(description="已办理的全流程管理步骤数")
 
     @classmethod
-    def of(cls, r) -> "RecordView":
+    def of(cls, r) -> RecordView:
         return cls(archival_code=r.archival_code, document_key=r.document_key, title=r.title,
                    category=r.category.value, category_label=r.category.label, retention=r.retention.value,
                    retention_label=r.retention.label, business_id=r.business_id, subject_name=r.subject_name,
@@ -75,7 +75,7 @@ class RelatedQuery(Schema):
         None, description="业务号（贷款、提取、汇缴等）")
 
     @model_validator(mode="after")
-    def _one(self) -> "RelatedQuery":
+    def _one(self) -> RelatedQuery:
         if (self.subject is None) == (self.business_id is None):
             raise ValueError("subject 与 business_id 须且只须给出一个")
         return self
@@ -103,7 +103,7 @@ class TransitionRequest(Schema):
     years: int = Field(0, ge=0, le=100, description="延长保管的年数（仅 extend）")
 
     @model_validator(mode="after")
-    def _years(self) -> "TransitionRequest":
+    def _years(self) -> TransitionRequest:
         if (self.event == "extend") != (self.years > 0):
             raise ValueError("延长保管须给出年数，其他操作不得给出")
         return self
@@ -154,7 +154,7 @@ class BorrowingView(Schema):
     approval_form: str | None = Field(description="借阅审批单（申请人、审批人签名并加盖中心印章）的凭证编号")
 
     @classmethod
-    def of(cls, b) -> "BorrowingView":
+    def of(cls, b) -> BorrowingView:
         return cls(borrowing_id=b.borrowing_id, document_key=b.document_key, org=b.org, borrower=b.borrower,
                    borrower_name=b.borrower_name, purpose=b.purpose, days=b.days, status=b.status.value,
                    status_label=b.status.label, requested_at=b.requested_at, decided_by=b.decided_by,
@@ -245,7 +245,8 @@ def search(ctx: RequestContext) -> SearchResult:
     return SearchResult(hits=[SearchHit(record=RecordView.of(r), lines=list(t.lines)) for r, t in hits])
 
 
-@api.route("/records", roles=READERS, query=RelatedQuery, response=RecordList, summary="关联查询：某人、某单位或某笔业务的全部档案")
+@api.route("/records", roles=READERS, query=RelatedQuery, response=RecordList,
+           summary="关联查询：某人、某单位或某笔业务的全部档案")
 def related_records(ctx: RequestContext) -> RecordList:
     q = ctx.query
     found = bootstrap.archive_service().related(ctx.principal, subject=q.subject, business_id=q.business_id)
@@ -373,22 +374,22 @@ def tree_head_consistency(ctx: RequestContext) -> ConsistencyView:
 @app.lambda_function(name="sign_tree_head")
 def sign_tree_head(event, context):
     """Schedule (00:10 daily): sign the solidification log's tree head with the center's seal."""
-    from hpf.archive.jobs import sign_tree_head as job
+    from hpf.entrypoints import archive as entrypoints
 
-    return job(event, context)
+    return entrypoints.sign_tree_head(event, context)
 
 
 @app.lambda_function(name="verify_archive")
 def verify_archive(event, context):
     """Schedule (03:00 daily) and ``hpf archive verify``: check every file, record, log entry and tree head."""
-    from hpf.archive.jobs import verify
+    from hpf.entrypoints import archive as entrypoints
 
-    return verify(event, context)
+    return entrypoints.verify_archive(event, context)
 
 
 @app.lambda_function(name="recognise_text")
 def recognise_text(event, context):
     """OCR queue consumer: recognise the text of filed scans (7.5.10; its own function — the engine is heavy)."""
-    from hpf.archive.jobs import recognise_text as job
+    from hpf.entrypoints import archive as entrypoints
 
-    return job(event, context)
+    return entrypoints.recognise_text(event, context)

@@ -5,6 +5,8 @@ Handlers are one line of mapping around one service call; the rules live in hpf.
 
 from __future__ import annotations  # return annotations stay names: the lazy models are not built at import
 
+from typing import TYPE_CHECKING
+
 from hpf import bootstrap
 from hpf.common.paging import PageRequest
 from hpf.identity.roles import Role
@@ -14,9 +16,13 @@ from hpf.ledger.services import OpenAccount, RegisterUnit
 from hpf.web.api import Api, LazyModule, RequestContext
 
 ADMIN = "hpf.ledger.admin_schemas"
-a = LazyModule(ADMIN)  # models of the less frequent routes, built only when one of them is first called
 WDR = "hpf.ledger.withdrawal_schemas"
-w = LazyModule(WDR)
+if TYPE_CHECKING:
+    from hpf.ledger import admin_schemas as a
+    from hpf.ledger import withdrawal_schemas as w
+else:
+    a = LazyModule(ADMIN)  # models of the less frequent routes, built only when one of them is first called
+    w = LazyModule(WDR)
 
 STAFF = {Role.COUNTER_CLERK}
 VIEWERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER}
@@ -271,14 +277,14 @@ def settle_unit_interest(ctx: RequestContext, unit_account: str) -> a.UnitSettle
            summary="财务帐试算平衡（按业务日期）")
 def trial_balance(ctx: RequestContext) -> a.TrialBalanceView:
     day = ctx.query.day
-    return a.TrialBalanceView.of(day, bootstrap.ledger_service().trial_balance(day, ctx.principal))
+    return a.TrialBalanceView.of(day, bootstrap.general_ledger().trial_balance(day, ctx.principal))
 
 
 @api.route("/ledger-check", roles=ACCOUNTING, query=f"{ADMIN}:DayQuery", response=f"{ADMIN}:LedgerCheckView",
            summary="业务帐与财务帐核对（账账相符）")
 def ledger_check(ctx: RequestContext) -> a.LedgerCheckView:
     day = ctx.query.day
-    return a.LedgerCheckView.of(day, bootstrap.ledger_service().ledger_check(day, ctx.principal))
+    return a.LedgerCheckView.of(day, bootstrap.general_ledger().ledger_check(day, ctx.principal))
 
 
 @api.route("/accounts/{account_no}/entries/{entry_id}/reversal", method="POST", roles={Role.FINANCE},
@@ -338,38 +344,38 @@ def record_payment_result(ctx: RequestContext, withdrawal_id: str) -> w.Withdraw
 @app.lambda_function(name="ledger_events")
 def ledger_events(event, context):
     """Queue consumer of ledger events (SQS, partial batch failure)."""
-    from hpf.ledger.consumers import handle_ledger_events
+    from hpf.entrypoints import ledger as entrypoints
 
-    return handle_ledger_events(event, context)
+    return entrypoints.ledger_events(event, context)
 
 
 @app.lambda_function(name="post_remittance")
 def post_remittance(event, context):
     """State-machine task of remittance-posting: post every line of the remittance to its account."""
-    from hpf.ledger.tasks import post_remittance_task
+    from hpf.entrypoints import ledger as entrypoints
 
-    return post_remittance_task(event)
+    return entrypoints.post_remittance(event, context)
 
 
 @app.lambda_function(name="plan_interest_run")
 def plan_interest_run(event, context):
     """Schedule (1 July): one message per unit to the interest-settlement queue."""
-    from hpf.ledger.interest_jobs import plan
+    from hpf.entrypoints import ledger as entrypoints
 
-    return plan(event, context)
+    return entrypoints.plan_interest_run(event, context)
 
 
 @app.lambda_function(name="settle_interest")
 def settle_interest(event, context):
     """Queue consumer: settle one unit's accounts per message (partial batch failure)."""
-    from hpf.ledger.interest_jobs import settle
+    from hpf.entrypoints import ledger as entrypoints
 
-    return settle(event, context)
+    return entrypoints.settle_interest(event, context)
 
 
 @app.lambda_function(name="snapshot_ledger")
 def snapshot_ledger(event, context):
     """Schedule (02:00 daily): the ledger as Parquet in the analytics bucket."""
-    from hpf.analytics.jobs import snapshot
+    from hpf.entrypoints import ledger as entrypoints
 
-    return snapshot(event, context)
+    return entrypoints.snapshot_ledger(event, context)

@@ -88,7 +88,7 @@ class LoanView(Schema):
     settled_on: date | None
 
     @classmethod
-    def of(cls, loan) -> "LoanView":  # type: ignore[no-untyped-def]
+    def of(cls, loan) -> LoanView:
         from hpf.common.clock import business_date
 
         today = business_date(bootstrap.clock())
@@ -102,7 +102,7 @@ class LoanView(Schema):
                    last_failure=loan.last_failure, settled_on=loan.settled_on)
 
 
-def _installment(i) -> InstallmentView:  # type: ignore[no-untyped-def]
+def _installment(i) -> InstallmentView:
     return InstallmentView(period=i.period, due=i.due, payment=f"{i.payment:.2f}", principal=f"{i.principal:.2f}",
                            interest=f"{i.interest:.2f}", balance_after=f"{i.balance_after:.2f}")
 
@@ -133,7 +133,7 @@ def register_loan(ctx: RequestContext) -> LoanView:
 
 @api.route("/loans", roles={Role.DEPOSITOR}, response=LoanList, summary="我的公积金贷款")
 def my_loans(ctx: RequestContext) -> LoanList:
-    return LoanList(loans=[LoanView.of(l) for l in bootstrap.loan_service().of_borrower(ctx.principal)])
+    return LoanList(loans=[LoanView.of(ln) for ln in bootstrap.loan_service().of_borrower(ctx.principal)])
 
 
 @api.route("/loans/{loan_no}", roles={Role.DEPOSITOR, *STAFF_VIEWERS}, path_model=LoanPath, response=LoanView,
@@ -212,7 +212,7 @@ class QuoteView(Schema):
     instruction_id: str | None = None
 
     @classmethod
-    def of(cls, q, instruction_id: str | None = None) -> "QuoteView":  # type: ignore[no-untyped-def]
+    def of(cls, q, instruction_id: str | None = None) -> QuoteView:
         return cls(loan_no=q.loan_no, on=q.on, principal=f"{q.principal:.2f}", interest=f"{q.interest:.2f}",
                    amount=f"{q.amount:.2f}", full=q.full, balance_after=f"{q.balance_after:.2f}",
                    next_payment=f"{q.next_payment:.2f}", instruction_id=instruction_id)
@@ -247,10 +247,11 @@ class DeductionRunView(Schema):
 @api.route("/deduction-runs", method="POST", roles={Role.FINANCE}, body=DeductionRunRequest,
            response=DeductionRunView, status=202, summary="批量扣款（手工发起当日批次）")
 def run_deductions(ctx: RequestContext) -> DeductionRunView:
-    from hpf.lending.jobs import run_for
+    from hpf.entrypoints.lending import logged
 
-    batch = run_for(ctx.body.org, ctx.body.day, ctx.principal)
-    total = sum((l.amount for l in batch.lines), Decimal("0.00")) if batch else Decimal("0.00")
+    b = ctx.body
+    batch = logged(b.org, b.day, bootstrap.deduction_run().run_by_hand(b.org, b.day, ctx.principal))
+    total = sum((ln.amount for ln in batch.lines), Decimal("0.00")) if batch else Decimal("0.00")
     return DeductionRunView(batch_id=batch.batch_id if batch else None, lines=len(batch.lines) if batch else 0,
                             total=f"{total:.2f}")
 
@@ -258,14 +259,14 @@ def run_deductions(ctx: RequestContext) -> DeductionRunView:
 @app.lambda_function(name="deduction_run")
 def deduction_run(event, context):
     """Schedule (06:00): every office's installments due by today, one batch each."""
-    from hpf.lending.jobs import daily
+    from hpf.entrypoints import lending as entrypoints
 
-    return daily(event, context)
+    return entrypoints.deduction_run(event, context)
 
 
 @app.lambda_function(name="lending_events")
 def lending_events(event, context):
     """Queue consumer: lending's settlement instructions and batches to settlement."""
-    from hpf.lending.consumers import handle_lending_events
+    from hpf.entrypoints import lending as entrypoints
 
-    return handle_lending_events(event, context)
+    return entrypoints.lending_events(event, context)

@@ -54,14 +54,14 @@ def operations(ctx: RequestContext) -> OperationsPage:
 @app.lambda_function(name="relay_outbox")
 def relay_outbox(event, context):
     """Outbox table stream → area queues."""
-    from hpf.platform.relay import relay_stream
+    from hpf.entrypoints import platform as entrypoints
 
-    return relay_stream(event, context)
+    return entrypoints.relay_outbox(event, context)
 
 
 @app.lambda_function(name="sweep_outbox")
 def sweep_outbox(event, context):
     """Schedule: relay outbox rows the stream did not deliver."""
-    from hpf.platform.relay import sweep
+    from hpf.entrypoints import platform as entrypoints
 
-    return sweep(event, context)
+    return entrypoints.sweep_outbox(event, context)

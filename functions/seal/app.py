@@ -4,23 +4,28 @@ voucher already archived or a QR lookup."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hpf import bootstrap
 from hpf.identity.roles import Role
-from hpf.web.api import ANY_AUTHENTICATED, Api, RequestContext, LazyModule
+from hpf.web.api import ANY_AUTHENTICATED, Api, LazyModule, RequestContext
 
 api = Api("seal", "电子签章与电子凭证", "汇补缴回单、缴存明细、提取凭证等电子凭证的盖章出具与验证")
 app = api.app
 handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
 
 S = "hpf.seal.schemas"
-s = LazyModule(S)
+if TYPE_CHECKING:
+    from hpf.seal import schemas as s
+else:
+    s = LazyModule(S)  # the models, built only when a route first needs them
 ISSUERS = {Role.COUNTER_CLERK, Role.DEPOSITOR, Role.UNIT_AGENT}
 READERS = ISSUERS | {Role.AUDITOR, Role.LEADER, Role.FINANCE, Role.ARCHIVIST}
 
 
 @api.route("/vouchers", method="POST", roles=ISSUERS, body=f"{S}:VoucherRequest", response=f"{S}:VoucherView",
            status=201, summary="出具电子凭证（盖章、存档；同一凭证再次申请返回存档原件）")
-def issue_voucher(ctx: RequestContext) -> "s.VoucherView":
+def issue_voucher(ctx: RequestContext) -> s.VoucherView:
     from hpf.seal.vouchers import VoucherKind
 
     b = ctx.body
@@ -30,13 +35,13 @@ def issue_voucher(ctx: RequestContext) -> "s.VoucherView":
 
 @api.route("/vouchers/{voucher_no}", roles=READERS, path_model=f"{S}:VoucherPath", response=f"{S}:VoucherView",
            summary="查询并下载已出具的电子凭证")
-def get_voucher(ctx: RequestContext, voucher_no: str) -> "s.VoucherView":
+def get_voucher(ctx: RequestContext, voucher_no: str) -> s.VoucherView:
     return s.VoucherView.of(bootstrap.voucher_service().get(voucher_no, ctx.principal))
 
 
 @api.route("/vouchers/{voucher_no}/verification", roles=ANY_AUTHENTICATED, path_model=f"{S}:VoucherPath",
            response=f"{S}:VoucherAuthenticity", summary="扫码验证：本中心是否出具过该凭证")
-def voucher_authenticity(ctx: RequestContext, voucher_no: str) -> "s.VoucherAuthenticity":
+def voucher_authenticity(ctx: RequestContext, voucher_no: str) -> s.VoucherAuthenticity:
     return s.VoucherAuthenticity.of(bootstrap.voucher_service().verification_of(voucher_no))
 
 
@@ -54,21 +59,21 @@ def public_voucher_check(ctx: RequestContext, voucher_no: str):  # noqa: ANN201 
 
 @api.route("/verifications", method="POST", roles=ANY_AUTHENTICATED, body=f"{S}:VerificationRequest",
            response=f"{S}:VerificationView", summary="上传PDF验证印章、完整性及与存档原件是否一致")
-def verify_pdf(ctx: RequestContext) -> "s.VerificationView":
+def verify_pdf(ctx: RequestContext) -> s.VerificationView:
     return s.VerificationView.of(bootstrap.voucher_service().verify(ctx.body.pdf()))
 
 
 @app.lambda_function(name="bind_accounting_month")
 def bind_accounting_month(event, context):
     """Schedule (the 3rd, 02:00) and ``hpf archive bind-month``: bind last month's accounting archive (7.5.16)."""
-    from hpf.seal.jobs import bind_accounting_month as job
+    from hpf.entrypoints import seal as entrypoints
 
-    return job(event, context)
+    return entrypoints.bind_accounting_month(event, context)
 
 
 @app.lambda_function(name="collect_business")
 def collect_business(event, context):
     """Queue consumer (partial batch failure): archive a finished business's sealed voucher (7.5.4, 7.5.5)."""
-    from hpf.seal.collection import handle_collection
+    from hpf.entrypoints import seal as entrypoints
 
-    return handle_collection(event, context)
+    return entrypoints.collect_business(event, context)

@@ -53,7 +53,7 @@ class InstructionView(Schema):
     history: list[StepView]
 
     @classmethod
-    def of(cls, r) -> "InstructionView":  # type: ignore[no-untyped-def]
+    def of(cls, r) -> InstructionView:
         i = r.instruction
         return cls(instruction_id=i.instruction_id, business=i.business, direction=i.direction, org=i.org,
                    amount=f"{i.amount:.2f}", status=r.status.value, status_label=r.status.label, bank=r.bank,
@@ -134,9 +134,9 @@ def get_batch(ctx: RequestContext, batch_id: str) -> BatchView:
     return BatchView(batch_id=batch.batch_id, org=batch.org, business=batch.business, status=batch.status.value,
                      status_label=batch.status.label, bank=batch.bank, serial=batch.serial, queries=batch.queries,
                      history=[StepView(at=s.at, event=s.event, detail=s.detail) for s in batch.history],
-                     lines=[BatchLineView(instruction_id=l.instruction_id, status=l.status.value,
-                                          status_label=l.status.label, amount=f"{l.amount:.2f}",
-                                          failure_reason=l.failure_reason) for l in lines])
+                     lines=[BatchLineView(instruction_id=ln.instruction_id, status=ln.status.value,
+                                          status_label=ln.status.label, amount=f"{ln.amount:.2f}",
+                                          failure_reason=ln.failure_reason) for ln in lines])
 
 
 class ReconcileRequest(Schema):
@@ -168,7 +168,7 @@ class ReconciliationView(Schema):
     workbook_url: str = Field(description="对账报告（Excel）下载地址，15分钟内有效")
 
     @classmethod
-    def of(cls, r, url: str) -> "ReconciliationView":  # type: ignore[no-untyped-def]
+    def of(cls, r, url: str) -> ReconciliationView:
         from hpf.settlement.report import CAUSE_LABELS
 
         money = lambda v: None if v is None else f"{v:.2f}"  # noqa: E731
@@ -184,11 +184,11 @@ class ReconciliationView(Schema):
 @api.route("/reconciliations", method="POST", roles={Role.FINANCE}, body=ReconcileRequest,
            response=ReconciliationView, summary="资金结算对账（银行对账单、结算指令、财务帐、业务帐）")
 def reconcile(ctx: RequestContext) -> ReconciliationView:
-    from hpf.settlement.jobs import download_url, reconcile
+    from hpf.entrypoints.settlement import reconcile
 
     ctx.principal.require_org(ctx.body.org)
     report, key = reconcile(ctx.body.org, ctx.body.day)
-    return ReconciliationView.of(report, download_url(key))
+    return ReconciliationView.of(report, bootstrap.analytics_files().download_url(key))
 
 
 class StatementQuery(Schema):
@@ -289,7 +289,7 @@ class AllocationView(Schema):
 @api.route("/allocations", method="POST", roles={Role.FINANCE}, body=AllocationRequest, response=AllocationView,
            status=202, summary="专户间资金调拨（经结算流程支付）")
 def allocate_funds(ctx: RequestContext) -> AllocationView:
-    from hpf.ledger.settlement_port import settled_by_bank
+    from hpf.settings import settled_by_bank
     from hpf.settlement.allocation import allocate
 
     b = ctx.body
@@ -333,38 +333,38 @@ def check_bank_card(ctx: RequestContext) -> CardCheckView:
 @app.lambda_function(name="match_notices")
 def match_notices(event, context):
     """Queue consumer: arrival notices from the banks (via the front) confirm the remittances they name."""
-    from hpf.settlement.notices import handle_notices
+    from hpf.entrypoints import settlement as entrypoints
 
-    return handle_notices(event, context)
+    return entrypoints.match_notices(event, context)
 
 
 @app.lambda_function(name="reconcile_daily")
 def reconcile_daily(event, context):
     """Schedule (01:30): yesterday, every office with a special account."""
-    from hpf.settlement.jobs import daily
+    from hpf.entrypoints import settlement as entrypoints
 
-    return daily(event, context)
+    return entrypoints.reconcile_daily(event, context)
 
 
 @app.lambda_function(name="settlement_step")
 def settlement_step(event, context):
     """Workflow task: receive, send or query (the steps that talk to the bank)."""
-    from hpf.settlement.tasks import step
+    from hpf.entrypoints import settlement as entrypoints
 
-    return step(event)
+    return entrypoints.settlement_step(event, context)
 
 
 @app.lambda_function(name="settlement_review")
 def settlement_review(event, context):
     """Workflow task (waitForTaskToken): park an instruction the queries could not settle for a person."""
-    from hpf.settlement.tasks import review
+    from hpf.entrypoints import settlement as entrypoints
 
-    return review(event)
+    return entrypoints.settlement_review(event, context)
 
 
 @app.lambda_function(name="settlement_apply")
 def settlement_apply(event, context):
     """Workflow task: the bank's outcome into the ledger."""
-    from hpf.settlement.tasks import apply
+    from hpf.entrypoints import settlement as entrypoints
 
-    return apply(event)
+    return entrypoints.settlement_apply(event, context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import threading
 from datetime import date
+from typing import TYPE_CHECKING
 
 from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
@@ -13,6 +14,9 @@ from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit, UnitKind
 from hpf.ledger.withdrawal import Withdrawal
+
+if TYPE_CHECKING:
+    from hpf.ledger.general_ledger import GeneralLedger
 
 
 class LedgerStore:
@@ -34,7 +38,7 @@ class LedgerStore:
 
 
 class _Repo:
-    def __init__(self, uow: "FakeLedgerUnitOfWork"):
+    def __init__(self, uow: FakeLedgerUnitOfWork):
         self._uow = uow
         self._store = uow.store
 
@@ -252,7 +256,7 @@ class FakeLedgerUnitOfWork:
         trial.commits += 1
         self.store.__dict__.update(trial.__dict__)
 
-    def __enter__(self) -> "FakeLedgerUnitOfWork":
+    def __enter__(self) -> FakeLedgerUnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -269,3 +273,14 @@ def fund_and_post(ledger, remittance_id: str):
         total = uow.remittances.get(remittance_id).total
     RemittanceFunding(ledger._uow, ledger._clock).confirm_funds(remittance_id, total, f"BANK-{remittance_id}")
     return ledger.post_remittance(remittance_id)
+
+
+def books_of(store: LedgerStore) -> GeneralLedger:
+    """The general ledger (总账) over a fake store: its trial balance and ledger check read the same journal the
+    depositors' ledger posts to."""
+    from datetime import datetime
+
+    from hpf.common.clock import SHANGHAI, FixedClock
+    from hpf.ledger.general_ledger import GeneralLedger
+
+    return GeneralLedger(lambda: FakeLedgerUnitOfWork(store), FixedClock(datetime(2026, 1, 1, tzinfo=SHANGHAI)))

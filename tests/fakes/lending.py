@@ -54,11 +54,11 @@ class FakeLoanStore:
 
     def of_org(self, org):  # type: ignore[no-untyped-def]
         with self._lock:
-            return [copy.deepcopy(l) for l in self.loans.values() if l.org == org]
+            return [copy.deepcopy(ln) for ln in self.loans.values() if ln.org == org]
 
     def of_borrower(self, id_number):  # type: ignore[no-untyped-def]
         with self._lock:
-            return [copy.deepcopy(l) for l in self.loans.values() if l.borrower.id_number == id_number]
+            return [copy.deepcopy(ln) for ln in self.loans.values() if ln.borrower.id_number == id_number]
 
     def add_batch(self, batch, event) -> None:  # type: ignore[no-untyped-def]
         with self._lock:

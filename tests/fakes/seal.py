@@ -18,7 +18,7 @@ class KeySigner:
     seal_code = "TEST-SEAL"
 
     def __init__(self) -> None:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         self._root_key = rsa.generate_private_key(65537, 2048)
         self._key = rsa.generate_private_key(65537, 2048)
         valid = dict(not_valid_before=now - dt.timedelta(days=1), not_valid_after=now + dt.timedelta(days=30))

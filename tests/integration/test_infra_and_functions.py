@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,6 @@ from botocore.exceptions import ClientError
 
 from hpf.adapters.aws.clients import client
 from hpf.local.template import ROOT, TEMPLATE, load_template
-from decimal import Decimal
-
 from tests.integration.conftest import eventually, this_month
 
 EVENTS = ROOT / "events"
@@ -55,7 +54,7 @@ def test_every_bucket_is_encrypted_and_the_archive_is_write_once(platform):
 def test_the_local_endpoint_holds_compliance_retention_to_s3_s_rules(platform):
     """Real S3 refuses to shorten a COMPLIANCE retention or turn it into GOVERNANCE (after which the object could
     be deleted with a bypass); the embedded endpoint accepted both, so the local platform refuses them itself."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     s3, archive = client("s3"), platform.physical["ArchiveBucket"]
     version = s3.put_object(Bucket=archive, Key="probe/retention.pdf", Body=b"%PDF-1.7 probe")["VersionId"]
@@ -68,7 +67,7 @@ def test_the_local_endpoint_holds_compliance_retention_to_s3_s_rules(platform):
     with pytest.raises(ClientError):
         s3.delete_object(Bucket=archive, Key="probe/retention.pdf", VersionId=version,
                          BypassGovernanceRetention=True)
-    longer = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * 40)
+    longer = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365 * 40)
     s3.put_object_retention(Bucket=archive, Key="probe/retention.pdf", VersionId=version,
                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": longer})  # lengthening is allowed
     assert s3.head_object(Bucket=archive, Key="probe/retention.pdf",

@@ -109,7 +109,7 @@ def test_a_loan_is_paid_to_the_seller_through_settlement_and_the_day_reconciles(
     add_user(SandboxUser("loan-stranger", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
     assert http.get(f"/lending/loans/{no}", headers=auth("loan-stranger")).status_code == 403  # not theirs
     mine = http.get("/lending/loans", headers=auth(loan["user"])).json()["loans"]
-    assert [l["loan_no"] for l in mine] == [no]
+    assert [ln["loan_no"] for ln in mine] == [no]
 
     today = datetime.now(SHANGHAI).date()
     assert reconciled(http, auth, today, {instruction_id}) == []
@@ -141,11 +141,11 @@ def test_the_monthly_deduction_goes_as_one_batch_and_late_results_are_waited_for
     assert http.post("/lending/deduction-runs", headers=auth("finance01"), json=body).json()["batch_id"] == batch_id
 
     view = lambda: http.get(f"/settlement/batches/{batch_id}", headers=auth("finance01")).json()  # noqa: E731
-    eventually(lambda: view().get("status") == "DONE" and all(l["status"] == "APPLIED" for l in view()["lines"]),
+    eventually(lambda: view().get("status") == "DONE" and all(ln["status"] == "APPLIED" for ln in view()["lines"]),
                timeout=60)
     batch = view()
     assert batch["queries"] >= 3  # twice "still processing", then the results
-    lines = {l["instruction_id"]: l for l in batch["lines"]}
+    lines = {ln["instruction_id"]: ln for ln in batch["lines"]}
     paid_line, failed_line = f"DED-{paying['loan_no']}-001-{due:%Y%m%d}", f"DED-{short['loan_no']}-001-{due:%Y%m%d}"
     assert lines[failed_line]["failure_reason"] == "扣款账户余额不足"
     status, history = execution(platform, "-settlement-batch", f"batch-{batch_id}")

@@ -107,8 +107,8 @@ def test_finance_pages_through_a_special_account_s_transactions(http, auth, depo
         everything += chunk
         begin += len(chunk)
     # the pages tile the day: every line once, none skipped, none twice
-    assert len(everything) == page["total"] == len({l["host_seq_no"] for l in everything})
-    mine = [l for l in everything if l["reference"] == w["withdrawal_id"]]
+    assert len(everything) == page["total"] == len({ln["host_seq_no"] for ln in everything})
+    mine = [ln for ln in everything if ln["reference"] == w["withdrawal_id"]]
     assert len(mine) == 1 and (mine[0]["dc"], mine[0]["amount"]) == ("D", "123.45")
     too_long = http.get("/settlement/statements", params={**query, "start": "2026-01-01"}, headers=auth("finance01"))
     assert (too_long.status_code, too_long.json()["code"]) == (400, "INVALID_DATE_RANGE")

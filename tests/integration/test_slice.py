@@ -67,7 +67,7 @@ def test_deposit_reaches_the_balance_through_outbox_queue_and_state_machine(plat
     log_lines = [json.loads(line) for line in platform.log_file.read_text(encoding="utf-8").splitlines()
                  if correlation in line]
     services = {line["service"] for line in log_lines}
-    assert {"hpf-ledger-events", "hpf-ledger-tasks"} <= services
+    assert {"hpf-ledger-events", "hpf-ledger-jobs"} <= services
 
 
 def test_a_posting_run_twice_at_once_credits_once(platform, http, auth, new_unit, new_account):

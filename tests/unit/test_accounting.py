@@ -25,7 +25,7 @@ from hpf.ledger.model import AccountEntry, EntryKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, books_of, fund_and_post
 from tests.unit.test_ledger_services import BRANCH_CLERK, CLERK
 
 DAY = date(2026, 11, 20)
@@ -49,7 +49,7 @@ def test_a_reversal_cancels_its_entry_line_by_line():
     original = deposit_entry("RMT-1#A", DAY, "RMT-1", "A", Decimal("120.50"), "汇缴")
     reversal = original.reversal("RMT-1#A#R", date(2026, 11, 21))
     assert reversal.reverses == "RMT-1#A" and original.reverses is None
-    assert [(l.subject, l.side) for l in reversal.lines] == [("231", Side.CREDIT), ("201", Side.DEBIT)]
+    assert [(ln.subject, ln.side) for ln in reversal.lines] == [("231", Side.CREDIT), ("201", Side.DEBIT)]
     both = TrialBalance.of([original, reversal])
     assert both.balanced and all(row.balance == 0 for row in both.rows)
 
@@ -78,22 +78,22 @@ def test_a_posted_remittance_is_in_both_ledgers_and_they_agree():
                                                             Decimal(base)), CLERK)
     remittance = service.record_remittance(unit.unit_account, "2026-11", CLERK)
     fund_and_post(service, remittance.remittance_id)
-    tb = service.trial_balance(DAY, CLERK)
+    tb = books_of(store).trial_balance(DAY, CLERK)
     assert tb.balanced and tb.entries == 3  # the money's arrival, then one entry per depositor
     rows = {r.subject.code: r for r in tb.rows}
     assert rows[FUND].credit == rows[FUND].balance == remittance.total == Decimal("2832.00")
     assert rows["101"].balance == remittance.total  # in the bank
     assert rows["231"].balance == Decimal("0.00")  # in transit no more: every line posted
-    assert service.ledger_check(DAY, CLERK).agrees
+    assert books_of(store).ledger_check(DAY, CLERK).agrees
     with pytest.raises(Forbidden):
-        service.trial_balance(DAY, BRANCH_CLERK)  # the ledgers are the center's
+        books_of(store).trial_balance(DAY, BRANCH_CLERK)  # the ledgers are the center's
 
 
 def test_the_check_catches_a_business_entry_without_its_journal_entry():
     store = LedgerStore()
     store.entries["360600000000009"] = [AccountEntry("360600000000009", "manual", DAY, EntryKind.REMITTANCE,
                                                      Decimal("10.00"), Decimal("10.00"), "manual")]
-    check = _service(store).ledger_check(DAY, CLERK)
+    check = books_of(store).ledger_check(DAY, CLERK)
     assert not check.agrees and "360600000000009" in check.differences
 
 
@@ -114,12 +114,12 @@ def test_money_is_conserved_whatever_the_bases_and_however_often_posting_runs(ba
     for _ in range(runs):
         fund_and_post(service, remittance.remittance_id)
     balances = sum(a.balance for a in store.accounts.values())
-    tb = service.trial_balance(DAY, CLERK)
+    tb = books_of(store).trial_balance(DAY, CLERK)
     assert balances == remittance.total  # opening 0 + deposits = balance
     assert all(a.balance >= 0 for a in store.accounts.values())
     assert all(e.total(Side.DEBIT) == e.total(Side.CREDIT) for e in store.journal.values())
     assert tb.balanced and next(r for r in tb.rows if r.subject.code == FUND).balance == balances
-    assert service.ledger_check(DAY, CLERK).agrees
+    assert books_of(store).ledger_check(DAY, CLERK).agrees
 
 
 @settings(max_examples=25, deadline=None)
@@ -163,8 +163,8 @@ def test_deposits_supplements_and_interest_are_conserved_in_both_ledgers(base_li
     assert all(a.balance >= 0 for a in store.accounts.values())
     fund = Decimal(0)
     for day in days_used:
-        tb = service.trial_balance(day, CLERK)
-        assert tb.balanced and service.ledger_check(day, CLERK).agrees
+        tb = books_of(store).trial_balance(day, CLERK)
+        assert tb.balanced and books_of(store).ledger_check(day, CLERK).agrees
         fund += sum((r.balance for r in tb.rows if r.subject.code == FUND), Decimal(0))
     assert fund == balances
     # No depositor has a month deposited twice, regular or supplementary.

@@ -4,12 +4,11 @@ crashes, and the tamper campaign â€” bytes, metadata, a log entry, a tree head â
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from hpf.archive.model import (ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveStatus, Category, Document, Retention,
-                               Source)
+from hpf.archive.model import ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveStatus, Category, Document, Retention, Source
 from hpf.archive.ports import LogEntry
 from hpf.archive.service import ArchiveService
 from hpf.archive.treehead import TreeHead, sign_tree_head, tree_heads
@@ -19,7 +18,7 @@ from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from tests.fakes.archive import MemoryIndex, MemoryLog, MemoryObjects
 from tests.fakes.seal import KeySigner
 
-AT = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 class World:

@@ -113,8 +113,8 @@ def _deduct(s: Setup, loans: list[str]) -> tuple[str, dict]:
     day = s.due(loans[0]).due
     s.move_to(day)
     batch = s.run.run("360600", day)
-    assert sorted(l.reference for l in batch.lines) == sorted(loans)
-    return batch.batch_id, {l.reference: l for l in batch.lines}
+    assert sorted(ln.reference for ln in batch.lines) == sorted(loans)
+    return batch.batch_id, {ln.reference: ln for ln in batch.lines}
 
 
 def test_a_batch_debits_each_card_once_and_books_each_installment(s):
@@ -131,8 +131,8 @@ def test_a_batch_debits_each_card_once_and_books_each_installment(s):
     assert unpaid.paid_periods == 0 and unpaid.last_failure == "扣款账户余额不足" and not unpaid.in_flight
     assert s.store.rows[lines[a].instruction_id].status is InstructionStatus.APPLIED
     # the special account's statement carries the line id: reconciliation matches it like a single collection
-    credit = [l for l in s.bank.statement(SPECIAL) if l.ref_seq_no == lines[a].instruction_id]
-    assert [(l.dc_flag, l.amount) for l in credit] == [("C", installment.payment)]
+    credit = [ln for ln in s.bank.statement(SPECIAL) if ln.ref_seq_no == lines[a].instruction_id]
+    assert [(ln.dc_flag, ln.amount) for ln in credit] == [("C", installment.payment)]
     assert len([m for m in s.bank.received if m.tx_code == "BDC105"]) == 1
 
 
@@ -220,7 +220,7 @@ class FakeBusinesses:
     """The ledger port for batches of payouts and collections: which lines it waits for, and what it was told."""
 
     def __init__(self, lines):  # type: ignore[no-untyped-def]
-        self.lines = {l.instruction_id: l for l in lines}
+        self.lines = {ln.instruction_id: ln for ln in lines}
         self.outcomes: dict[str, bool] = {}
 
     def batch_lines(self, batch_id: str):  # type: ignore[no-untyped-def]
@@ -281,7 +281,7 @@ def test_a_batch_of_collections_goes_as_bdc104_and_a_short_account_fails_alone(s
     assert s.store.rows["COL-BATCH-2"].failure_reason == "扣款账户余额不足"
     assert s.bank.balance("36050100000000001002") == Decimal("1.00")
     sent = next(m for m in s.bank.received if m.tx_code == "BDC104")
-    assert [l["ConAgrNo"] for l in sent.lists["DETAIL_LIST"]] == ["TS-1", "TS-2"]
+    assert [ln["ConAgrNo"] for ln in sent.lists["DETAIL_LIST"]] == ["TS-1", "TS-2"]
 
 
 def test_a_batch_moves_money_one_way():

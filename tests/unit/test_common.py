@@ -15,7 +15,6 @@ from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from hpf.common.identifiers import bank_card, mobile_number, resident_id, social_credit_code
 from hpf.common.money import from_fen, round_fen, to_chinese_uppercase, to_fen, to_money
 from hpf.common.paging import PageRequest, decode_token, encode_token
-from hpf.ledger.withdrawal import WITHDRAWAL_LIFECYCLE, WithdrawalEvent, WithdrawalStatus
 from hpf.ledger.model import (
     ACCOUNT_LIFECYCLE,
     REMITTANCE_LIFECYCLE,
@@ -27,6 +26,7 @@ from hpf.ledger.model import (
     UnitEvent,
     UnitStatus,
 )
+from hpf.ledger.withdrawal import WITHDRAWAL_LIFECYCLE, WithdrawalEvent, WithdrawalStatus
 
 
 @pytest.mark.parametrize("amount, words", [

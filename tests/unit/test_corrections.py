@@ -15,7 +15,7 @@ from hpf.ledger.model import AccountStatus, EntryKind, deposited_months
 from hpf.ledger.services import OpenAccount
 from hpf.ledger.withdrawal import PayeeAccount
 from hpf.local.demo import valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork
+from tests.fakes.ledger import FakeLedgerUnitOfWork, books_of
 from tests.unit.test_ledger_services import CLERK
 from tests.unit.test_withdrawals import FINANCE, World
 
@@ -26,7 +26,7 @@ def corrections(world: World) -> LedgerCorrections:
 
 def agrees(world: World) -> bool:
     days = {e.business_date for es in world.store.entries.values() for e in es}
-    return all(world.ledger.ledger_check(day, FINANCE).agrees for day in days) and TrialBalance.of(
+    return all(books_of(world.store).ledger_check(day, FINANCE).agrees for day in days) and TrialBalance.of(
         list(world.store.journal.values())).balanced
 
 

@@ -87,7 +87,7 @@ def test_a_list_posts_only_after_its_money_arrives_with_the_exact_total():
     assert funded.status is RemittanceStatus.FUNDED and funded.funding == "transfer"
     assert [e.payload["bank_serial"] for e in world.events("ledger.RemittanceFunded")] == ["CCB0001"]
     arrival = world.store.journal[f"FUND-{remittance.remittance_id}"]
-    assert {(l.subject, l.side.value, l.amount) for l in arrival.lines} == {("101", "D", Decimal("1200.00")),
+    assert {(ln.subject, ln.side.value, ln.amount) for ln in arrival.lines} == {("101", "D", Decimal("1200.00")),
                                                                          ("231", "C", Decimal("1200.00"))}
     # the same notice again changes nothing; a second, different arrival is the unit's money to refund
     world.funding.confirm_funds(remittance.remittance_id, Decimal("1200.00"), "CCB0001")

@@ -19,7 +19,7 @@ from hpf.ledger.model import EntryKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, books_of, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 YEAR_START, YEAR_END = date(2025, 6, 30), date(2026, 6, 30)
@@ -102,10 +102,10 @@ def test_settlement_credits_once_in_both_ledgers_and_rolls_the_year_over():
     entries = store.entries[account.account_no]
     assert [(e.kind, e.amount) for e in entries] == [(EntryKind.REMITTANCE, Decimal("1200.00")),
                                                     (EntryKind.INTEREST, Decimal("9.05"))]
-    tb = ledger.trial_balance(date(2026, 6, 30), CLERK)
+    tb = books_of(store).trial_balance(date(2026, 6, 30), CLERK)
     rows = {r.subject.code: r for r in tb.rows}
     assert tb.balanced and rows[INTEREST_EXPENSE].debit == rows[FUND].credit == Decimal("9.05")
-    assert ledger.ledger_check(date(2026, 6, 30), CLERK).agrees
+    assert books_of(store).ledger_check(date(2026, 6, 30), CLERK).agrees
 
     # The next year starts from the balance with its interest, all of it carried over.
     clock.advance(days=365)

@@ -87,6 +87,6 @@ def test_every_function_of_the_template_runs_on_the_layers_build_layers_makes():
     assert contents == {"../build/layers/core.zip", "../build/layers/deps.zip", "../build/layers/analytics.zip"}
     for logical_id, r in resources.items():
         if r["Type"] == "AWS::Lambda::Function":
-            layers = [l["Ref"] for l in r["Properties"]["Layers"]]
+            layers = [ln["Ref"] for ln in r["Properties"]["Layers"]]
             assert layers[:2] == ["CoreLayer", "DependenciesLayer"], logical_id
             assert ("AnalyticsLayer" in layers) == (logical_id == "SnapshotLedgerFunction"), logical_id

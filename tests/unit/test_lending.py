@@ -168,7 +168,7 @@ def test_disbursement_pays_the_seller_then_starts_the_plan_and_journals_it():
     assert loan.status is LoanStatus.REPAYING and loan.balance == Decimal("240000.00")
     assert len(loan.plan) == 120 and loan.plan[0].due == date(2026, 4, 16)
     entry = w.ledger.entries[sent.instruction_id]
-    assert {(l.subject, l.side, l.amount) for l in entry.lines} == {
+    assert {(ln.subject, ln.side, ln.amount) for ln in entry.lines} == {
         ("121", Side.DEBIT, Decimal("240000.00")), ("101", Side.CREDIT, Decimal("240000.00"))}
     w.loans.record(sent, True, "105000000001", "")  # told twice: nothing more
     assert len(w.store.details(loan.loan_no)) == 1 and not w.loans.holds(sent)
@@ -199,8 +199,8 @@ def test_deduction_batch_takes_what_is_due_once_and_books_each_outcome():
     batch = w.run.run("360600", date(2026, 4, 16))
     assert batch.batch_id == batch_id_of("360600", date(2026, 4, 16)) and len(batch.lines) == 2
     assert w.run.run("360600", date(2026, 4, 16)) == batch  # the schedule firing twice: the same batch
-    line_a = next(l for l in batch.lines if l.reference == a.loan_no)
-    line_b = next(l for l in batch.lines if l.reference == b.loan_no)
+    line_a = next(ln for ln in batch.lines if ln.reference == a.loan_no)
+    line_b = next(ln for ln in batch.lines if ln.reference == b.loan_no)
     assert line_a.amount == a.plan[0].payment and line_a.counterparty.account_no == "6217000000000001"
     with pytest.raises(BusinessRuleViolation) as busy:
         w.loans.request_early_repayment(a.loan_no, "REQ-000000001", None, BORROWER)
@@ -211,13 +211,13 @@ def test_deduction_batch_takes_what_is_due_once_and_books_each_outcome():
     assert a2.balance == a.balance - a.plan[0].principal and a2.paid_periods == 1 and a2.plan[0].period == 2
     entry = w.ledger.entries[line_a.instruction_id]
     assert entry.total(Side.DEBIT) == line_a.amount
-    assert {l.subject for l in entry.lines} == {"101", "121", "401"}
+    assert {ln.subject for ln in entry.lines} == {"101", "121", "401"}
     assert b2.balance == b.balance and b2.plan[0].period == 1 and not b2.in_flight
     # the next day the failed installment is overdue and goes again, under a new line id
     w.to_day(date(2026, 4, 17))
     assert [i.period for i in b2.overdue_on(date(2026, 4, 17))] == [1]
     retry = w.run.run("360600", date(2026, 4, 17))
-    assert [l.reference for l in retry.lines] == [b.loan_no] and retry.lines[0].instruction_id != line_b.instruction_id
+    assert [ln.reference for ln in retry.lines] == [b.loan_no] and retry.lines[0].instruction_id != line_b.instruction_id
     w.loans.record(retry.lines[0], True, "105000000010", "")
     detail = next(d for d in w.store.details(b.loan_no) if d.detail_id == retry.lines[0].instruction_id)
     assert detail.type.value == "04"  # 逾期还款: paid after its due date
@@ -230,7 +230,7 @@ def test_marks_of_a_batch_never_written_are_dropped_by_a_later_run():
     w.run._mark(w.store.get(a.loan_no), batch_id_of("360600", date(2026, 4, 16)), date(2026, 4, 16))  # then died
     w.to_day(date(2026, 4, 17))
     batch = w.run.run("360600", date(2026, 4, 17))
-    assert [l.instruction_id for l in batch.lines] == [f"DED-{a.loan_no}-001-20260417"]
+    assert [ln.instruction_id for ln in batch.lines] == [f"DED-{a.loan_no}-001-20260417"]
     assert list(w.store.get(a.loan_no).in_flight) == [f"DED-{a.loan_no}-001-20260417"]
 
 
@@ -278,8 +278,8 @@ def test_full_early_repayment_settles_the_loan():
         w.loans.quote(a.loan_no, None, BORROWER)
     assert done.value.code == "LOAN_NOT_REPAYING"
     # principal in = principal out, in the financial ledger: subject 121 nets to zero
-    net = sum((l.amount if l.side is Side.DEBIT else -l.amount) for e in w.ledger.entries.values() for l in e.lines
-              if l.subject == "121")
+    net = sum((ln.amount if ln.side is Side.DEBIT else -ln.amount) for e in w.ledger.entries.values() for ln in e.lines
+              if ln.subject == "121")
     assert net == 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,16 +11,16 @@ import pytest
 from hpf.local.schedules import UnsupportedSchedule, next_fire
 
 STATEMACHINES = sorted((Path(__file__).resolve().parents[2] / "statemachines").glob("*.asl.json"))
-AT = datetime(2026, 11, 27, 17, 30, 20, tzinfo=timezone.utc)  # a Friday
+AT = datetime(2026, 11, 27, 17, 30, 20, tzinfo=UTC)  # a Friday
 
 
 @pytest.mark.parametrize("expression, expected", [
-    ("rate(5 minutes)", datetime(2026, 11, 27, 17, 35, 20, tzinfo=timezone.utc)),
-    ("rate(1 hour)", datetime(2026, 11, 27, 18, 30, 20, tzinfo=timezone.utc)),
-    ("cron(0 18 * * ? *)", datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)),
-    ("cron(0/15 * * * ? *)", datetime(2026, 11, 27, 17, 45, tzinfo=timezone.utc)),
-    ("cron(0 1 ? * MON-FRI *)", datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)),
-    ("cron(0 16 30 6 ? *)", datetime(2027, 6, 30, 16, 0, tzinfo=timezone.utc)),  # 30 June interest settlement
+    ("rate(5 minutes)", datetime(2026, 11, 27, 17, 35, 20, tzinfo=UTC)),
+    ("rate(1 hour)", datetime(2026, 11, 27, 18, 30, 20, tzinfo=UTC)),
+    ("cron(0 18 * * ? *)", datetime(2026, 11, 27, 18, 0, tzinfo=UTC)),
+    ("cron(0/15 * * * ? *)", datetime(2026, 11, 27, 17, 45, tzinfo=UTC)),
+    ("cron(0 1 ? * MON-FRI *)", datetime(2026, 11, 30, 1, 0, tzinfo=UTC)),
+    ("cron(0 16 30 6 ? *)", datetime(2027, 6, 30, 16, 0, tzinfo=UTC)),  # 30 June interest settlement
 ])
 def test_next_fire(expression, expected):
     assert next_fire(expression, AT) == expected

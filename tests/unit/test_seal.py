@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,7 +60,7 @@ def a_voucher(rows: int = 3) -> Voucher:
 def drawn(rows: int = 3) -> bytes:
     v = a_voucher(rows)
     pdf = render(v, f"https://hpf.example/seal/vouchers/{v.voucher_no}/verification",
-                 datetime(2026, 11, 27, 10, tzinfo=timezone.utc))
+                 datetime(2026, 11, 27, 10, tzinfo=UTC))
     return as_pdfa(pdf, v.title, v.org_name, v.voucher_no)
 
 
@@ -198,7 +198,7 @@ def test_a_month_is_bound_with_its_journal_and_catalogue_sealed(seal_system, tmp
     from tests.fakes.archive import MemoryIndex, MemoryLog, MemoryObjects
 
     sandbox, client = seal_system
-    clock = FixedClock(datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 3, 2, tzinfo=UTC))
     archive = ArchiveService(MemoryObjects(), MemoryIndex(), MemoryLog(), clock)
     sealer = PdfSealer(client, CENTER_SEAL)
     vouchers = VoucherService(None, archive, lambda: sealer, clock, "https://hpf.example", lambda: [root_der(sandbox)])
@@ -235,7 +235,7 @@ def voucher_world(seal_system, sealer=None, claims=None, wait_seconds=0.5):
     from tests.fakes.archive import MemoryClaims, MemoryIndex, MemoryLog, MemoryObjects
 
     sandbox, client = seal_system
-    clock = FixedClock(datetime(2026, 11, 27, 10, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 27, 10, tzinfo=UTC))
     archive = ArchiveService(MemoryObjects(), MemoryIndex(), MemoryLog(), clock)
     sealer = sealer or PdfSealer(client, CENTER_SEAL)
     claims = claims if claims is not None else MemoryClaims()

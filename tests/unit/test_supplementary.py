@@ -13,7 +13,7 @@ from hpf.ledger.model import EntryKind, RemittanceKind
 from hpf.ledger.policy import load_policy_book
 from hpf.ledger.services import LedgerService, OpenAccount, RegisterUnit
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, books_of, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 
@@ -43,7 +43,7 @@ def test_a_supplementary_deposit_posts_as_its_own_kind(world):
     entry = store.entries[accounts[0].account_no][0]
     assert (entry.kind, entry.month, entry.amount, entry.description) == (
         EntryKind.SUPPLEMENTARY, "2026-09", Decimal("1000.00"), "2026-09补缴")
-    assert ledger.ledger_check(entry.business_date, CLERK).agrees
+    assert books_of(store).ledger_check(entry.business_date, CLERK).agrees
 
 
 def test_the_same_request_twice_is_refused_as_a_duplicate(world):

@@ -26,7 +26,7 @@ from hpf.ledger.withdrawal import Material, PayeeAccount, WithdrawalStatus
 from hpf.ledger.withdrawal_rules import Evidence, Mode, load_withdrawal_rules
 from hpf.ledger.withdrawal_service import RequestWithdrawal, WithdrawalService
 from hpf.local.demo import valid_credit_code, valid_resident_id
-from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, fund_and_post
+from tests.fakes.ledger import FakeLedgerUnitOfWork, LedgerStore, books_of, fund_and_post
 from tests.unit.test_ledger_services import CLERK
 
 RULES = load_withdrawal_rules()
@@ -109,8 +109,8 @@ def test_a_partial_withdrawal_reserves_then_posts_both_ledgers_on_payment(world)
     assert (entry.kind, entry.amount, entry.balance_after) == (EntryKind.WITHDRAWAL, Decimal("-3000.00"),
                                                                Decimal("7000.00"))
     journal = world.store.journal[f"{w.withdrawal_id}#{world.account.account_no}"]
-    assert {(l.subject, l.side) for l in journal.lines} == {(FUND, Side.DEBIT), (BANK_DEPOSITS, Side.CREDIT)}
-    check = world.ledger.ledger_check(date(2026, 11, 20), FINANCE)
+    assert {(ln.subject, ln.side) for ln in journal.lines} == {(FUND, Side.DEBIT), (BANK_DEPOSITS, Side.CREDIT)}
+    check = books_of(world.store).ledger_check(date(2026, 11, 20), FINANCE)
     assert check.agrees and check.business_total == Decimal("-3000.00")
 
 
@@ -382,12 +382,11 @@ def test_money_is_conserved_and_never_negative(steps):
     assert world.acct.reserved == sum((world.store.withdrawals[w].amount for w in pending), Decimal(0))
     assert TrialBalance.of(list(world.store.journal.values())).balanced
     for day in {e.business_date for e in entries}:
-        assert world.ledger.ledger_check(day, FINANCE).agrees
+        assert books_of(world.store).ledger_check(day, FINANCE).agrees
 
 
 def test_the_synthetic_data_draws_withdrawals_of_every_configured_reason():
     from hpf.analytics.synthetic import WITHDRAWAL_REASONS
-
     from hpf.ledger.withdrawal_rules import Kind
 
     assert set(WITHDRAWAL_REASONS) == {r.code for r in RULES.on(date(2026, 11, 20)).rules.values()

@@ -1,21 +1,64 @@
-"""The composition root: builds services from settings, once per process, on first use."""
+"""The composition root: builds services from settings, once per process, on first use.
+
+Each factory imports what it builds when first called, so a cold function imports only what its handlers use
+(the names below under TYPE_CHECKING are for the type checker alone). A factory's return type is the port or the
+service its callers depend on, never an adapter's class: the entrypoints cannot reach past the port.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpf import settings
 
+if TYPE_CHECKING:
+    from hpf.archive.alerts import ArchiveAlerts
+    from hpf.archive.borrowing import BorrowingService
+    from hpf.archive.intake import Uploads
+    from hpf.archive.licences import SharedLicences
+    from hpf.archive.ports import VerificationLog
+    from hpf.archive.service import ArchiveService
+    from hpf.archive.text import ArchiveText, TextStore
+    from hpf.archive.treehead import TreeHeadSigner
+    from hpf.common.clock import Clock
+    from hpf.identity.tokens import TokenVerifier
+    from hpf.ledger.corrections import LedgerCorrections
+    from hpf.ledger.funding import RemittanceFunding
+    from hpf.ledger.interest_service import InterestService
+    from hpf.ledger.maintenance import LedgerMaintenance
+    from hpf.ledger.policy import PolicyBook
+    from hpf.ledger.ports import GeneralLedgerPort, LedgerUnitOfWork
+    from hpf.ledger.services import LedgerService
+    from hpf.ledger.settlement_port import SettlementPort
+    from hpf.ledger.withdrawal_service import WithdrawalService
+    from hpf.lending.deduction import DeductionRun
+    from hpf.lending.ports import LoanStore
+    from hpf.lending.service import LoanService
+    from hpf.platform.operations import OperationLog
+    from hpf.platform.ports import AnalyticsFiles, EventRelay, MessageQueue, Workflows
+    from hpf.seal.accounting import AccountingArchive
+    from hpf.seal.approvals import LifecycleSteps
+    from hpf.seal.port import SealSystem
+    from hpf.seal.public_check import PublicVerification
+    from hpf.seal.service import VoucherService
+    from hpf.seal.signing import PdfSealer
+    from hpf.settlement.banks import BdcBankGateway
+    from hpf.settlement.batches import BatchSettlement
+    from hpf.settlement.core_ledger import CoreLedger
+    from hpf.settlement.reconciliation import Reconciliation
+    from hpf.settlement.service import SettlementService
+
 
 @lru_cache(maxsize=1)
-def clock() -> Any:
+def clock() -> Clock:
     from hpf.common.clock import SystemClock
 
     return SystemClock()
 
 
-def _ledger_uow() -> Any:
+def _ledger_uow() -> Callable[[], LedgerUnitOfWork]:
     """A factory of ledger units of work on the tables this function was given."""
     from hpf.adapters.aws.ledger_store import DynamoLedgerUnitOfWork
 
@@ -24,21 +67,29 @@ def _ledger_uow() -> Any:
 
 
 @lru_cache(maxsize=1)
-def ledger_service() -> Any:
+def ledger_service() -> LedgerService:
     from hpf.ledger.services import LedgerService
 
     return LedgerService(_ledger_uow(), clock(), _deposit_policy)
 
 
 @lru_cache(maxsize=1)
-def ledger_maintenance() -> Any:
+def general_ledger() -> GeneralLedgerPort:
+    """总账: the journal every area posts to, its trial balance and the check against the depositors' ledger."""
+    from hpf.ledger.general_ledger import GeneralLedger
+
+    return GeneralLedger(_ledger_uow(), clock())
+
+
+@lru_cache(maxsize=1)
+def ledger_maintenance() -> LedgerMaintenance:
     from hpf.ledger.maintenance import LedgerMaintenance
 
     return LedgerMaintenance(_ledger_uow(), clock(), _deposit_policy)
 
 
 @lru_cache(maxsize=1)
-def interest_service() -> Any:
+def interest_service() -> InterestService:
     from hpf.ledger.interest import load_rate_book
     from hpf.ledger.interest_service import InterestService
 
@@ -46,34 +97,30 @@ def interest_service() -> Any:
 
 
 @lru_cache(maxsize=1)
-def ledger_corrections() -> Any:
+def ledger_corrections() -> LedgerCorrections:
     from hpf.ledger.corrections import LedgerCorrections
 
     return LedgerCorrections(_ledger_uow(), clock(), interest_service())
 
 
 @lru_cache(maxsize=1)
-def remittance_funding() -> Any:
+def remittance_funding() -> RemittanceFunding:
     from hpf.ledger.funding import RemittanceFunding
 
-    from hpf.ledger.settlement_port import settled_by_bank
-
-    return RemittanceFunding(_ledger_uow(), clock(), answers_by_hand=not settled_by_bank())
+    return RemittanceFunding(_ledger_uow(), clock(), answers_by_hand=not settings.settled_by_bank())
 
 
 @lru_cache(maxsize=1)
-def withdrawal_service() -> Any:
+def withdrawal_service() -> WithdrawalService:
     from hpf.ledger.withdrawal_rules import load_withdrawal_rules
     from hpf.ledger.withdrawal_service import WithdrawalService
 
-    from hpf.ledger.settlement_port import settled_by_bank
-
     return WithdrawalService(_ledger_uow(), clock(), load_withdrawal_rules, interest_service(),
-                             answers_by_hand=not settled_by_bank())
+                             answers_by_hand=not settings.settled_by_bank())
 
 
 @lru_cache(maxsize=1)
-def settlement_port() -> Any:
+def settlement_port() -> SettlementPort:
     """Where the ledger's settlement instructions go (HPF_SETTLEMENT_MODE): ``bank`` — the settlement workflow and
     the bank links; ``manual`` — finance pays through the bank's own channel and records the answer."""
     mode = settings.optional("HPF_SETTLEMENT_MODE") or "manual"
@@ -92,7 +139,7 @@ class _BuiltOnFirstUse:
     """Stands for a service until it is first used: a cold query that needs only the store (the settlement
     instruction list) does not import and build the bank links and the ledger's services behind the others."""
 
-    def __init__(self, factory: Any):
+    def __init__(self, factory: Callable[[], Any]):
         self._factory, self._built = factory, None
 
     def __getattr__(self, name: str) -> Any:
@@ -102,7 +149,7 @@ class _BuiltOnFirstUse:
 
 
 @lru_cache(maxsize=1)
-def settlement_service() -> Any:
+def settlement_service() -> SettlementService:
     """The settlement steps; batch files (deductions) ride on it — built with it, so that an instruction a person
     or the statement settles can resume the batch it belongs to."""
     from hpf.adapters.aws.settlement_store import DynamoInstructionStore
@@ -117,53 +164,52 @@ def settlement_service() -> Any:
     return service
 
 
-def batch_settlement() -> Any:
+def batch_settlement() -> BatchSettlement:
     return settlement_service().batches
 
 
 @lru_cache(maxsize=1)
-def settlement_banks() -> Any:
+def settlement_banks() -> BdcBankGateway:
     from hpf.settlement.banks import BdcBankGateway
 
     return BdcBankGateway.from_json(settings.optional("HPF_BANK_LINKS") or "{}")
 
 
-def core_ledger() -> Any:
+def core_ledger() -> CoreLedger:
     from hpf.settlement.core_ledger import CoreLedger
 
-    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), ledger_service(), settlement_banks(),
+    return CoreLedger(withdrawal_service(), remittance_funding(), _ledger_uow(), general_ledger(), settlement_banks(),
                       loan_service(), _loan_store().batch)
 
 
-def _loan_store() -> Any:
+def _loan_store() -> LoanStore:
     from hpf.adapters.aws.lending_store import DynamoLoanStore
 
     return DynamoLoanStore(settings.env("HPF_LENDING_TABLE"), settings.env("HPF_OUTBOX_TABLE"))
 
 
 @lru_cache(maxsize=1)
-def loan_service() -> Any:
+def loan_service() -> LoanService:
     """Loans journal into the core ledger's financial ledger and name their office's special account there."""
-    from hpf.ledger.settlement_port import settled_by_bank
     from hpf.lending.service import LoanService
-
     from hpf.settlement.cards import RepaymentCards
 
-    return LoanService(_loan_store(), _BuiltOnFirstUse(ledger_service),
+    return LoanService(_loan_store(), _BuiltOnFirstUse(general_ledger),
                        lambda org: settlement_banks().special_account(org).account_no, clock(),
-                       bank_link_on=settled_by_bank(),
-                       cards=RepaymentCards(_BuiltOnFirstUse(settlement_banks)) if settled_by_bank() else None)
+                       bank_link_on=settings.settled_by_bank(),
+                       cards=RepaymentCards(_BuiltOnFirstUse(settlement_banks)) if settings.settled_by_bank() else None)
 
 
 @lru_cache(maxsize=1)
-def deduction_run() -> Any:
+def deduction_run() -> DeductionRun:
     from hpf.lending.deduction import DeductionRun
 
-    return DeductionRun(_loan_store(), clock())
+    return DeductionRun(_loan_store(), clock(), offices=lambda: settlement_banks().offices(),
+                        bank_link_on=settings.settled_by_bank())
 
 
 @lru_cache(maxsize=1)
-def reconciliation() -> Any:
+def reconciliation() -> Reconciliation:
     from hpf.adapters.aws.settlement_store import DynamoInstructionStore
     from hpf.settlement.reconciliation import Reconciliation
 
@@ -172,7 +218,7 @@ def reconciliation() -> Any:
 
 
 @lru_cache(maxsize=1)
-def seal_system() -> Any:
+def seal_system() -> SealSystem:
     from hpf.adapters.partners.seal_system import SealSystemClient
 
     return SealSystemClient(settings.env("HPF_SEAL_SYSTEM_URL"), settings.env("HPF_SEAL_APP_ID"),
@@ -180,7 +226,7 @@ def seal_system() -> Any:
 
 
 @lru_cache(maxsize=1)
-def pdf_sealer() -> Any:
+def pdf_sealer() -> PdfSealer:
     """Built on the first voucher this instance seals: importing pyHanko costs ~0.7 s."""
     from hpf.seal.signing import PdfSealer
 
@@ -188,7 +234,7 @@ def pdf_sealer() -> Any:
 
 
 @lru_cache(maxsize=1)
-def archive_service() -> Any:
+def archive_service() -> ArchiveService:
     from hpf.adapters.aws.archive_store import DynamoArchiveIndex, DynamoLogStore, S3ArchiveObjects
     from hpf.archive.service import ArchiveService
 
@@ -198,10 +244,9 @@ def archive_service() -> Any:
 
 
 @lru_cache(maxsize=1)
-def borrowing_service() -> Any:
+def borrowing_service() -> BorrowingService:
     from hpf.adapters.aws.archive_store import DynamoBorrowingStore
     from hpf.archive.borrowing import BorrowingService
-
     from hpf.seal.approvals import ApprovalForms
 
     forms = ApprovalForms(voucher_service, archive_service(), clock())
@@ -209,7 +254,7 @@ def borrowing_service() -> Any:
                             forms.borrowing_approved)
 
 
-def uploads(correlation_id: str | None = None) -> Any:
+def uploads(correlation_id: str | None = None) -> Uploads:
     from hpf.archive.intake import Uploads
 
     def request_text(document_key: str) -> None:
@@ -219,7 +264,7 @@ def uploads(correlation_id: str | None = None) -> Any:
 
 
 @lru_cache(maxsize=1)
-def shared_licences() -> Any:
+def shared_licences() -> SharedLicences:
     from hpf.adapters.partners.licence_library import LicenceLibraryClient
     from hpf.archive.licences import SharedLicences
 
@@ -228,45 +273,45 @@ def shared_licences() -> Any:
     return SharedLicences(archive_service(), library)
 
 
-def lifecycle_steps() -> Any:
+def lifecycle_steps() -> LifecycleSteps:
     from hpf.seal.approvals import ApprovalForms, LifecycleSteps
 
     return LifecycleSteps(archive_service(), ApprovalForms(voucher_service, archive_service(), clock()))
 
 
-def text_store() -> Any:
+def text_store() -> TextStore:
     from hpf.adapters.aws.archive_store import DynamoTextStore
 
     return DynamoTextStore(settings.env("HPF_ARCHIVE_TABLE"))
 
 
-def archive_text() -> Any:
+def archive_text() -> ArchiveText:
     from hpf.archive import ocr
     from hpf.archive.text import ArchiveText
 
     return ArchiveText(archive_service(), text_store(), ocr.read, ocr.ENGINE)
 
 
-def verification_log() -> Any:
+def verification_log() -> VerificationLog:
     from hpf.adapters.aws.archive_store import DynamoVerificationLog
 
     return DynamoVerificationLog(settings.env("HPF_ARCHIVE_TABLE"))
 
 
-def archive_alerts() -> Any:
+def archive_alerts() -> ArchiveAlerts:
     from hpf.archive.alerts import ArchiveAlerts
 
     return ArchiveAlerts(archive_service(), borrowing_service(), verification_log(), clock())
 
 
-def accounting_archive() -> Any:
+def accounting_archive() -> AccountingArchive:
     from hpf.seal.accounting import AccountingArchive
 
-    return AccountingArchive(ledger_service(), voucher_service, archive_service(), clock())
+    return AccountingArchive(general_ledger(), voucher_service, archive_service(), clock())
 
 
 @lru_cache(maxsize=1)
-def voucher_service() -> Any:
+def voucher_service() -> VoucherService:
     from hpf.seal.ledger_source import LedgerVoucherSource
     from hpf.seal.loan_source import LoanVoucherSource, VoucherSources
     from hpf.seal.service import VoucherService
@@ -283,7 +328,7 @@ def voucher_service() -> Any:
 
 
 @lru_cache(maxsize=1)
-def public_verification() -> Any:
+def public_verification() -> PublicVerification:
     """扫码验真: the public QR check, rate-limited by caller and recorded in the operation record."""
     from hpf.adapters.aws.archive_store import DynamoRateLimiter
     from hpf.identity.roles import organisations
@@ -309,13 +354,35 @@ def _record_public_check(voucher_no: str, caller: str, verified: bool, correlati
 
 
 @lru_cache(maxsize=1)
-def queue_sender() -> Any:
+def analytics_files() -> AnalyticsFiles:
+    """The analytics bucket: the ledger's nightly snapshot, the reconciliation workbooks."""
+    from hpf.adapters.aws.snapshot_store import AnalyticsFiles as BucketFiles
+
+    return BucketFiles(settings.env("HPF_ANALYTICS_BUCKET"))
+
+
+def ledger_rows() -> list[dict[str, Any]]:
+    """Every item of the ledger table, for the nightly snapshot (a parallel scan)."""
+    from hpf.adapters.aws.snapshot_store import scan_table
+
+    return scan_table(settings.env("HPF_LEDGER_TABLE"))
+
+
+def tree_head_signer() -> TreeHeadSigner:
+    """The solidification log's tree heads are signed with the center's seal in the e-seal system."""
+    from hpf.archive.treehead import SealSystemTreeHeadSigner
+
+    return SealSystemTreeHeadSigner(seal_system(), settings.env("HPF_CENTER_SEAL"))
+
+
+@lru_cache(maxsize=1)
+def queue_sender() -> MessageQueue:
     from hpf.adapters.aws.queues import QueueSender
 
     return QueueSender()
 
 
-def _deposit_policy() -> Any:
+def _deposit_policy() -> PolicyBook:
     # Imported at first use: the policy file (and yaml) matter to writes only, not to a cold query.
     from hpf.ledger.policy import load_policy_book
 
@@ -323,14 +390,14 @@ def _deposit_policy() -> Any:
 
 
 @lru_cache(maxsize=1)
-def operation_log() -> Any:
+def operation_log() -> OperationLog:
     from hpf.adapters.aws.oplog import DynamoOperationLog
 
     return DynamoOperationLog(settings.env("HPF_OPLOG_TABLE"))
 
 
 @lru_cache(maxsize=1)
-def token_verifier() -> Any:
+def token_verifier() -> TokenVerifier:
     from hpf.identity.tokens import TokenVerifier
 
     refresh = settings.identity_jwks_from_store if settings.optional("HPF_IDENTITY_JWKS_PARAMETER") else None
@@ -346,14 +413,14 @@ def token_verifier() -> Any:
 
 
 @lru_cache(maxsize=1)
-def outbox_relay() -> Any:
+def outbox_relay() -> EventRelay:
     from hpf.adapters.aws.outbox import OutboxRelay
 
     return OutboxRelay(settings.env("HPF_OUTBOX_TABLE"), settings.event_routes(), settings.event_subscriptions())
 
 
 @lru_cache(maxsize=1)
-def workflows() -> Any:
+def workflows() -> Workflows:
     from hpf.adapters.aws.workflows import StepFunctionsWorkflows
 
     return StepFunctionsWorkflows()
@@ -361,9 +428,10 @@ def workflows() -> Any:
 
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
-    for factory in (clock, ledger_service, ledger_maintenance, interest_service, withdrawal_service,
+    for factory in (clock, ledger_service, general_ledger, ledger_maintenance, interest_service, withdrawal_service,
                     remittance_funding, ledger_corrections, settlement_port, settlement_service, settlement_banks,
-                    reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service, voucher_service,
+                    reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service,
+                    voucher_service, analytics_files,
                     borrowing_service, shared_licences, public_verification,
                     operation_log, token_verifier, outbox_relay, workflows):
         factory.cache_clear()

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import UTC
 from pathlib import Path
 
 
@@ -242,12 +243,12 @@ def _run_schedule(name: str | None) -> int:
         known = ", ".join(r["Name"].removeprefix(prefix) for r in rules)
         print(f"hpf: no schedule named {name} (known: {known})", file=sys.stderr)
         return 2
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from hpf.local.schedules import scheduled_event
 
     rule = matching[0]
-    event = scheduled_event(rule["Name"], rule["Arn"], datetime.now(timezone.utc), rule["Arn"].split(":")[4],
+    event = scheduled_event(rule["Name"], rule["Arn"], datetime.now(UTC), rule["Arn"].split(":")[4],
                             state["region"])
     status = 0
     for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:

@@ -27,6 +27,12 @@ def optional(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def settled_by_bank() -> bool:
+    """Whether the bank links settle instructions (HPF_SETTLEMENT_MODE=bank): the composition root and the
+    entrypoints tell the services; the services themselves never read the environment."""
+    return os.environ.get("HPF_SETTLEMENT_MODE") == "bank"
+
+
 def stage() -> str:
     return os.environ.get("HPF_STAGE", "local")
 
@@ -39,7 +45,7 @@ def event_routes() -> dict[str, str]:
 
 def event_subscriptions() -> dict[str, list[str]]:
     """Event type → areas that also receive it, from HPF_SUBSCRIBE_<AREA> (comma-separated event types)."""
-    prefix, found = "HPF_SUBSCRIBE_", {}
+    prefix, found = "HPF_SUBSCRIBE_", dict[str, list[str]]()
     for name, value in os.environ.items():
         if name.startswith(prefix):
             for event_type in filter(None, (v.strip() for v in value.split(","))):

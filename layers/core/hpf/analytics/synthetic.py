@@ -113,10 +113,10 @@ def generate(size: Size, out_dir: Path) -> dict[str, int]:
         UNION ALL
         SELECT account_no, value_date, amount, 'withdrawal' AS kind, reason FROM withdrawals
     """)
-    counts = {}
+    counts: dict[str, int] = {}
     for table in ("units", "accounts", "movements"):
         con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{out_dir / (table + '.parquet')}' "
                     f"(FORMAT parquet, COMPRESSION zstd)")
-        counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        (counts[table],) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     con.close()
     return counts

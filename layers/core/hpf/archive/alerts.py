@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpf.archive.borrowing import Borrowing, BorrowingService
 from hpf.archive.model import ArchiveRecord, ArchiveStatus
 from hpf.archive.service import ArchiveService
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.identity.principal import Principal
 from hpf.identity.roles import org_covers
+
+if TYPE_CHECKING:
+    from hpf.archive.ports import VerificationLog
 
 RETENTION_NOTICE_DAYS = 180
 FILING_DUE_DAYS = 30
@@ -32,7 +35,7 @@ class Alerts:
 
 
 class ArchiveAlerts:
-    def __init__(self, archive: ArchiveService, borrowings: BorrowingService, last_verification: Any, clock: Any):
+    def __init__(self, archive: ArchiveService, borrowings: BorrowingService, last_verification: VerificationLog, clock: Clock):
         self._archive, self._borrowings, self._last_verification, self._clock = (archive, borrowings,
                                                                                  last_verification, clock)
 
@@ -46,4 +49,4 @@ class ArchiveAlerts:
                    and r.created_at.date() < today - timedelta(days=FILING_DUE_DAYS)]
         overdue = [b for b in self._borrowings.overdue() if actor.org and org_covers(actor.org, b.org)]
         return Alerts(sorted(ending, key=lambda r: r.retain_until), sorted(unfiled, key=lambda r: r.created_at),
-                      sorted(overdue, key=lambda b: b.due_on), self._last_verification())
+                      sorted(overdue, key=lambda b: b.due_on or today), self._last_verification())

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from hpf.archive.service import ArchiveService, canonical
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.common.coded import CodedEnum
 from hpf.common.errors import BusinessRuleViolation, Forbidden, NotFound, ValidationFailed
 from hpf.common.lifecycle import Lifecycle
@@ -91,7 +91,7 @@ class BorrowingStore(Protocol):
 
 
 class BorrowingService:
-    def __init__(self, store: BorrowingStore, archive: ArchiveService, clock: Any,
+    def __init__(self, store: BorrowingStore, archive: ArchiveService, clock: Clock,
                  approval_form: Any = None):
         """``approval_form(borrowing, approver)``: the signed approval form of an approved borrowing (S.8.2)."""
         self._store, self._archive, self._clock = store, archive, clock

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hpf.archive.model import ArchiveRecord
 
@@ -89,4 +89,14 @@ class Claims(Protocol):
 
     def release(self, name: str, holder: str) -> None:
         """Give ``name`` back early (the holder failed: the next request need not wait for the expiry)."""
+        ...
+
+
+class VerificationLog(Protocol):
+    """The integrity checks' summaries: each run's kept, the last one read back for the alerts page."""
+
+    def save(self, summary: dict[str, Any]) -> None: ...
+
+    def __call__(self) -> dict[str, Any] | None:
+        """The last run's summary, or None before the first."""
         ...

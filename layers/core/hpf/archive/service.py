@@ -20,9 +20,20 @@ from datetime import date, datetime
 from typing import Any
 
 from hpf.archive.access import require_record_visible
-from hpf.archive.model import (ARCHIVE_LIFECYCLE, ArchiveEvent, ArchiveRecord, ArchiveStatus, Category, Document,
-                               Retention, Source, archival_code, object_key)
+from hpf.archive.model import (
+    ARCHIVE_LIFECYCLE,
+    ArchiveEvent,
+    ArchiveRecord,
+    ArchiveStatus,
+    Category,
+    Document,
+    Retention,
+    Source,
+    archival_code,
+    object_key,
+)
 from hpf.archive.ports import ArchiveIndex, LogEntry, LogStore, ObjectStore
+from hpf.common.clock import Clock
 from hpf.common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
 from hpf.identity.principal import Principal
 
@@ -104,7 +115,7 @@ def leaf_fields(record: ArchiveRecord) -> dict[str, Any]:
 
 
 class ArchiveService:
-    def __init__(self, objects: ObjectStore, index: ArchiveIndex, log: LogStore, clock: Any):
+    def __init__(self, objects: ObjectStore, index: ArchiveIndex, log: LogStore, clock: Clock):
         # Public: the scheduled jobs (tree heads, verification) work on the same stores.
         self.objects, self.index, self.log = objects, index, log
         self._clock = clock

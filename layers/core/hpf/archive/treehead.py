@@ -9,12 +9,16 @@ import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hpf.archive import merkle
+from hpf.archive.model import Retention
 from hpf.archive.ports import LogStore, ObjectCorrupt, ObjectStore
 from hpf.archive.service import canonical, retain_until
-from hpf.archive.model import Retention
+from hpf.common.clock import Clock
+
+if TYPE_CHECKING:
+    from hpf.seal.port import SealSystem
 
 PREFIX = "log/tree-heads/"
 
@@ -35,7 +39,7 @@ class TreeHead:
         return json.dumps(asdict(self), sort_keys=True).encode()
 
     @classmethod
-    def from_json(cls, body: bytes) -> "TreeHead":
+    def from_json(cls, body: bytes) -> TreeHead:
         return cls(**json.loads(body))
 
 
@@ -48,7 +52,7 @@ class TreeHeadSigner(Protocol):
 
 
 class SealSystemTreeHeadSigner:
-    def __init__(self, system: Any, seal_code: str):
+    def __init__(self, system: SealSystem, seal_code: str):
         self._system, self.seal_code = system, seal_code
 
     def sign(self, payload: bytes, name: str) -> tuple[bytes, bytes]:
@@ -56,7 +60,7 @@ class SealSystemTreeHeadSigner:
         return signature, self._system.material(self.seal_code).certificates[0]
 
 
-def sign_tree_head(log: LogStore, objects: ObjectStore, signer: TreeHeadSigner, clock: Any) -> TreeHead:
+def sign_tree_head(log: LogStore, objects: ObjectStore, signer: TreeHeadSigner, clock: Clock) -> TreeHead:
     leaves = [merkle.leaf_hash(e.leaf) for e in log.entries()]
     now = clock.now()
     unsigned = TreeHead(len(leaves), merkle.root(leaves).hex(), now.isoformat(), signer.seal_code, "", "")
@@ -86,12 +90,14 @@ def signature_holds(head: TreeHead, trust_roots_der: list[bytes]) -> bool:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     try:
         certificate = x509.load_der_x509_certificate(base64.b64decode(head.certificate))
-        certificate.public_key().verify(base64.b64decode(head.signature), head.payload(), padding.PKCS1v15(),
-                                        hashes.SHA256())
+        key = certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):  # the center's seal is RSA (PKCS#1 v1.5 over SHA-256)
+            return False
+        key.verify(base64.b64decode(head.signature), head.payload(), padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError, TypeError):
         return False
     for der in trust_roots_der:

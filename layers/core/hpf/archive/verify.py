@@ -84,11 +84,11 @@ def verify_archive(objects: ObjectStore, index: ArchiveIndex, log: LogStore, tru
     for record in records:
         report.records += 1
         recorded.add(record.log_index)
-        entry = by_index.get(record.log_index)
-        if entry is None or entry.key != record.document_key:
+        logged = by_index.get(record.log_index)
+        if logged is None or logged.key != record.document_key:
             report.findings.append(Finding("entry_missing", record.document_key, "固化日志中没有该档案的条目"))
             continue
-        stated = parsed[entry.index]
+        stated = parsed[logged.index]
         logged_steps = steps.get(record.document_key, [])
         if logged_steps:  # the lifecycle moves the state and may lengthen the retention: expect the last step's
             stated = {**stated, "retain_until": logged_steps[-1]["retain_until"]}

@@ -54,7 +54,7 @@ class BusinessCalendar:
         self._overrides = overrides or {}
 
     @classmethod
-    def from_environment(cls) -> "BusinessCalendar":
+    def from_environment(cls) -> BusinessCalendar:
         return cls(overrides_from_json(os.environ.get("HPF_CALENDAR_OVERRIDES", "")))
 
     def is_workday(self, day: date) -> bool:

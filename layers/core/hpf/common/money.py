@@ -47,7 +47,8 @@ _BIG_UNITS = ["", "万", "亿", "万亿"]
 
 def _four_digits(group: int) -> str:
     """Uppercase for 0..9999 with inner zeros collapsed ('壹仟零伍')."""
-    out, zero_pending = [], False
+    out: list[str] = []
+    zero_pending = False
     for pos in range(3, -1, -1):
         digit = group // 10**pos % 10
         if digit == 0:

@@ -24,7 +24,7 @@ class Side(str, Enum):
     CREDIT = "C"  # 贷
 
     @property
-    def opposite(self) -> "Side":
+    def opposite(self) -> Side:
         return Side.CREDIT if self is Side.DEBIT else Side.DEBIT
 
 
@@ -46,7 +46,7 @@ class Chart:
     def __contains__(self, code: object) -> bool:
         return code in self._subjects
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self._subjects.values())
 
 
@@ -108,12 +108,12 @@ class JournalEntry:
     def total(self, side: Side) -> Decimal:
         return sum((line.amount for line in self.lines if line.side is side), ZERO)
 
-    def reversal(self, entry_id: str, business_date: date, description: str = "") -> "JournalEntry":
+    def reversal(self, entry_id: str, business_date: date, description: str = "") -> JournalEntry:
         """冲正: the same lines on the opposite sides, linked to this entry."""
         return JournalEntry(
             entry_id=entry_id, business_date=business_date, business_type=self.business_type,
             reference=self.reference, reverses=self.entry_id, description=description or f"冲正 {self.entry_id}",
-            lines=tuple(JournalLine(l.subject, l.side.opposite, l.amount, l.sub_account) for l in self.lines),
+            lines=tuple(JournalLine(ln.subject, ln.side.opposite, ln.amount, ln.sub_account) for ln in self.lines),
         )
 
 
@@ -195,7 +195,7 @@ class TrialBalance:
         return self.total_debit == self.total_credit
 
     @classmethod
-    def of(cls, entries: list[JournalEntry]) -> "TrialBalance":
+    def of(cls, entries: list[JournalEntry]) -> TrialBalance:
         chart = load_chart()
         debit: dict[str, Decimal] = defaultdict(lambda: ZERO)
         credit: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -75,7 +75,7 @@ class TrialBalanceView(Schema):
     balanced: bool
 
     @classmethod
-    def of(cls, day: date, tb: TrialBalance) -> "TrialBalanceView":
+    def of(cls, day: date, tb: TrialBalance) -> TrialBalanceView:
         return cls(day=day, entries=tb.entries, total_debit=tb.total_debit, total_credit=tb.total_credit,
                    balanced=tb.balanced,
                    rows=[TrialBalanceRowView(subject=r.subject.code, name=r.subject.name, debit=r.debit,
@@ -96,7 +96,7 @@ class LedgerCheckView(Schema):
     differences: list[LedgerDifferenceView]
 
     @classmethod
-    def of(cls, day: date, check: LedgerCheck) -> "LedgerCheckView":
+    def of(cls, day: date, check: LedgerCheck) -> LedgerCheckView:
         return cls(day=day, agrees=check.agrees, business_total=check.business_total,
                    financial_total=check.financial_total,
                    differences=[LedgerDifferenceView(account_no=a, business=b, financial=f)
@@ -155,7 +155,7 @@ class ChangeRecordView(Schema):
     actor: str
 
     @classmethod
-    def of(cls, r: ChangeRecord) -> "ChangeRecordView":
+    def of(cls, r: ChangeRecord) -> ChangeRecordView:
         return cls(version=r.version, at=r.at, action=r.action, business_type=r.business_type,
                    detail=mask(r.detail), reason=r.reason, actor=r.actor)
 
@@ -210,7 +210,7 @@ class DepositCertificateView(Schema):
     consecutive_months: int = Field(description="连续缴存月数（截至最近缴存年月）")
 
     @classmethod
-    def of(cls, c: "DepositCertificate") -> "DepositCertificateView":
+    def of(cls, c: DepositCertificate) -> DepositCertificateView:
         a = c.account
         return cls(certificate_no=c.certificate_no, as_of=c.as_of, name=a.name, id_number=mask_text(a.id_number),
                    account_no=a.account_no, account_status=a.status.value, account_status_label=a.status.label,
@@ -232,7 +232,7 @@ class CollectionAgreementRequest(_Strict):
     signed_on: date = Field(description="签订日期")
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
 
-    def agreement(self) -> "CollectionAgreement":
+    def agreement(self) -> CollectionAgreement:
         from hpf.ledger.model import CollectionAgreement
 
         return CollectionAgreement(self.bank_account, self.account_name, self.bank, self.agreement_no, self.signed_on)
@@ -274,7 +274,7 @@ class RemittanceReceiptView(Schema):
     issued_on: date
 
     @classmethod
-    def of(cls, r: "RemittanceReceipt") -> "RemittanceReceiptView":
+    def of(cls, r: RemittanceReceipt) -> RemittanceReceiptView:
         m = r.remittance
         return cls(receipt_no=r.receipt_no, kind=m.kind.label, org=m.org, unit_account=r.unit.unit_account,
                    unit_name=r.unit.name, credit_code=r.unit.credit_code, month=m.month, persons=len(m.lines),

@@ -1,5 +1,5 @@
-"""Consumers of ledger events from the ledger queue. Each record is handled on its own: a failure reports
-that message alone back to the queue (partial batch failure), the others are done.
+"""What the ledger does with the events on its queue (the consumer is ``hpf.entrypoints.ledger.ledger_events``:
+each record on its own, a failure reports that message alone back to the queue).
 
 What each event sets going:
 - ``ledger.RemittanceFunded``  → the remittance-posting workflow, named by the remittance (started once);
@@ -10,11 +10,13 @@ Other ledger events have no consumer in this area; they are acknowledged, not lo
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hpf.observability.correlation import set_correlation_id
 from hpf.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from hpf.ledger.settlement_port import SettlementPort
+    from hpf.platform.ports import Workflows
 
 logger = get_logger("hpf-ledger-events")
 REMITTANCE_POSTING = "HPF_REMITTANCE_POSTING_ARN"
@@ -22,7 +24,7 @@ _TO_SETTLEMENT = {"ledger.WithdrawalRequested", "ledger.CollectionRequested"}
 
 
 class LedgerEventHandler:
-    def __init__(self, workflows: Any, settlement: Any):
+    def __init__(self, workflows: Workflows, settlement: SettlementPort):
         self._workflows = workflows
         self._settlement = settlement
 
@@ -43,22 +45,3 @@ class LedgerEventHandler:
                         extra={"instruction_id": instruction.instruction_id, "business": instruction.business})
         else:
             logger.debug("event without action", extra={"event_type": event_type, "event_id": message["event_id"]})
-
-
-def handle_ledger_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    from hpf import bootstrap
-
-    handler = LedgerEventHandler(bootstrap.workflows(), bootstrap.settlement_port())
-
-    def handle_record(record: Any) -> None:  # powertools passes the record by this keyword
-        message = json.loads(record.body)
-        attributes = record.message_attributes
-        carried = attributes["correlation_id"].string_value if "correlation_id" in attributes else None
-        correlation_id = set_correlation_id(carried or message.get("correlation_id"))
-        logger.set_correlation_id(correlation_id)
-        handler.handle(message, correlation_id)
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

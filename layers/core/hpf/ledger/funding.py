@@ -132,8 +132,8 @@ class RemittanceFunding:
             raise BusinessRuleViolation("汇缴尚未入账，不能出具回单", code="REMITTANCE_NOT_POSTED")
         return RemittanceReceipt(
             receipt_no=f"HJHD-{remittance.remittance_id}", unit=unit, remittance=remittance,
-            unit_amount=sum((l.unit_amount for l in remittance.lines), ZERO),
-            personal_amount=sum((l.personal_amount for l in remittance.lines), ZERO),
+            unit_amount=sum((ln.unit_amount for ln in remittance.lines), ZERO),
+            personal_amount=sum((ln.personal_amount for ln in remittance.lines), ZERO),
             total_uppercase=to_chinese_uppercase(remittance.total), issued_on=business_date(self._clock),
         )
 

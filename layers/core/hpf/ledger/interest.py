@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from hpf.common.money import ZERO, round_fen, to_money
@@ -112,7 +113,7 @@ def accrue(opening_balance: Decimal, movements: list[Movement], start: date, end
     carried_product = current_product = ZERO
     rate_weighted_product = Decimal(0)  # Σ balance × days × annual rate: exact, divided by 360 only once
     pending = list(ordered)
-    for day, next_day in zip(boundaries, boundaries[1:]):
+    for day, next_day in pairwise(boundaries):
         while pending and pending[0].value_date == day:
             carried, current = _apply(carried, current, pending.pop(0).amount)
         days = Decimal((next_day - day).days)

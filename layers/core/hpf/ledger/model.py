@@ -16,7 +16,6 @@ from hpf.common.errors import BusinessRuleViolation
 from hpf.common.lifecycle import Lifecycle
 from hpf.common.money import ZERO
 
-
 _Coded = CodedEnum  # the ledger's enums predate the shared one; the alias keeps their declarations short
 
 
@@ -300,7 +299,7 @@ class Remittance:
         return sum((line.amount for line in self.lines), ZERO)
 
     @property
-    def entry_kind(self) -> "EntryKind":
+    def entry_kind(self) -> EntryKind:
         return EntryKind.SUPPLEMENTARY if self.kind is RemittanceKind.SUPPLEMENTARY else EntryKind.REMITTANCE
 
     @staticmethod
@@ -347,7 +346,7 @@ class AccountEntry:
 DEPOSIT_KINDS = frozenset({EntryKind.REMITTANCE, EntryKind.SUPPLEMENTARY})
 
 
-def deposited_months(entries: "list[AccountEntry]") -> set[str]:
+def deposited_months(entries: list[AccountEntry]) -> set[str]:
     """The months (HBJNY) an account holds a deposit for: net of reversals (冲正), so a month whose deposit was
     reversed counts as not deposited."""
     net: dict[str, Decimal] = {}

@@ -7,16 +7,19 @@ if its condition fails (a duplicate, a lost race), so the caller gets a precise 
 
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest
-
 from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit
 
 if TYPE_CHECKING:
-    from hpf.ledger.accounting import JournalEntry
+    from decimal import Decimal
+
+    from hpf.identity.principal import Principal
+    from hpf.ledger.accounting import JournalEntry, LedgerCheck, TrialBalance
     from hpf.ledger.withdrawal import Withdrawal
 
 
@@ -54,7 +57,7 @@ class EntryRepository(Protocol):
     def exists(self, account_no: str, entry_id: str) -> bool: ...
     def add(self, entry: AccountEntry) -> None: ...  # append-only; conflict if the entry id exists
     def list(self, account_no: str, start: date | None, end: date | None, page: PageRequest) -> Page[AccountEntry]: ...
-    def on_day(self, day: date) -> list[AccountEntry]: ...  # every account's entries of one business date
+    def on_day(self, day: date) -> builtins.list[AccountEntry]: ...  # every account's entries of one business date
 
 
 class JournalRepository(Protocol):
@@ -73,16 +76,41 @@ class HistoryRepository(Protocol):
 
 
 class LedgerUnitOfWork(Protocol):
-    units: UnitRepository
-    accounts: AccountRepository
-    remittances: RemittanceRepository
-    withdrawals: WithdrawalRepository
-    entries: EntryRepository
-    journal: JournalRepository
-    history: HistoryRepository
+    # Read-only in the port (an adapter's own repository classes satisfy it; nobody swaps one in a unit of work).
+    @property
+    def units(self) -> UnitRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def remittances(self) -> RemittanceRepository: ...
+    @property
+    def withdrawals(self) -> WithdrawalRepository: ...
+    @property
+    def entries(self) -> EntryRepository: ...
+    @property
+    def journal(self) -> JournalRepository: ...
+    @property
+    def history(self) -> HistoryRepository: ...
 
     def next_number(self, sequence: str) -> int: ...
     def publish(self, event: DomainEvent) -> None: ...
     def commit(self) -> None: ...
-    def __enter__(self) -> "LedgerUnitOfWork": ...
+    def __enter__(self) -> LedgerUnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
+
+
+class GeneralLedgerPort(Protocol):
+    """总账 as the other areas see it (``hpf.ledger.general_ledger.GeneralLedger``)."""
+
+    def post_entry(self, entry: JournalEntry) -> None:
+        """Append an entry, once by its id (a second post of the same id is done, not an error)."""
+        ...
+
+    def post_allocation(self, allocation_id: str, from_account: str, to_account: str, amount: Decimal,
+                        description: str) -> None: ...
+
+    def trial_balance(self, day: date, actor: Principal) -> TrialBalance: ...
+
+    def journal_of_month(self, month: str, actor: Principal) -> list[JournalEntry]: ...
+
+    def ledger_check(self, day: date, actor: Principal) -> LedgerCheck: ...

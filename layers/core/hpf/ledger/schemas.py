@@ -64,7 +64,7 @@ class UnitView(Schema):
     collection_agreement_no: str | None = Field(description="托收协议号；无则由单位转账缴款")
 
     @classmethod
-    def of(cls, unit: Unit) -> "UnitView":
+    def of(cls, unit: Unit) -> UnitView:
         return cls(unit_account=unit.unit_account, name=unit.name, credit_code=unit.credit_code, org=unit.org,
                    unit_ratio=unit.unit_ratio, personal_ratio=unit.personal_ratio, status=unit.status.value,
                    status_label=unit.status.label, opened_on=unit.opened_on,
@@ -93,7 +93,7 @@ class AccountView(Schema):
     opened_on: date
 
     @classmethod
-    def of(cls, account: PersonalAccount) -> "AccountView":
+    def of(cls, account: PersonalAccount) -> AccountView:
         return cls(account_no=account.account_no, unit_account=account.unit_account, name=mask_name(account.name),
                    id_number=mask_text(account.id_number), deposit_base=account.deposit_base,
                    status=account.status.value, status_label=account.status.label, balance=account.balance,
@@ -127,13 +127,13 @@ class RemittanceView(Schema):
     posted_at: datetime | None
 
     @classmethod
-    def of(cls, r: Remittance) -> "RemittanceView":
+    def of(cls, r: Remittance) -> RemittanceView:
         return cls(remittance_id=r.remittance_id, kind=r.kind.value, unit_account=r.unit_account, month=r.month,
                    status=r.status.value, status_label=r.status.label, total=r.total, recorded_at=r.recorded_at,
                    funded_at=r.funded_at, bank_serial=r.bank_serial, collection_failure=r.collection_failure,
                    posted_at=r.posted_at,
-                   lines=[RemittanceLineView(account_no=l.account_no, unit_amount=l.unit_amount,
-                                             personal_amount=l.personal_amount) for l in r.lines])
+                   lines=[RemittanceLineView(account_no=ln.account_no, unit_amount=ln.unit_amount,
+                                             personal_amount=ln.personal_amount) for ln in r.lines])
 
 
 class StatementQuery(PageQuery):
@@ -152,7 +152,7 @@ class EntryView(Schema):
     description: str
 
     @classmethod
-    def of(cls, e: AccountEntry) -> "EntryView":
+    def of(cls, e: AccountEntry) -> EntryView:
         return cls(entry_id=e.entry_id, business_date=e.business_date, kind=e.kind.value, amount=e.amount,
                    balance_after=e.balance_after, reference=e.reference, month=e.month, description=e.description)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, TransientFailure, ValidationFailed
 from hpf.common.events import DomainEvent
-from hpf.common.money import ZERO, to_money
+from hpf.common.money import to_money
 from hpf.common.paging import Page, PageRequest
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
@@ -39,7 +39,6 @@ from hpf.ledger.model import (
 from hpf.ledger.ports import LedgerUnitOfWork
 
 if TYPE_CHECKING:
-    from hpf.ledger.accounting import JournalEntry, LedgerCheck, TrialBalance
     from hpf.ledger.certificate import DepositCertificate
     from hpf.ledger.policy import PolicyBook
 
@@ -205,7 +204,7 @@ class LedgerService:
             require_account_visible(actor, account, unit_agent_allowed=False)
             return uow.entries.list(account_no, start, end, page)
 
-    def deposit_certificate(self, account_no: str, actor: Principal) -> "DepositCertificate":
+    def deposit_certificate(self, account_no: str, actor: Principal) -> DepositCertificate:
         """缴存证明 for the holder or the counter (not the unit: it states the person's whole history)."""
         from hpf.ledger.certificate import certificate_for
 
@@ -411,65 +410,6 @@ class LedgerService:
                 except Conflict:
                     continue  # another posting moved the account; re-read and try again
         raise TransientFailure("账户并发入账冲突，稍后重试", code="POSTING_CONTENTION")
-
-    # -- the financial ledger (财务帐) ---------------------------------------------------------------------
-    def post_allocation(self, allocation_id: str, from_account: str, to_account: str, amount: Decimal,
-                        description: str) -> None:
-        """资金调拨 between two special accounts, once the bank moved it: Dr 101 (to) / Cr 101 (from), detailed by
-        special account. Idempotent: the entry's id is the allocation's."""
-        from hpf.ledger.accounting import BANK_DEPOSITS, simple_entry
-
-        with self._uow() as uow:
-            uow.journal.add(simple_entry(f"{allocation_id}#ALC", business_date(self._clock), "allocation",
-                                         allocation_id, amount, description, debit=(BANK_DEPOSITS, to_account),
-                                         credit=(BANK_DEPOSITS, from_account)))
-            try:
-                uow.commit()
-            except Conflict as conflict:
-                if conflict.code != "JOURNAL_ENTRY_EXISTS":
-                    raise
-
-    def post_entry(self, entry: "JournalEntry") -> None:
-        """Journal another area's booked movement (lending: a disbursement, a repayment). Idempotent: the entry id
-        comes from the business id, so a retried step finds its entry there and is done."""
-        with self._uow() as uow:
-            uow.journal.add(entry)
-            try:
-                uow.commit()
-            except Conflict as conflict:
-                if conflict.code != "JOURNAL_ENTRY_EXISTS":
-                    raise
-
-    def trial_balance(self, day: date, actor: Principal) -> TrialBalance:
-        """试算平衡 of one business date. The ledgers are the center's: its own staff only."""
-        from hpf.ledger.accounting import TrialBalance
-
-        actor.require_org(CENTER_ORG)
-        with self._uow() as uow:
-            return TrialBalance.of(uow.journal.on_day(day))
-
-    def journal_of_month(self, month: str, actor: Principal) -> "list[JournalEntry]":
-        """记账凭证 of one month (YYYY-MM), by business date then entry id: what the accounting archive binds."""
-        import calendar
-
-        actor.require_org(CENTER_ORG)
-        year, mon = int(month[:4]), int(month[5:7])
-        found = []
-        with self._uow() as uow:
-            for day in range(1, calendar.monthrange(year, mon)[1] + 1):
-                found += sorted(uow.journal.on_day(date(year, mon, day)), key=lambda e: e.entry_id)
-        return found
-
-    def ledger_check(self, day: date, actor: Principal) -> LedgerCheck:
-        """账账相符: the day's movement of every personal account against subject 201's detail."""
-        from hpf.ledger.accounting import check_day
-
-        actor.require_org(CENTER_ORG)
-        with self._uow() as uow:
-            movements: dict[str, Decimal] = {}
-            for entry in uow.entries.on_day(day):
-                movements[entry.account_no] = movements.get(entry.account_no, ZERO) + entry.amount
-            return check_day(movements, uow.journal.on_day(day))
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _event(self, event_type: str, aggregate_id: str, correlation_id: str | None, **payload: object) -> DomainEvent:

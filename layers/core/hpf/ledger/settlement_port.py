@@ -45,7 +45,7 @@ class SettlementInstruction:
                                  "id_number": c.id_number}}
 
     @classmethod
-    def from_payload(cls, p: dict[str, Any]) -> "SettlementInstruction":
+    def from_payload(cls, p: dict[str, Any]) -> SettlementInstruction:
         c = p["counterparty"]
         return cls(p["instruction_id"], p["business"], p["direction"], p["org"], Decimal(p["amount"]),
                    Counterparty(c["account_no"], c["name"], c["bank"], c.get("id_number", "")), p["reference"],
@@ -55,10 +55,6 @@ class SettlementInstruction:
 class SettlementPort(Protocol):
     def submit(self, instruction: SettlementInstruction) -> None: ...
 
-
-def settled_by_bank() -> bool:
-    """Whether the bank links settle instructions (HPF_SETTLEMENT_MODE=bank): read by the composition root and the
-    entrypoints, which tell the services; the services themselves never read the environment."""
-    import os
-
-    return os.environ.get("HPF_SETTLEMENT_MODE") == "bank"
+    def submit_batch(self, batch_id: str, org: str) -> None:
+        """A batch file (deductions) whose lines the owning area wrote, named by its id."""
+        ...

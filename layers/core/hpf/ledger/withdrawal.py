@@ -98,7 +98,7 @@ class Withdrawal:
         return "07" if self.transfer_out else "03" if self.closing else "02"
 
     @property
-    def closing_event(self) -> "AccountEvent":
+    def closing_event(self) -> AccountEvent:
         return AccountEvent.CLOSE_TRANSFER if self.transfer_out else AccountEvent.CLOSE_WITHDRAW
 
     @staticmethod
@@ -110,7 +110,7 @@ class Withdrawal:
         return f"WDR-{account_no}-{request_id}"
 
 
-def instruction_for(withdrawal: Withdrawal, summary: str) -> "SettlementInstruction":
+def instruction_for(withdrawal: Withdrawal, summary: str) -> SettlementInstruction:
     """What settlement needs to pay a withdrawal out of the office's special account (专户)."""
     from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
 

@@ -15,8 +15,8 @@ from hpf.web.schemas import Day, Schema
 
 if TYPE_CHECKING:
     from hpf.ledger.withdrawal import Withdrawal
-    from hpf.ledger.withdrawal_service import RequestWithdrawal
     from hpf.ledger.withdrawal_rules import WithdrawalRule
+    from hpf.ledger.withdrawal_service import RequestWithdrawal
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 
@@ -58,7 +58,7 @@ class WithdrawalRequest(_Strict):
     materials: list[MaterialIn] = Field(max_length=30, description="已收取的材料")
     evidence: EvidenceIn | None = None
 
-    def command(self) -> "RequestWithdrawal":
+    def command(self) -> RequestWithdrawal:
         from hpf.ledger.withdrawal import Material, PayeeAccount
         from hpf.ledger.withdrawal_rules import Evidence
         from hpf.ledger.withdrawal_service import RequestWithdrawal
@@ -99,7 +99,7 @@ class WithdrawalView(Schema):
     failure_reason: str
 
     @classmethod
-    def of(cls, w: "Withdrawal") -> "WithdrawalView":
+    def of(cls, w: Withdrawal) -> WithdrawalView:
         return cls(withdrawal_id=w.withdrawal_id, account_no=w.account_no, reason=w.rule, reason_code=w.reason_code,
                    closing=w.closing, amount=w.amount, closing_interest=w.closing_interest, status=w.status.value,
                    status_label=w.status.label, payee_name=mask_name(w.payee.name),
@@ -127,7 +127,7 @@ class RuleView(Schema):
     sealed_months: int
 
     @classmethod
-    def of(cls, rule: "WithdrawalRule", catalogue: dict[str, str]) -> "RuleView":
+    def of(cls, rule: WithdrawalRule, catalogue: dict[str, str]) -> RuleView:
         return cls(reason=rule.key, reason_code=rule.code, name=rule.name, mode=rule.mode.value,
                    materials=[{"code": m, "name": catalogue[m]} for m in rule.materials],
                    online="online" in rule.channels, per_year=rule.per_year, cap=rule.cap,

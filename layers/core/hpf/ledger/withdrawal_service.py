@@ -27,6 +27,8 @@ from hpf.common.money import ZERO
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel
 from hpf.ledger.access import require_account_visible
+from hpf.ledger.interest import latest_settlement
+from hpf.ledger.interest_service import InterestService
 from hpf.ledger.model import (
     ACCOUNT_LIFECYCLE,
     AccountEntry,
@@ -37,8 +39,6 @@ from hpf.ledger.model import (
     PersonalAccount,
     deposited_months,
 )
-from hpf.ledger.interest import latest_settlement
-from hpf.ledger.interest_service import InterestService
 from hpf.ledger.ports import LedgerUnitOfWork
 from hpf.ledger.services import account_of, entries_of
 from hpf.ledger.withdrawal import (
@@ -54,8 +54,8 @@ from hpf.ledger.withdrawal_rules import (
     AccountFacts,
     Evidence,
     Kind,
-    Payee,
     PastWithdrawal,
+    Payee,
     Request,
     WithdrawalRule,
     WithdrawalRuleBook,

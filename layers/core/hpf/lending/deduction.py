@@ -12,12 +12,14 @@ takes it again under a new line id.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date
 
 from hpf.common.clock import Clock
-from hpf.common.errors import Conflict
+from hpf.common.errors import Conflict, NotFound
 from hpf.common.events import DomainEvent
 from hpf.common.money import ZERO
+from hpf.identity.principal import Principal
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.lending.model import FlightKind, InFlight, Loan, LoanStatus
 from hpf.lending.ports import DeductionBatch, LoanStore
@@ -29,10 +31,26 @@ def batch_id_of(org: str, day: date) -> str:
 
 
 class DeductionRun:
-    def __init__(self, store: LoanStore, clock: Clock):
+    def __init__(self, store: LoanStore, clock: Clock, offices: Callable[[], Collection[str]] = tuple,
+                 bank_link_on: bool = True):
         self._store = store
         self._clock = clock
+        self._offices = offices  # the offices with a special account (the bank links' configuration)
+        self._bank_link_on = bank_link_on
         self._written: dict[str, bool] = {}  # earlier batches looked up in this run: many loans share one
+
+    def offices(self) -> list[str]:
+        """The offices the daily run covers; none while the bank links are off (the banks' counters deduct)."""
+        return sorted(self._offices()) if self._bank_link_on else []
+
+    def run_by_hand(self, org: str, day: date, actor: Principal) -> DeductionBatch | None:
+        """Finance starts (or finds) an office's batch of a day — e.g. after the schedule was down."""
+        actor.require_org(org)
+        if not self._bank_link_on:
+            raise Conflict("银企直连未开通，批量扣款请经银行柜面办理", code="BANK_LINK_OFF")
+        if org not in self._offices():
+            raise NotFound(f"管理部{org}未配置住房公积金专户", code="NO_SPECIAL_ACCOUNT")
+        return self.run(org, day)
 
     def run(self, org: str, day: date) -> DeductionBatch | None:
         """The office's batch of ``day`` (built now, or the one built before); None when nothing is due."""
@@ -48,7 +66,7 @@ class DeductionRun:
         if not lines:
             return None
         batch = DeductionBatch(batch_id, org, day, tuple(lines))
-        total = sum((l.amount for l in lines), ZERO)
+        total = sum((ln.amount for ln in lines), ZERO)
         event = DomainEvent("lending.DeductionBatchRequested", batch_id, {
             "batch_id": batch_id, "org": org, "day": day.isoformat(), "lines": len(lines), "total": str(total)},
             self._clock.now())

@@ -161,7 +161,7 @@ class LoanService:
         if loan.due_by(today) or loan.overdue_on(today):
             raise BusinessRuleViolation("有到期未还的本息，请先归还当期及逾期款项", code="INSTALLMENT_DUE_FIRST")
         full = principal is None or principal == loan.balance
-        if not full:
+        if principal is not None and not full:
             if principal <= 0 or to_money(principal) != principal:
                 raise BusinessRuleViolation("提前还款本金须为正数且精确到分", code="EARLY_REPAYMENT_INVALID")
             if principal > loan.balance:
@@ -169,8 +169,8 @@ class LoanService:
             if principal < MIN_EARLY_REPAYMENT:
                 raise BusinessRuleViolation(f"部分提前还款本金不得低于{MIN_EARLY_REPAYMENT}元",
                                             code="EARLY_REPAYMENT_TOO_LITTLE")
-        amount = loan.balance if full else principal
-        interest = accrued_interest(amount, loan.annual_rate, loan.interest_from, today)
+        amount = loan.balance if principal is None or full else principal
+        interest = accrued_interest(amount, loan.annual_rate, _repaying_since(loan), today)
         after = loan.balance - amount
         plan = self._replan(loan, after)
         return EarlyRepaymentQuote(loan.loan_no, today, amount, interest, full, after,
@@ -179,7 +179,8 @@ class LoanService:
     def _quote_of_flight(self, loan: Loan, instruction_id: str) -> EarlyRepaymentQuote:
         f = loan.in_flight[instruction_id]
         plan = self._replan(loan, loan.balance - f.principal)
-        return EarlyRepaymentQuote(loan.loan_no, f.requested_on, f.principal, f.interest, f.full,
+        requested_on = f.requested_on or business_date(self._clock)  # always set on an early repayment's flight
+        return EarlyRepaymentQuote(loan.loan_no, requested_on, f.principal, f.interest, f.full,
                                    loan.balance - f.principal, plan[0].payment if plan else ZERO)
 
     @staticmethod
@@ -187,6 +188,8 @@ class LoanService:
         """The same remaining months and due dates, over the new balance (缩短月供, not 缩短期限: docs/lending.md)."""
         if balance == 0 or not loan.plan:
             return []
+        if loan.disbursed_on is None:
+            raise Conflict(f"贷款{loan.loan_no}尚未发放，没有还款计划", code="LOAN_NOT_DISBURSED")
         return schedule(balance, loan.annual_rate, len(loan.plan), loan.method, loan.disbursed_on,
                         first_period=loan.plan[0].period)
 
@@ -346,3 +349,10 @@ def card_of(loan: Loan) -> Counterparty:
     """The borrower's repayment card as settlement's counterparty of a collection."""
     c = loan.repayment_card
     return Counterparty(c.account_no, c.name, c.bank, c.id_number)
+
+
+def _repaying_since(loan: Loan) -> date:
+    """Where the loan's interest runs from; a repaying loan always has it (set at disbursement)."""
+    if loan.interest_from is None:
+        raise Conflict(f"贷款{loan.loan_no}尚未发放，不计利息", code="LOAN_NOT_DISBURSED")
+    return loan.interest_from

@@ -3,9 +3,8 @@ tasks dispatched in process, and the stack created from infra/template.yaml."""
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import socket
 import time
 from typing import Any

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from stdnum.cn import ric, uscc
@@ -44,7 +45,7 @@ UNITS = [
     {"name": "贵溪市示范铜业有限公司", "credit_code": valid_credit_code("91360681MA35DE002"),
      "unit_ratio": "0.08", "personal_ratio": "0.08", "org": "360681"},
 ]
-PEOPLE = [
+PEOPLE: list[dict[str, Any]] = [
     {"name": "李华", "id_number": valid_resident_id("36060219900101123"), "deposit_base": "6800.00", "unit": 0},
     {"name": "张伟", "id_number": valid_resident_id("36060219851212345"), "deposit_base": "5200.00", "unit": 0},
     {"name": "黄芳", "id_number": valid_resident_id("36068119920606222"), "deposit_base": "4300.00", "unit": 1},

@@ -51,7 +51,7 @@ class LocalPlatform:
     def log_file(self) -> Path:
         return self.state_dir / "logs" / "functions.log"
 
-    def start(self) -> "LocalPlatform":
+    def start(self) -> LocalPlatform:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("HPF_LOG_FILE", str(self.log_file))
         os.environ["HPF_STAGE"] = STAGE

@@ -13,14 +13,14 @@ handlers with real-shaped events:
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from hpf.adapters.aws.clients import client
 from hpf.local.dispatch import FunctionRegistry
 from hpf.local.schedules import next_fire, scheduled_event
 from hpf.observability.logging import get_logger
-
 
 
 def _log() -> Any:
@@ -140,7 +140,7 @@ class Scheduler:
         return [r for r in events.list_rules().get("Rules", []) if r.get("ScheduleExpression")]
 
     def fire(self, rule: dict[str, Any], at: datetime | None = None) -> list[Any]:
-        at = at or datetime.now(timezone.utc)
+        at = at or datetime.now(UTC)
         event = scheduled_event(rule["Name"], rule["Arn"], at, self._account, self._region)
         results = []
         for target in client("events").list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
@@ -148,7 +148,7 @@ class Scheduler:
         return results
 
     def step(self) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for rule in self.rules():
             if rule.get("State") != "ENABLED":
                 continue

@@ -7,7 +7,7 @@ and 'a/n'. The special L, W and # forms raise ``UnsupportedSchedule`` rather tha
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -49,7 +49,7 @@ def _value(text: str, names: dict[str, int] | None) -> int:
 
 def next_fire(expression: str, after: datetime) -> datetime:
     """The first firing time strictly after ``after`` (aware datetime)."""
-    after = after.astimezone(timezone.utc)
+    after = after.astimezone(UTC)
     rate = _RATE.match(expression.strip())
     if rate:
         amount, unit = int(rate.group(1)), rate.group(2).rstrip("s")
@@ -86,7 +86,7 @@ def scheduled_event(rule_name: str, rule_arn: str, at: datetime, account: str, r
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": account,
-        "time": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": [rule_arn],
         "detail": {},

@@ -29,7 +29,8 @@ def resident_id_for(depositor_id: int) -> str:
 
 
 def load_slice(gateway_url: str, clerk_token: str, finance_token: str, units: int, per_unit: int,
-               size: Size = Size()) -> dict[str, int]:
+               size: Size | None = None) -> dict[str, int]:
+    size = size or Size()
     import duckdb
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -40,8 +40,10 @@ def _construct(tag: str):
                 value = value.split(".", 1)
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = loader.construct_mapping(node, deep=True)
+        else:
+            raise yaml.constructor.ConstructorError(None, None, f"!{tag} on an unexpected node", node.start_mark)
         return {tag if tag in _TAGS else f"Fn::{tag}": value}
 
     return construct

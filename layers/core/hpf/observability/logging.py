@@ -14,13 +14,20 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from hpf.observability.correlation import correlation_id
 from hpf.observability.masking import mask
 
 _loggers: dict[str, Logger] = {}
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    """Masks personal data, and names the business flow: the correlation id of the current context goes on every
+    line of every logger, so a domain module's log line is found with the entrypoint's that called it."""
+
+    def serialize(self, log: Any) -> str:  # the dict powertools builds for the line
+        current = correlation_id()
+        if current and not log.get("correlation_id"):
+            log = {**log, "correlation_id": current}
         return super().serialize(mask(log))
 
 

@@ -152,7 +152,7 @@ class BankSandbox:
         self._host_seq = itertools.count(1)
         self._server: socketserver.ThreadingTCPServer | None = None
         # The other sandboxes, as CNAPS (大额支付系统) connects the banks: a payee at another bank is credited there.
-        self.network: dict[str, "BankSandbox"] = {}
+        self.network: dict[str, BankSandbox] = {}
         self._subscribers: list[Any] = []  # callables taking an SBDC100 BdcMessage: the center's front
         self._held: list[BdcMessage] = []  # a notice held back (late_notice)
         self._notice_seq = itertools.count(1)
@@ -261,7 +261,8 @@ class BankSandbox:
         self._server = socketserver.ThreadingTCPServer((host, port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name=f"bank-{self.bank}", daemon=True).start()
-        return self._server.server_address[0], self._server.server_address[1]
+        host_bound, port_bound = self._server.server_address[:2]
+        return str(host_bound), int(port_bound)
 
     def stop(self) -> None:
         if self._server:
@@ -456,7 +457,7 @@ class BankSandbox:
             return self._refusal(request.tx_code, "NO_ACCOUNT", "付款账户不存在" if paying else "入账账户不存在")
         lines = request.lists.get("DETAIL_LIST", [])
         if len(lines) != int(request.body["TotalNum"]) or \
-                sum((amount(l["Amt"]) for l in lines), Decimal("0.00")) != amount(request.body["TotalAmt"]):
+                sum((amount(ln["Amt"]) for ln in lines), Decimal("0.00")) != amount(request.body["TotalAmt"]):
             return self._refusal(request.tx_code, "BATCH_TOTALS_DIFFER", "批量文件笔数或金额与汇总不符")
         summary = {"BDC103": "公积金批量付款", "BDC104": "公积金批量收款"}.get(request.tx_code, "公积金贷款扣款")
         book = self._pay_line if paying else self._collect_line
@@ -565,10 +566,10 @@ class BankSandbox:
         account = self.accounts.get(request.body["AcctNo"])
         if account is None:
             return self._refusal(request.tx_code, "NO_ACCOUNT", "账户不存在")
-        lines = [l for l in account.lines if request.body["BeginDate"] <= l.tx_date <= request.body["EndDate"]]
-        records = [{"TxDate": l.tx_date, "TxTime": l.tx_time, "HostSeqNo": l.host_seq_no, "DcFlag": l.dc_flag,
-                    "Amt": money(l.amount), "Balance": money(l.balance), "OppAcctNo": l.opp_acct_no,
-                    "OppAcctName": l.opp_acct_name, "Summary": l.summary, "RefSeqNo": l.ref_seq_no} for l in lines]
+        lines = [ln for ln in account.lines if request.body["BeginDate"] <= ln.tx_date <= request.body["EndDate"]]
+        records = [{"TxDate": ln.tx_date, "TxTime": ln.tx_time, "HostSeqNo": ln.host_seq_no, "DcFlag": ln.dc_flag,
+                    "Amt": money(ln.amount), "Balance": money(ln.balance), "OppAcctNo": ln.opp_acct_no,
+                    "OppAcctName": ln.opp_acct_name, "Summary": ln.summary, "RefSeqNo": ln.ref_seq_no} for ln in lines]
         return self._page(request, {"AcctNo": account.acct_no}, "DETAIL_LIST", records)
 
     def _line_numbers(self, request: BdcMessage, fault: Fault | None) -> BdcMessage:

@@ -62,7 +62,7 @@ class SealSandbox:
     def __init__(self, app_id: str = APP_ID, app_key: str = APP_KEY):
         self.app_id, self.app_key = app_id, app_key
         self._lock = threading.Lock()
-        self._now = dt.datetime.now(dt.timezone.utc)
+        self._now = dt.datetime.now(dt.UTC)
         self.root_key = rsa.generate_private_key(65537, 2048)
         self.root = self._certificate("江西省电子印章测试根CA（沙箱）", self.root_key, None, ca=True)
         self.tsa_key = rsa.generate_private_key(65537, 2048)
@@ -145,7 +145,7 @@ class SealSandbox:
         signature = seal.key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
         with self._lock:
             self.signatures.append({"seal_code": seal.code, "document_no": document_no, "digest": digest.hex(),
-                                    "at": dt.datetime.now(dt.timezone.utc).isoformat()})
+                                    "at": dt.datetime.now(dt.UTC).isoformat()})
         return _json({"signature": base64.b64encode(signature).decode(), "signature_algorithm": "sha256_rsa"})
 
     def _timestamp(self, request: Request) -> Response:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from asn1crypto import algos, cms, core, tsp, x509 as asn1_x509
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -33,7 +34,7 @@ class TimeStampAuthority:
         """A granted TimeStampResp (DER) for a request whose imprint the caller has already checked."""
         with self._lock:
             serial = next(self._serials)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         info = {"version": "v1", "policy": POLICY, "message_imprint": request["message_imprint"],
                 "serial_number": serial, "gen_time": now, "accuracy": {"seconds": 1}, "ordering": False}
         if request["nonce"].native is not None:

@@ -15,16 +15,20 @@ import hashlib
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hpf.archive.model import ArchiveRecord, Category, Document, Retention, Source
 from hpf.archive.service import ArchiveService
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG, Channel, Role, organisations
 from hpf.ledger.accounting import Side
 from hpf.seal.vouchers import Table, Voucher, VoucherKind, voucher_no
+
+if TYPE_CHECKING:
+    from hpf.ledger.ports import GeneralLedgerPort
+    from hpf.seal.service import VoucherService
 
 BINDER = Principal(subject="hpf-accounting-archive", kind="system", roles=frozenset({Role.ARCHIVIST}),
                    name="会计档案装订", org=CENTER_ORG, channel=Channel.SYSTEM)
@@ -40,7 +44,7 @@ def _subject_name(month: str) -> str:
 
 
 class AccountingArchive:
-    def __init__(self, ledger: Any, vouchers: Callable[[], Any], archive: ArchiveService, clock: Any):
+    def __init__(self, ledger: GeneralLedgerPort, vouchers: Callable[[], VoucherService], archive: ArchiveService, clock: Clock):
         """``vouchers``: a factory of the voucher service — filing a workbook needs none of its signing."""
         self._ledger, self._vouchers, self._archive, self._clock = ledger, vouchers, archive, clock
 

@@ -7,14 +7,13 @@ retention ended (销毁清册): the archivist who proposed it, then the leader w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-import json
-
 from hpf.archive.model import ArchiveEvent, ArchiveRecord, ArchiveStatus
 from hpf.archive.service import ArchiveService, status_key
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.common.errors import Forbidden
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Role, organisations
@@ -22,7 +21,7 @@ from hpf.seal.vouchers import Voucher, VoucherKind, voucher_no
 
 
 class ApprovalForms:
-    def __init__(self, vouchers: Callable[[], Any], archive: ArchiveService, clock: Any):
+    def __init__(self, vouchers: Callable[[], Any], archive: ArchiveService, clock: Clock):
         self._vouchers, self._archive, self._clock = vouchers, archive, clock
 
     def borrowing_approved(self, borrowing: Any, approver: Principal) -> ArchiveRecord:

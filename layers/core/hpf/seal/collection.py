@@ -12,14 +12,15 @@ system that is down fails the message back to the queue (retried, then the dead-
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG, Channel, Role
-from hpf.observability.correlation import set_correlation_id
 from hpf.observability.logging import get_logger
 from hpf.seal.vouchers import VoucherKind
+
+if TYPE_CHECKING:
+    from hpf.seal.service import VoucherService
 
 logger = get_logger("hpf-archive-collection")
 COLLECTOR = Principal(subject="hpf-archive-collector", kind="system", roles=frozenset({Role.ARCHIVIST}),
@@ -30,10 +31,10 @@ COLLECTED = {"ledger.RemittancePosted": (VoucherKind.REMITTANCE_RECEIPT, "remitt
 
 
 class BusinessCollector:
-    def __init__(self, vouchers: Any):
+    def __init__(self, vouchers: VoucherService):
         self._vouchers = vouchers
 
-    def handle(self, message: dict[str, Any]) -> str | None:
+    def handle(self, message: dict[str, Any], correlation_id: str = "") -> str | None:
         """The voucher number archived for the event, or None for an event the archive does not collect."""
         found = COLLECTED.get(message["event_type"])
         if found is None:
@@ -44,19 +45,3 @@ class BusinessCollector:
                                                             "voucher_no": issued.voucher_no,
                                                             "archival_code": issued.record.archival_code})
         return issued.voucher_no
-
-
-def handle_collection(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    from hpf import bootstrap
-
-    collector = BusinessCollector(bootstrap.voucher_service())
-
-    def handle_record(record: Any) -> None:  # powertools passes the record by this keyword
-        message = json.loads(record.body)
-        logger.set_correlation_id(set_correlation_id(message.get("correlation_id")))
-        collector.handle(message)
-
-    return process_partial_response(event=event, record_handler=handle_record,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from hpf.common.money import to_money
 from hpf.common.paging import PageRequest
@@ -21,7 +21,7 @@ _FUNDED = {"FUNDED", "POSTED"}
 
 
 class LedgerVoucherSource:
-    def __init__(self, ledger: Any, funding: Any, withdrawals: Any, clock: Any):
+    def __init__(self, ledger: Any, funding: Any, withdrawals: Any, clock: Clock):
         self._ledger = ledger
         self._funding = funding
         self._withdrawals = withdrawals

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpf.common.clock import business_date
+from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, ValidationFailed
 from hpf.common.money import ZERO
 from hpf.identity.principal import Principal
@@ -27,7 +27,7 @@ PERCENT = 100
 class LoanVoucherSource:
     kinds = LOAN_KINDS
 
-    def __init__(self, loans: Any, clock: Any):
+    def __init__(self, loans: Any, clock: Clock):
         self._loans = loans
         self._clock = clock
 

@@ -47,14 +47,24 @@ class PublicTrail(Protocol):
 
 
 class ArchivedVoucher(Protocol):
-    document_key: str
-    title: str
-    org: str
-    subject_name: str
-    created_at: datetime
-    archival_code: str
-    sha256: str
-    media_type: str
+    """What the public check reads of an archive record (read-only: the archive's records are frozen)."""
+
+    @property
+    def document_key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def org(self) -> str: ...
+    @property
+    def subject_name(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def archival_code(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
 
 
 class VoucherFinder(Protocol):

@@ -103,7 +103,7 @@ def _fields_table(voucher: Voucher, style: ParagraphStyle) -> Table:
 def _amount_table(voucher: Voucher, style: ParagraphStyle) -> Table:
     width = PAGE_WIDTH - 2 * MARGIN
     table = Table([[Paragraph(f"{voucher.amount_label}（小写）", style), Paragraph(f"¥{voucher.amount:,.2f}", style),
-                    Paragraph("（大写）", style), Paragraph(to_chinese_uppercase(voucher.amount), style)]],
+                    Paragraph("（大写）", style), Paragraph(to_chinese_uppercase(voucher.amount or 0), style)]],
                   colWidths=[width * 0.22, width * 0.2, width * 0.12, width * 0.46])
     table.setStyle(_grid(label_columns=(0, 2)))
     return table

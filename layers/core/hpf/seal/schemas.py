@@ -43,7 +43,7 @@ class VoucherView(Schema):
     download_url: str = Field(description="已盖章PDF的下载地址（5分钟内有效）")
 
     @classmethod
-    def of(cls, issued) -> "VoucherView":
+    def of(cls, issued) -> VoucherView:
         r = issued.record
         return cls(voucher_no=issued.voucher_no, kind=issued.kind.value, title=r.title,
                    archival_code=r.archival_code, issued_at=r.created_at, sha256=r.sha256, size=r.size,
@@ -62,7 +62,7 @@ class VoucherAuthenticity(Schema):
     retain_until: date
 
     @classmethod
-    def of(cls, r) -> "VoucherAuthenticity":
+    def of(cls, r) -> VoucherAuthenticity:
         return cls(voucher_no=r.document_key, title=r.title, org=r.org, issued_at=r.created_at,
                    archival_code=r.archival_code, sha256=r.sha256, retain_until=r.retain_until)
 
@@ -85,7 +85,7 @@ class PublicCheckView(Schema):
     sha256: str | None = Field(None, description="存档原件的SHA-256：持有PDF者可据此比对，或上传全文验证")
 
     @classmethod
-    def of(cls, answer) -> "PublicCheckView":
+    def of(cls, answer) -> PublicCheckView:
         if not answer.verified:
             return cls(verified=False, voucher_no=answer.voucher_no,
                        verdict_label="未能验证：凭证编号或验证码不符，该凭证可能不是本中心出具")
@@ -143,11 +143,12 @@ class VerificationView(Schema):
     signatures: list[SignatureView]
 
     @classmethod
-    def of(cls, result) -> "VerificationView":
+    def of(cls, result) -> VerificationView:
         labels = {"authentic": "印章有效，文件与存档原件一致", "not_in_archive": "印章有效，但本中心无此凭证存档",
                   "not_original": "印章有效，但文件不是本中心存档的原件（另行签章或另一份文件），不予认可",
                   "modified": "文件已被改动或签章无效", "unsealed": "文件未加盖电子印章"}
-        return cls(authentic=result.verdict == "authentic", verdict=result.verdict, verdict_label=labels[result.verdict], document_no=result.document_no,
+        return cls(authentic=result.verdict == "authentic", verdict=result.verdict, verdict_label=labels[result.verdict],
+                   document_no=result.document_no,
                    identical_to_archive=result.identical_to_archive,
                    archival_code=result.archived.archival_code if result.archived else None,
                    signatures=[SignatureView(good=s.good, **vars(s)) for s in result.signatures])

@@ -17,6 +17,7 @@ from typing import Any
 from hpf.archive.access import require_record_visible
 from hpf.archive.model import ArchiveRecord, Document, Source
 from hpf.archive.service import ArchiveService
+from hpf.common.clock import Clock
 from hpf.common.errors import Conflict, NotFound
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel, Role
@@ -53,7 +54,7 @@ WAIT_SECONDS = 10.0  # how long a second request waits for the first to file the
 
 
 class VoucherService:
-    def __init__(self, source: Any, archive: ArchiveService, sealer: Callable[[], Any], clock: Any,
+    def __init__(self, source: Any, archive: ArchiveService, sealer: Callable[[], Any], clock: Clock,
                  verify_base_url: str, trust_roots: Callable[[], list[bytes]], claims: Any = None,
                  wait_seconds: float = WAIT_SECONDS, code_of: Callable[[str], str] | None = None):
         """``claims``: so that two first requests for one voucher (a double click; the collector and the unit at

@@ -16,10 +16,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import tsp, x509 as asn1_x509
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.images import PdfImage
-from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import StaticStampStyle
@@ -93,7 +94,8 @@ class PdfSealer:
         style = StaticStampStyle(background=PdfImage(seal.image), border_width=0, background_layout=FILL_BOX)
         signer = signers.PdfSigner(meta, _SealSystemSigner(self._system, seal, document_no),
                                    timestamper=self._timestamper, stamp_style=style,
-                                   new_field_spec=fields.SigFieldSpec(field_name, box=box, on_page=-1))
+                                   new_field_spec=fields.SigFieldSpec(
+                                       field_name, box=box, on_page=-1))  # type: ignore[arg-type]  # PDF points are reals
         out = io.BytesIO()
         signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out,
                         bytes_reserved=BYTES_RESERVED)

@@ -38,7 +38,7 @@ class BdcBankGateway:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_json(cls, text: str) -> "BdcBankGateway":
+    def from_json(cls, text: str) -> BdcBankGateway:
         return cls(json.loads(text))
 
     def special_account(self, org: str) -> SpecialAccount:

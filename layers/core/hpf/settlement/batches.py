@@ -1,5 +1,6 @@
 """Batch settlement (批量业务): a batch goes to the bank as one file — loan deductions BDC105, other collections
-BDC104, payouts BDC103 — and comes back line by line (BDC107 status, BDC108 results). Workflow: statemachines/settlement-batch.asl.json, named by the batch id.
+BDC104, payouts BDC103 — and comes back line by line (BDC107 status, BDC108 results). Workflow:
+statemachines/settlement-batch.asl.json, named by the batch id.
 
     receive → send → wait → query … (bounded) → apply           (results known: each line booked or failed)
                                              → review → apply   (the results never came: lines settle from the
@@ -48,7 +49,7 @@ LOAN_REPAYMENT = "05"  # BusType 贷款扣款
 def batch_code(lines: list[SettlementInstruction]) -> str:
     """Which batch transaction carries these lines: loan deductions BDC105, other collections BDC104, payouts
     BDC103. One batch, one direction: a file moves money one way."""
-    if any(l.direction != lines[0].direction for l in lines):
+    if any(ln.direction != lines[0].direction for ln in lines):
         raise ValueError("a batch moves money one way: payouts and collections go in separate batches")
     if lines and lines[0].direction == "pay":
         return PAYOUTS
@@ -163,7 +164,7 @@ class BatchSettlement:
         for line in lines:  # each line stored and checked once (idempotent by its id)
             self._settlement.receive(line, batch_id=batch_id)
         business = lines[0].business if lines else ""
-        batch = Batch(batch_id, org, business, batch_code(lines), [l.instruction_id for l in lines],
+        batch = Batch(batch_id, org, business, batch_code(lines), [ln.instruction_id for ln in lines],
                       BatchStatus.RECEIVED, self._clock.now())
         try:
             self._batches.add_batch(batch)
@@ -177,7 +178,7 @@ class BatchSettlement:
             return self._answer(self._save(batch, BatchEvent.UNKNOWN, "发送中断，结果待查询"))
         if batch.status is not BatchStatus.RECEIVED:
             return self._answer(batch)
-        lines = [l for l in self._lines(batch) if l.status is InstructionStatus.RECEIVED]
+        lines = [ln for ln in self._lines(batch) if ln.status is InstructionStatus.RECEIVED]
         if not lines:
             return self._answer(self._save(batch, BatchEvent.RESULTS, "无有效明细，未发送"))
         account = self._banks.special_account(batch.org)
@@ -211,7 +212,7 @@ class BatchSettlement:
             return self._answer(self._results(batch))
         if status == "3":  # the bank never got the file: the same file again, the same serial
             account = self._banks.special_account(batch.org)
-            lines = [l for l in self._lines(batch) if l.status is InstructionStatus.SENDING]
+            lines = [ln for ln in self._lines(batch) if ln.status is InstructionStatus.SENDING]
             try:
                 return self._answer(self._transmit(batch, lines, account, resend=True))
             except TransientFailure:
@@ -228,8 +229,8 @@ class BatchSettlement:
         batch = self._get(batch_id)
         if batch.status not in (BatchStatus.RECEIVED, BatchStatus.UNKNOWN, BatchStatus.ACCEPTED):
             return
-        lines = [l for l in self._lines(batch) if l.status not in _SETTLED]
-        batch.review_token, batch.open_lines = task_token, [l.instruction_id for l in lines]
+        lines = [ln for ln in self._lines(batch) if ln.status not in _SETTLED]
+        batch.review_token, batch.open_lines = task_token, [ln.instruction_id for ln in lines]
         reason = "银行持续不可达，未能发出" if batch.status is BatchStatus.RECEIVED else f"{batch.queries}次查询仍无结果"
         self._save(batch, BatchEvent.REVIEW, f"{reason}，逐笔转人工核实")
         for line in lines:
@@ -241,7 +242,7 @@ class BatchSettlement:
             if line.status is InstructionStatus.UNKNOWN:
                 self._line_event(line, InstructionEvent.REVIEW, f"批次{batch_id}结果未到，转人工核实")
         # A line settled between the first read and the save above found the batch not yet under review.
-        self._close(batch_id, {l.instruction_id for l in self._lines(self._get(batch_id)) if l.status in _SETTLED})
+        self._close(batch_id, {ln.instruction_id for ln in self._lines(self._get(batch_id)) if ln.status in _SETTLED})
 
     def line_settled(self, line: Instruction) -> None:
         """A line of a batch under review was settled (SettlementService calls this back): resume the workflow
@@ -294,11 +295,11 @@ class BatchSettlement:
     def _transmit(self, batch: Batch, lines: list[Instruction], account: Any, resend: bool = False) -> Batch:
         from hpf.settlement.bdc.client import BdcOutcomeUnknown, BdcUnavailable
 
-        records = [_file_line(batch.tx_code, n, l.instruction) for n, l in enumerate(lines, 1)]
+        records = [_file_line(batch.tx_code, n, ln.instruction) for n, ln in enumerate(lines, 1)]
         ours = ("DeAcctNo", "DeAcctName") if batch.tx_code == PAYOUTS else ("CrAcctNo", "CrAcctName")
         body = {"BatchNo": batch.batch_id[:40], "BusType": batch.business, ours[0]: account.account_no,
                 ours[1]: account.name, "TotalNum": str(len(records)),
-                "TotalAmt": f"{sum((l.amount for l in lines), ZERO):.2f}"}
+                "TotalAmt": f"{sum((line.amount for line in lines), ZERO):.2f}"}
         sent_at = datetime.strptime(batch.send_date, "%Y%m%d").replace(tzinfo=SHANGHAI) if resend else None
         try:
             response = self._banks.call(batch.bank, batch.tx_code, body, serial=batch.serial,

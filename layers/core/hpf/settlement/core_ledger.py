@@ -4,15 +4,30 @@ A deployment on a vendor core replaces this adapter; settlement itself does not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from hpf.common.errors import NotFound
 from hpf.ledger.settlement_port import SettlementInstruction
 
+if TYPE_CHECKING:
+    from hpf.ledger.funding import RemittanceFunding
+    from hpf.ledger.ports import GeneralLedgerPort, LedgerUnitOfWork
+    from hpf.ledger.withdrawal_service import WithdrawalService
+    from hpf.lending.ports import DeductionBatch
+    from hpf.lending.service import LoanService
+    from hpf.settlement.banks import BdcBankGateway
+
+T = TypeVar("T")
 ALLOCATION = "18"  # settlement BusType 资金划转: between the center's own special accounts
 LENDING = {"04", "05"}  # 委托贷款资金划转 (disbursement), 贷款扣款 (deductions and early repayments)
 
 
 class CoreLedger:
-    def __init__(self, withdrawals, funding, uow_factory, ledger=None, banks=None,  # type: ignore[no-untyped-def]
-                 loans=None, deduction_batches=None):
+    def __init__(self, withdrawals: WithdrawalService, funding: RemittanceFunding,
+                 uow_factory: Callable[[], LedgerUnitOfWork], ledger: GeneralLedgerPort | None = None,
+                 banks: BdcBankGateway | None = None, loans: LoanService | None = None,
+                 deduction_batches: Callable[[str], DeductionBatch | None] | None = None):
         """``loans``: lending's LoanService (its movements); ``deduction_batches(batch_id)`` → lending's batch."""
         self._withdrawals = withdrawals
         self._funding = funding
@@ -24,7 +39,7 @@ class CoreLedger:
 
     def batch_lines(self, batch_id: str) -> list[SettlementInstruction]:
         """The lines of a deduction batch lending wrote (settlement's batch receive reads them by id)."""
-        batch = self._deduction_batches(batch_id)
+        batch = _wired(self._deduction_batches, "deduction batches")(batch_id)
         return list(batch.lines) if batch is not None else []
 
     def reservation_holds(self, instruction: SettlementInstruction) -> bool:
@@ -33,7 +48,7 @@ class CoreLedger:
         from hpf.ledger.withdrawal import WithdrawalStatus
 
         if instruction.business in LENDING:
-            return self._loans.holds(instruction)
+            return _wired(self._loans, "loans").holds(instruction)
         if instruction.business == ALLOCATION:
             return True  # nothing is reserved for moving the center's own money: the paying bank is the limit
         with self._uow() as uow:
@@ -47,21 +62,24 @@ class CoreLedger:
         """The ledger's status of the business behind an instruction (withdrawal 01/02/03, list RECORDED/…; a
         loan's movement: in_flight, or the detail type it was booked as, or released)."""
         if instruction.business in LENDING:
-            return self._loans.movement_status(instruction)
+            return _wired(self._loans, "loans").movement_status(instruction)
         with self._uow() as uow:
-            if instruction.direction == "pay":
-                return uow.withdrawals.get(instruction.instruction_id).status.value
-            return uow.remittances.get(instruction.reference).status.value
+            found = (uow.withdrawals.get(instruction.instruction_id) if instruction.direction == "pay"
+                     else uow.remittances.get(instruction.reference))
+            if found is None:
+                raise NotFound(f"结算指令{instruction.instruction_id}对应的业务不存在", code="BUSINESS_NOT_FOUND")
+            return found.status.value
 
     def apply(self, instruction: SettlementInstruction, succeeded: bool, bank_serial: str, reason: str) -> None:
         if instruction.business in LENDING:
-            self._loans.record(instruction, succeeded, bank_serial, reason)
+            _wired(self._loans, "loans").record(instruction, succeeded, bank_serial, reason)
             return
         if instruction.business == ALLOCATION:
             if succeeded:  # a failed allocation moved nothing: nothing to post
-                source = self._banks.special_account(instruction.org).account_no
-                self._ledger.post_allocation(instruction.instruction_id, source, instruction.counterparty.account_no,
-                                             instruction.amount, instruction.summary)
+                source = _wired(self._banks, "banks").special_account(instruction.org).account_no
+                _wired(self._ledger, "general ledger").post_allocation(
+                    instruction.instruction_id, source, instruction.counterparty.account_no, instruction.amount,
+                    instruction.summary)
             return
         if instruction.direction == "pay":
             self._withdrawals.record_payment(instruction.instruction_id, succeeded, bank_serial=bank_serial,
@@ -70,7 +88,7 @@ class CoreLedger:
             self._funding.record_collection(instruction.reference, succeeded, bank_serial=bank_serial,
                                             reason=reason)
 
-    def day(self, day):  # type: ignore[no-untyped-def]
+    def day(self, day):
         """The financial ledger's entries of a business date, and the ledger's own check of it (账账相符)."""
         from decimal import Decimal
 
@@ -82,3 +100,10 @@ class CoreLedger:
                 movements[entry.account_no] = movements.get(entry.account_no, Decimal("0.00")) + entry.amount
             journal = uow.journal.on_day(day)
             return journal, check_day(movements, journal)
+
+
+def _wired(dependency: T | None, name: str) -> T:
+    """A collaborator the composition root always gives; a test may leave out those its case never reaches."""
+    if dependency is None:
+        raise RuntimeError(f"CoreLedger was built without {name}")
+    return dependency

@@ -2,10 +2,11 @@
 
 The bank pushes them to the center's front machine (前置机: the center's end of the bank link, on premises);
 ``NoticeFront`` there validates each notice and forwards it to the settlement-notices queue. ``match_notice``
-(a queue consumer) confirms the remittance the unit named in its transfer (附言 = the list's id): the list's money
-has arrived, and posting starts. A notice delivered twice confirms once (the bank's serial is the arrival's
-identity); notices out of order do not matter (each names its own list). A notice that matches nothing — no list
-named, a different amount, a list already paid — is left for the day's reconciliation, which lists it.
+(called by the queue consumer ``hpf.entrypoints.settlement.match_notices``) confirms the remittance the unit
+named in its transfer (附言 = the list's id): the list's money has arrived, and posting starts. A notice
+delivered twice confirms once (the bank's serial is the arrival's identity); notices out of order do not matter
+(each names its own list). A notice that matches nothing — no list named, a different amount, a list already
+paid — is left for the day's reconciliation, which lists it.
 """
 
 from __future__ import annotations
@@ -55,19 +56,3 @@ def match_notice(notice: dict[str, str], funding: Any, special_accounts: set[str
         logger.warning("arrival does not match its list", extra={"reference": reference, "code": error.code})
         return "unmatched"
     return "confirmed"
-
-
-def handle_notices(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    from hpf import bootstrap
-
-    banks = bootstrap.settlement_banks()
-    accounts = {banks.special_account(org).account_no for org in banks.offices()}
-
-    def handle_record(record: Any) -> None:
-        outcome = match_notice(json.loads(record.body), bootstrap.remittance_funding(), accounts)
-        logger.info("arrival notice", extra={"outcome": outcome})
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -24,7 +24,6 @@ from hpf.common.errors import NotFound
 from hpf.common.money import ZERO
 from hpf.settlement.model import Instruction, InstructionStatus
 
-
 REMITTANCE = "01"  # BusType 汇补缴
 
 
@@ -102,7 +101,7 @@ def compare(lines: list[Line], expected: list[Expected], financial: dict[str, De
     movement per ledger reference (``financial``: signed, debit positive). ``closed``: the day's statement is
     final, so an unknown instruction without a line was not booked."""
     result = Comparison()
-    by_ref = {l.ref: l for l in lines if l.ref}
+    by_ref = {ln.ref: ln for ln in lines if ln.ref}
     known = {e.instruction_id: e for e in expected}
     settled_now: set[str] = set()
     for e in expected:
@@ -181,18 +180,18 @@ class Reconciliation:
         journal, check = self._ledger_day(day)
         financial: dict[str, Decimal] = {}
         for entry in journal:
-            for l in entry.lines:
+            for ln in entry.lines:
                 # 101 lines name their special account where more than one is involved (an allocation)
-                if l.subject == BANK_DEPOSITS and l.sub_account in ("", account.account_no):
-                    signed = l.amount if l.side is Side.DEBIT else -l.amount
+                if ln.subject == BANK_DEPOSITS and ln.sub_account in ("", account.account_no):
+                    signed = ln.amount if ln.side is Side.DEBIT else -ln.amount
                     financial[entry.reference] = financial.get(entry.reference, ZERO) + signed
         closed = day < self._clock.now().astimezone(SHANGHAI).date()
         comparison = compare(lines, expected, financial, closed)
         for instruction_id, booked, evidence in comparison.to_settle:
             self._settlement.settle_from_statement(instruction_id, booked, evidence)
         report = ReconciliationReport(org, day, account.account_no, len(lines),
-                                      sum((l.amount for l in lines if l.dc == "D"), ZERO),
-                                      sum((l.amount for l in lines if l.dc == "C"), ZERO), comparison.matched,
+                                      sum((ln.amount for ln in lines if ln.dc == "D"), ZERO),
+                                      sum((ln.amount for ln in lines if ln.dc == "C"), ZERO), comparison.matched,
                                       [i for i, _, _ in comparison.to_settle], comparison.differences)
         for account_no, (business, fin) in check.differences.items():
             report.differences.append(Difference(Cause.LEDGERS_DISAGREE, account_no, None, business,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.observability.correlation import correlation_id
+
+if TYPE_CHECKING:
+    from hpf.platform.ports import Workflows
 
 SETTLEMENT = "HPF_SETTLEMENT_ARN"
 SETTLEMENT_BATCH = "HPF_SETTLEMENT_BATCH_ARN"
 
 
 class StepFunctionsSettlement:
-    def __init__(self, workflows: Any):
+    def __init__(self, workflows: Workflows):
         self._workflows = workflows
 
     def submit(self, instruction: SettlementInstruction) -> None:

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -225,12 +225,15 @@ class Api:
 
     def _answer(self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
         request = self.app.current_request
+        if request is None:  # Chalice sets it before calling a view; a view is never called without one
+            raise RuntimeError("no current request")
         headers = {k.lower(): v for k, v in (request.headers or {}).items()}
         request_id = (request.context or {}).get("requestId") or uuid.uuid4().hex
         correlation_id = set_correlation_id(headers.get(HEADER) or request_id)
         self.logger.set_correlation_id(correlation_id)
         principal: Principal | None = None
-        status, error_code = 500, "INTERNAL_ERROR"
+        status = 500  # until the handler answers
+        error_code: str | None = "INTERNAL_ERROR"
         try:
             principal = PUBLIC_PRINCIPAL if spec.public else self._authenticate(headers)
             if not spec.public and not principal.has_any(spec.roles):
@@ -349,7 +352,7 @@ def _match_route(routes: list[str], path: str) -> tuple[str, dict[str, str]] | N
         if len(template) != len(parts):
             continue
         captured: dict[str, str] = {}
-        for given, expected in zip(parts, template):
+        for given, expected in zip(parts, template, strict=True):
             if expected.startswith("{") and expected.endswith("}"):
                 captured[expected[1:-1]] = given
             elif given != expected:
@@ -368,7 +371,7 @@ def _validate_path(model: type[BaseModel] | None, params: dict[str, str]) -> Non
         raise ValidationFailed("路径参数格式不正确", code="INVALID_PATH", details=_errors(exc)) from None
 
 
-def _validate_query(model: type[BaseModel] | None, params: dict[str, str] | None) -> Any:
+def _validate_query(model: type[BaseModel] | None, params: Mapping[str, str] | None) -> Any:
     if model is None:
         return None
     try:
@@ -377,7 +380,7 @@ def _validate_query(model: type[BaseModel] | None, params: dict[str, str] | None
         raise ValidationFailed("查询参数校验未通过", code="INVALID_QUERY", details=_errors(exc)) from None
 
 
-def _validate_body(model: type[BaseModel] | None, raw: bytes | None) -> Any:
+def _validate_body(model: type[BaseModel] | None, raw: bytes | str | None) -> Any:
     if model is None:
         return None
     if not raw:

@@ -17,7 +17,7 @@ _ERRORS = {"400": "请求参数有误", "401": "未登录或令牌无效", "403"
            "404": "记录不存在", "409": "与当前状态冲突", "422": "不符合业务规则"}
 
 
-def build_openapi(api: "Api") -> dict[str, Any]:
+def build_openapi(api: Api) -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorBody}
     for spec in api.routes:
         models.update(m for m in (spec.body, spec.response) if m is not None)

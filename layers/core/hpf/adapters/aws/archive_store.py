@@ -13,7 +13,7 @@ which index a key got. Appending is one transaction: move HEAD from n to n+1, pu
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, FlexibleChecksumError
@@ -42,7 +42,7 @@ class S3ArchiveObjects:
         try:
             return s3.put_object(Bucket=self._bucket, Key=key_name, Body=content, ContentType=media_type,
                                  IfNoneMatch="*", ObjectLockMode="COMPLIANCE",
-                                 ObjectLockRetainUntilDate=datetime.combine(retain_until, time(), timezone.utc),
+                                 ObjectLockRetainUntilDate=datetime.combine(retain_until, time(), UTC),
                                  )["VersionId"]
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") not in {"PreconditionFailed", "ConditionalRequestConflict"}:
@@ -72,7 +72,7 @@ class S3ArchiveObjects:
 
     def extend_retention(self, key_name: str, version: str, retain_until: date) -> None:
         client("s3").put_object_retention(Bucket=self._bucket, Key=key_name, VersionId=version, Retention={
-            "Mode": "COMPLIANCE", "RetainUntilDate": datetime.combine(retain_until, time(), timezone.utc)})
+            "Mode": "COMPLIANCE", "RetainUntilDate": datetime.combine(retain_until, time(), UTC)})
 
     def get_latest(self, key_name: str) -> bytes:
         return self.get(key_name, None)
@@ -222,7 +222,7 @@ class DynamoBorrowingStore:
     def __init__(self, table: str):
         self._table = table
 
-    def add(self, borrowing: "Borrowing") -> "Borrowing":
+    def add(self, borrowing: Borrowing) -> Borrowing:
         try:
             client("dynamodb").put_item(TableName=self._table, Item=to_item(_borrowing_item(borrowing)),
                                         ConditionExpression="attribute_not_exists(pk)")
@@ -234,12 +234,12 @@ class DynamoBorrowingStore:
         assert found is not None
         return found
 
-    def get(self, borrowing_id: str) -> "Borrowing | None":
+    def get(self, borrowing_id: str) -> Borrowing | None:
         item = client("dynamodb").get_item(TableName=self._table, Key=key(f"BORROW#{borrowing_id}", "META"),
                                            ConsistentRead=True).get("Item")
         return _borrowing(from_item(item)) if item else None
 
-    def update(self, borrowing: "Borrowing") -> None:
+    def update(self, borrowing: Borrowing) -> None:
         try:
             client("dynamodb").put_item(
                 TableName=self._table, Item=to_item(_borrowing_item(borrowing)),
@@ -250,7 +250,7 @@ class DynamoBorrowingStore:
                 raise
             raise Conflict("借阅申请已被他人处理，请刷新后重试", code="CONCURRENT_UPDATE") from None
 
-    def with_status(self, status: Any) -> list["Borrowing"]:
+    def with_status(self, status: Any) -> list[Borrowing]:
         pages = client("dynamodb").get_paginator("query").paginate(
             TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": f"BORROWINGS#{status.value}"}})
@@ -261,7 +261,7 @@ _BORROWING_TEXT = ("borrowing_id", "document_key", "org", "borrower", "borrower_
                    "returned_by", "note", "borrower_kind", "basis")
 
 
-def _borrowing_item(b: "Borrowing") -> dict[str, Any]:
+def _borrowing_item(b: Borrowing) -> dict[str, Any]:
     moment = b.due_on.isoformat() if b.due_on else b.requested_at.isoformat()
     return {"pk": f"BORROW#{b.borrowing_id}", "sk": "META", "gsi1pk": f"BORROWINGS#{b.status.value}",
             "gsi1sk": f"{moment}#{b.borrowing_id}", **{n: getattr(b, n) for n in _BORROWING_TEXT},
@@ -272,7 +272,7 @@ def _borrowing_item(b: "Borrowing") -> dict[str, Any]:
             "returned_at": b.returned_at.isoformat() if b.returned_at else None}
 
 
-def _borrowing(v: dict[str, Any]) -> "Borrowing":
+def _borrowing(v: dict[str, Any]) -> Borrowing:
     from hpf.archive.borrowing import Borrowing, BorrowingStatus
 
     def moment(name: str) -> datetime | None:
@@ -309,23 +309,23 @@ class DynamoTextStore:
     def __init__(self, table: str):
         self._table = table
 
-    def put(self, text: "RecognisedText") -> None:
+    def put(self, text: RecognisedText) -> None:
         client("dynamodb").put_item(TableName=self._table, Item=to_item({
             "pk": f"DOC#{text.document_key}", "sk": "TEXT", "document_key": text.document_key, "org": text.org,
             "lines": json.dumps(list(text.lines), ensure_ascii=False), "engine": text.engine}))
 
-    def get(self, document_key: str) -> "RecognisedText | None":
+    def get(self, document_key: str) -> RecognisedText | None:
         item = client("dynamodb").get_item(TableName=self._table, Key=key(f"DOC#{document_key}", "TEXT"),
                                            ConsistentRead=True).get("Item")
         return _text(from_item(item)) if item else None
 
-    def all(self) -> list["RecognisedText"]:
+    def all(self) -> list[RecognisedText]:
         pages = client("dynamodb").get_paginator("scan").paginate(
             TableName=self._table, FilterExpression="sk = :t", ExpressionAttributeValues={":t": {"S": "TEXT"}})
         return [_text(from_item(i)) for page in pages for i in page.get("Items", [])]
 
 
-def _text(v: dict[str, Any]) -> "RecognisedText":
+def _text(v: dict[str, Any]) -> RecognisedText:
     from hpf.archive.text import RecognisedText
 
     return RecognisedText(v["document_key"], v["org"], tuple(json.loads(v["lines"])), v["engine"])

@@ -84,7 +84,7 @@ class TransactionBuffer:
         error = exc.response.get("Error", {})
         if error.get("Code") == "TransactionCanceledException":
             reasons = exc.response.get("CancellationReasons") or _reasons_from_message(error.get("Message", ""))
-            for write, reason in zip(self._writes, reasons):
+            for write, reason in zip(self._writes, reasons, strict=False):  # a parsed message may list fewer
                 if reason.get("Code") == "ConditionalCheckFailed":
                     return write.on_conflict
             return TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")

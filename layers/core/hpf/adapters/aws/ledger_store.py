@@ -17,6 +17,7 @@ Keys (pk / sk):
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,8 +32,8 @@ from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry, JournalLine, Side
 from hpf.ledger.model import (
     AccountEntry,
-    ChangeRecord,
     AccountStatus,
+    ChangeRecord,
     CollectionAgreement,
     EntryKind,
     PersonalAccount,
@@ -48,7 +49,13 @@ from hpf.ledger.model import (
 if TYPE_CHECKING:
     from hpf.ledger.withdrawal import Withdrawal
 
-_CONCURRENT = Conflict("数据已被他人修改，请刷新后重试", code="CONCURRENT_UPDATE")
+
+def _concurrent() -> Conflict:
+    """A fresh error for each conflict: one instance raised again and again in a warm function would keep each
+    raise's frames on its traceback, growing with every request."""
+    return Conflict("数据已被他人修改，请刷新后重试", code="CONCURRENT_UPDATE")
+
+
 _VERSION_CHECK = "#v = :expected"
 
 
@@ -72,7 +79,7 @@ class _Repo:
             condition="attribute_not_exists(pk)" if version == 0 else _VERSION_CHECK,
             names=None if version == 0 else {"#v": "version"},
             values=None if version == 0 else {":expected": version},
-            on_conflict=_CONCURRENT,
+            on_conflict=_concurrent(),
         )
 
 
@@ -162,7 +169,7 @@ class DynamoAccounts(_Repo):
 
     def release_person(self, account: PersonalAccount) -> None:
         self._buffer.delete(self._table, key(_person_key(account.id_number), "ACTIVE"),
-                            condition="account_no = :a", values={":a": account.account_no}, on_conflict=_CONCURRENT)
+                            condition="account_no = :a", values={":a": account.account_no}, on_conflict=_concurrent())
 
     @staticmethod
     def _values(account: PersonalAccount) -> dict[str, Any]:
@@ -208,7 +215,7 @@ class DynamoRemittances(_Repo):
         return Remittance(
             remittance_id=item["remittance_id"], unit_account=item["unit_account"], org=item["org"],
             month=item["month"],
-            lines=[RemittanceLine(l["account_no"], l["unit_amount"], l["personal_amount"]) for l in item["lines"]],
+            lines=[RemittanceLine(ln["account_no"], ln["unit_amount"], ln["personal_amount"]) for ln in item["lines"]],
             status=RemittanceStatus(item["status"]), recorded_at=datetime.fromisoformat(item["recorded_at"]),
             posted_at=datetime.fromisoformat(item["posted_at"]) if item.get("posted_at") else None,
             kind=RemittanceKind(item.get("kind", RemittanceKind.REGULAR.value)), reason=item.get("reason", ""),
@@ -236,8 +243,8 @@ class DynamoRemittances(_Repo):
             "gsi1pk": f"UNITREMIT#{r.unit_account}#{r.month}", "gsi1sk": r.remittance_id,
             "kind": r.kind.value, "reason": r.reason,
             "unit_account": r.unit_account, "org": r.org, "month": r.month, "status": r.status.value,
-            "lines": [{"account_no": l.account_no, "unit_amount": l.unit_amount,
-                       "personal_amount": l.personal_amount} for l in r.lines],
+            "lines": [{"account_no": ln.account_no, "unit_amount": ln.unit_amount,
+                       "personal_amount": ln.personal_amount} for ln in r.lines],
             "recorded_at": r.recorded_at.isoformat(),
             "posted_at": r.posted_at.isoformat() if r.posted_at else None,
             "funded_at": r.funded_at.isoformat() if r.funded_at else None, "bank_serial": r.bank_serial,
@@ -343,7 +350,7 @@ class DynamoEntries(_Repo):
         return Page(items=[self._entry(i) for i in items],
                     next_token=encode_token({"sk": last["sk"]["S"]}) if last else None)
 
-    def on_day(self, day: date) -> list[AccountEntry]:
+    def on_day(self, day: date) -> builtins.list[AccountEntry]:
         return [self._entry(i) for i in _query_all(self._table, "gsi1", "gsi1pk", f"ENTRYDAY#{day.isoformat()}")]
 
     @staticmethod
@@ -361,8 +368,8 @@ class DynamoJournal(_Repo):
             "pk": f"JOURNAL#{entry.business_date.isoformat()}", "sk": entry.entry_id, "entry_id": entry.entry_id,
             "business_date": entry.business_date.isoformat(), "business_type": entry.business_type,
             "reference": entry.reference, "description": entry.description, "reverses": entry.reverses,
-            "lines": [{"subject": l.subject, "side": l.side.value, "amount": l.amount, "sub_account": l.sub_account}
-                      for l in entry.lines],
+            "lines": [{"subject": ln.subject, "side": ln.side.value, "amount": ln.amount, "sub_account": ln.sub_account}
+                      for ln in entry.lines],
         }, condition="attribute_not_exists(pk)",
             on_conflict=Conflict("该笔记账凭证已存在", code="JOURNAL_ENTRY_EXISTS"))
 
@@ -379,8 +386,8 @@ class DynamoJournal(_Repo):
             entry_id=i["entry_id"], business_date=date.fromisoformat(i["business_date"]),
             business_type=i["business_type"], reference=i["reference"], description=i.get("description", ""),
             reverses=i.get("reverses"),
-            lines=tuple(JournalLine(l["subject"], Side(l["side"]), Decimal(l["amount"]), l.get("sub_account", ""))
-                        for l in i["lines"]),
+            lines=tuple(JournalLine(ln["subject"], Side(ln["side"]), Decimal(ln["amount"]), ln.get("sub_account", ""))
+                        for ln in i["lines"]),
         )
 
 
@@ -390,7 +397,7 @@ class DynamoHistory(_Repo):
             "pk": record.aggregate, "sk": f"HISTORY#{record.version:010d}", "version": record.version,
             "at": record.at.isoformat(), "action": record.action, "detail": record.detail, "reason": record.reason,
             "actor": record.actor,
-        }, condition="attribute_not_exists(pk)", on_conflict=_CONCURRENT)
+        }, condition="attribute_not_exists(pk)", on_conflict=_concurrent())
 
     def of(self, aggregate: str) -> list[ChangeRecord]:
         result = client("dynamodb").query(
@@ -439,7 +446,7 @@ class DynamoLedgerUnitOfWork:
     def commit(self) -> None:
         self._buffer.commit()
 
-    def __enter__(self) -> "DynamoLedgerUnitOfWork":
+    def __enter__(self) -> DynamoLedgerUnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:

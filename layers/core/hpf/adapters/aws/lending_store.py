@@ -87,7 +87,7 @@ class DynamoLoanStore:
         return self._index("gsi2", _borrower_key(id_number))
 
     def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None:
-        chunks = [json.dumps([l.to_payload() for l in batch.lines[i:i + LINES_PER_ITEM]], ensure_ascii=False)
+        chunks = [json.dumps([ln.to_payload() for ln in batch.lines[i:i + LINES_PER_ITEM]], ensure_ascii=False)
                   for i in range(0, len(batch.lines), LINES_PER_ITEM)]
         # One transaction holds at most 100 items and 4 MB: about 10,000 lines. A day's batch of one office is a
         # few hundred to a few thousand (the due dates spread over the month); beyond, split it by due day.
@@ -137,20 +137,20 @@ def _party(p: Party) -> dict[str, str]:
     return {"account_no": p.account_no, "name": p.name, "bank": p.bank, "id_number": p.id_number}
 
 
-def _loan_dict(l: Loan) -> dict[str, Any]:
+def _loan_dict(ln: Loan) -> dict[str, Any]:
     return {
-        "loan_no": l.loan_no, "contract_no": l.contract_no, "org": l.org, "borrower": _party(l.borrower),
-        "repayment_card": _party(l.repayment_card), "payee": _party(l.payee), "principal": str(l.principal),
-        "annual_rate": str(l.annual_rate), "months": l.months, "method": l.method.value,
-        "house_address": l.house_address, "registered_on": l.registered_on.isoformat(), "balance": str(l.balance),
-        "disbursed_on": _iso(l.disbursed_on), "interest_from": _iso(l.interest_from),
-        "settled_on": _iso(l.settled_on), "paid_periods": l.paid_periods, "disbursements": l.disbursements,
-        "last_failure": l.last_failure,
+        "loan_no": ln.loan_no, "contract_no": ln.contract_no, "org": ln.org, "borrower": _party(ln.borrower),
+        "repayment_card": _party(ln.repayment_card), "payee": _party(ln.payee), "principal": str(ln.principal),
+        "annual_rate": str(ln.annual_rate), "months": ln.months, "method": ln.method.value,
+        "house_address": ln.house_address, "registered_on": ln.registered_on.isoformat(), "balance": str(ln.balance),
+        "disbursed_on": _iso(ln.disbursed_on), "interest_from": _iso(ln.interest_from),
+        "settled_on": _iso(ln.settled_on), "paid_periods": ln.paid_periods, "disbursements": ln.disbursements,
+        "last_failure": ln.last_failure,
         "plan": [[i.period, i.due.isoformat(), str(i.principal), str(i.interest), str(i.balance_after)]
-                 for i in l.plan],
+                 for i in ln.plan],
         "in_flight": {k: {"kind": f.kind.value, "amount": str(f.amount), "principal": str(f.principal),
                           "interest": str(f.interest), "period": f.period, "batch_id": f.batch_id, "full": f.full,
-                          "requested_on": _iso(f.requested_on)} for k, f in l.in_flight.items()},
+                          "requested_on": _iso(f.requested_on)} for k, f in ln.in_flight.items()},
     }
 
 

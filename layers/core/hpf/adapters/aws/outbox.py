@@ -76,6 +76,12 @@ class OutboxRelay:
             ExpressionAttributeValues={":now": {"S": datetime.now().astimezone().isoformat()}},
         )
 
+    def relay_image(self, image: dict[str, Any]) -> dict[str, Any]:
+        """Relay the row a stream record's new image holds (DynamoDB's typed attribute form); returns the row."""
+        row = from_item(image)
+        self.relay(row)
+        return row
+
     def sweep(self, older_than: timedelta, now: datetime) -> int:
         """Relay rows still pending after ``older_than`` (a stream delivery that failed or was lost)."""
         cutoff = (now - older_than).isoformat()
@@ -94,7 +100,3 @@ class OutboxRelay:
                     self.relay(from_item(full))
                     sent += 1
         return sent
-
-
-def row_from_stream_image(image: dict[str, Any]) -> dict[str, Any]:
-    return from_item(image)

@@ -1,4 +1,5 @@
-"""Reading the whole ledger table for the snapshot, and writing the snapshot's files to the bucket.
+"""Reading the whole ledger table for the snapshot, and writing files to the analytics bucket (the snapshot's
+Parquet, the reconciliation workbooks).
 
 A parallel scan suits the local platform and a center's first years; past some millions of items the cloud
 path is DynamoDB's export to S3 (point-in-time recovery is on for that), read by the same DuckDB code.
@@ -17,7 +18,7 @@ SEGMENTS = 4
 
 def scan_table(table: str) -> list[dict[str, Any]]:
     def segment(number: int) -> list[dict[str, Any]]:
-        items = []
+        items: list[dict[str, Any]] = []
         for page in client("dynamodb").get_paginator("scan").paginate(
                 TableName=table, Segment=number, TotalSegments=SEGMENTS, ConsistentRead=True):
             items.extend(from_item(i) for i in page.get("Items", []))
@@ -27,11 +28,19 @@ def scan_table(table: str) -> list[dict[str, Any]]:
         return [item for chunk in pool.map(segment, range(SEGMENTS)) for item in chunk]
 
 
-class BucketWriter:
+class AnalyticsFiles:
+    """The analytics bucket: files written by batch work, read back through short-lived links."""
+
+    LINK_SECONDS = 900  # a download link outlives the page that shows it, not the working day
+
     def __init__(self, bucket: str):
         self._bucket = bucket
 
-    def put(self, key: str, body: bytes) -> None:
-        client("s3").put_object(Bucket=self._bucket, Key=key, Body=body,
-                                ContentType="application/json" if key.endswith(".json") else
-                                "application/vnd.apache.parquet")
+    def put(self, key: str, body: bytes, content_type: str | None = None) -> None:
+        if content_type is None:
+            content_type = "application/json" if key.endswith(".json") else "application/vnd.apache.parquet"
+        client("s3").put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
+    def download_url(self, key: str) -> str:
+        return client("s3").generate_presigned_url("get_object", ExpiresIn=self.LINK_SECONDS,
+                                                   Params={"Bucket": self._bucket, "Key": key})

@@ -9,8 +9,7 @@ import hashlib
 
 import httpx
 
-from hpf.archive.licences import (Licence, LicenceLibraryUnavailable, LicenceNotFound, LicenceRefused,
-                                  licence_of)
+from hpf.archive.licences import Licence, LicenceLibraryUnavailable, LicenceNotFound, LicenceRefused, licence_of
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 REQUESTER = "YTGJJ"  # the center, as the library knows it

@@ -103,6 +103,6 @@ def cipher_suite(name: str) -> CipherSuite:
         return _BUILT_IN[name]()
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name == name:
-            return entry.load()()  # type: ignore[no-any-return]
+            return entry.load()()
     raise UnknownCipher(f"no session cipher {name!r}: built in are {sorted(_BUILT_IN)}, plug-ins are "
                         f"{sorted(e.name for e in entry_points(group=ENTRY_POINT_GROUP))}")

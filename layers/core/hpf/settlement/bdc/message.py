@@ -89,12 +89,12 @@ def to_xml(message: BdcMessage, declaration: str = "single", encoding: str = ENC
             for name, value in record.items():
                 etree.SubElement(item, "field", name=name).text = value
     if declaration == "single":
-        return etree.tostring(root, xml_declaration=True, encoding=encoding)  # type: ignore[no-any-return]
+        return etree.tostring(root, xml_declaration=True, encoding=encoding)
     body = etree.tostring(root, encoding=encoding)
     body = _DECLARATION.sub("", body.decode(encoding), count=1).lstrip().encode(encoding)
     if declaration == "double":
         return f'<?xml version="1.0" encoding="{encoding}"?>'.encode("ascii") + body
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def from_xml(data: bytes, encoding: str = ENCODING) -> BdcMessage:
@@ -129,7 +129,7 @@ def from_xml(data: bytes, encoding: str = ENCODING) -> BdcMessage:
 
 
 @lru_cache(maxsize=1)
-def _schema():  # type: ignore[no-untyped-def]
+def _schema():
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(Path(__file__).with_name("message.xsd"))))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from hpf.settlement.bdc.transport import CipherError, new_session_key
 
 
-def _oaep():  # type: ignore[no-untyped-def]
+def _oaep():
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 

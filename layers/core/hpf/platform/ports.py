@@ -1,0 +1,42 @@
+"""Ports of the platform's own services that every area may use: workflows, queues, the outbox relay and the
+analytics bucket. The composition root (``hpf.bootstrap``) returns these types; the adapters in
+``hpf.adapters.aws`` implement them, and the tests' fakes do too."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+
+class Workflows(Protocol):
+    def start(self, machine_setting: str, business_id: str, payload: dict[str, Any]) -> str:
+        """Start the state machine named by a setting, once per business id; returns the execution's id."""
+        ...
+
+    def succeed_task(self, task_token: str, output: dict[str, Any]) -> None:
+        """Resume a workflow waiting on a task token with ``output`` as the task's result."""
+        ...
+
+
+class MessageQueue(Protocol):
+    def send(self, queue_url: str, messages: list[dict[str, Any]], correlation_id: str | None = None) -> int:
+        """Send each message as JSON, carrying the correlation id; returns how many were sent."""
+        ...
+
+
+class EventRelay(Protocol):
+    def relay_image(self, image: dict[str, Any]) -> dict[str, Any]:
+        """Relay the outbox row a stream record carries; returns the row."""
+        ...
+
+    def sweep(self, older_than: timedelta, now: datetime) -> int:
+        """Relay rows still pending after ``older_than``; returns how many."""
+        ...
+
+
+class AnalyticsFiles(Protocol):
+    def put(self, key: str, body: bytes, content_type: str | None = None) -> None: ...
+
+    def download_url(self, key: str) -> str:
+        """A short-lived link to the file."""
+        ...

@@ -16,7 +16,7 @@ from hpf.web.schemas import Base64Text, Position, Schema
 
 api = Api("archive", "电子档案", "档案上传、查阅、关联查询、归档与全流程管理、固化证明")
 app = api.app
-handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/areas/<area>.yaml)
 
 READERS = {Role.COUNTER_CLERK, Role.AUDITOR, Role.LEADER, Role.ARCHIVIST}
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -30,7 +30,7 @@ ACCOUNTING = {Role.FINANCE, Role.AUDITOR, Role.LEADER}
 
 api = Api("ledger", "核心业务（缴存）", "单位开户、个人开户、汇缴、余额与明细查询")
 app = api.app
-handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/areas/<area>.yaml)
 
 
 @api.route("/units", method="POST", roles=STAFF, body=s.RegisterUnitRequest, response=s.UnitView, status=201,

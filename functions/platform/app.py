@@ -11,7 +11,7 @@ from hpf.web.schemas import Day, PageQuery, Schema
 
 api = Api("platform", "平台", "操作留痕查询等平台级服务")
 app = api.app
-handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/areas/<area>.yaml)
 
 
 class OperationsQuery(PageQuery):

@@ -12,7 +12,7 @@ from hpf.web.api import ANY_AUTHENTICATED, Api, LazyModule, RequestContext
 
 api = Api("seal", "电子签章与电子凭证", "汇补缴回单、缴存明细、提取凭证等电子凭证的盖章出具与验证")
 app = api.app
-handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/areas/<area>.yaml)
 
 S = "hpf.seal.schemas"
 if TYPE_CHECKING:

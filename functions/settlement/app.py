@@ -15,7 +15,7 @@ from hpf.web.schemas import Day, Money, Position, Schema
 
 api = Api("settlement", "资金结算", "结算指令查询、结果不明指令的人工核实")
 app = api.app
-handler = api.lambda_handler  # the function's entry behind API Gateway (infra/template.yaml)
+handler = api.lambda_handler  # the function's entry behind API Gateway (infra/areas/<area>.yaml)
 
 
 class InstructionPath(Schema):

@@ -150,7 +150,7 @@ def test_a_key_rotated_in_the_parameter_store_is_accepted_without_redeploying(pl
 
 
 def test_the_cloud_entry_resolves_api_gateway_proxy_events(platform, auth, deposited_account):
-    """Behind API Gateway each area's function gets /{proxy+} events (infra/template.yaml); its handler finds
+    """Behind API Gateway each area's function gets /{proxy+} events (infra/areas/); its handler finds
     the route and answers as Chalice does locally — driven here with a real-shaped proxy event."""
     import copy
     import json

@@ -1,4 +1,4 @@
-"""Resources created from infra/template.yaml, and every non-HTTP function driven by its sample event."""
+"""Resources created from infra/ (SAM, translated), and every non-HTTP function driven by its sample event."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from hpf.adapters.aws.clients import client
-from hpf.local.template import ROOT, TEMPLATE, load_template
+from hpf.local.sam import platform_template
+from hpf.local.template import ROOT
 from tests.integration.conftest import eventually, this_month
 
 EVENTS = ROOT / "events"
-TEMPLATE_BODY = load_template(TEMPLATE)
+TEMPLATE_BODY = platform_template()
 
 
 def resources(kind: str) -> list[str]:

@@ -80,9 +80,9 @@ def test_the_layers_hold_every_lazy_import_too(layers, part, layer_names, skip, 
 
 
 def test_every_function_of_the_template_runs_on_the_layers_build_layers_makes():
-    from hpf.local.template import load_template
+    from hpf.local.sam import platform_template
 
-    resources = load_template()["Resources"]
+    resources = platform_template()["Resources"]
     contents = {r["Properties"]["Content"] for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"}
     assert contents == {"../build/layers/core.zip", "../build/layers/deps.zip", "../build/layers/analytics.zip"}
     for logical_id, r in resources.items():

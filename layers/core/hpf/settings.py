@@ -1,9 +1,10 @@
 """Settings from the environment (resource names injected by the templates) and the parameter store.
 
-Nothing secret is in the repository. Resource names come from the function's environment, set by
-infra/template.yaml. The identity system's public keys come with the deployment (HPF_IDENTITY_JWKS, from the
-same template parameter that fills the parameter store) and are refreshed from the parameter store through
-powertools parameters when a token names a key the function does not know yet (a rotation).
+Nothing secret is in the repository. Resource names come from the function's environment, set by its
+Environment in infra/areas/<area>.yaml. The identity system's public keys come with the deployment
+(HPF_IDENTITY_JWKS, from the same template parameter that fills the parameter store) and are refreshed from the
+parameter store through powertools parameters when a token names a key the function does not know yet (a
+rotation).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class SettingMissing(RuntimeError):
 def env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise SettingMissing(f"environment variable {name} is not set (see infra/template.yaml)")
+        raise SettingMissing(f"environment variable {name} is not set (see infra/areas/)")
     return value
 
 

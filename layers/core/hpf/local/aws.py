@@ -1,5 +1,5 @@
 """The embedded AWS-compatible endpoint (moto server) on loopback, with state machines executing and Lambda
-tasks dispatched in process, and the stack created from infra/template.yaml."""
+tasks dispatched in process, and the stack created from the template translated from infra/."""
 
 from __future__ import annotations
 

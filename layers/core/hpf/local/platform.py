@@ -13,7 +13,8 @@ from hpf.adapters.aws.clients import client
 from hpf.local.aws import ACCOUNT, REGION, EmbeddedAws, apply_dropped_properties, create_stack, free_port, with_defaults
 from hpf.local.dispatch import FunctionRegistry, load_app_module
 from hpf.local.runners import QueuePoller, Scheduler, StreamPoller, start_loop
-from hpf.local.template import ROOT, TEMPLATE, load_template, package_locally
+from hpf.local.sam import platform_template
+from hpf.local.template import ROOT, package_locally
 from hpf.sandbox.identity import IdentitySandbox
 from hpf.sandbox.server import BackgroundServer
 
@@ -70,9 +71,9 @@ class LocalPlatform:
         self.licence_url = self._start_licence_library()
         # The gateway's port is chosen now: vouchers print it in their QR codes (PublicBaseUrl).
         self.port = self.port or free_port()
-        template = load_template(TEMPLATE)
+        template = platform_template()
         packaged = package_locally(template)
-        parameters = {"Stage": STAGE, "ManagedEventSources": "false", "IdentityIssuer": self.identity.issuer.issuer,
+        parameters = {"Stage": STAGE, "IdentityIssuer": self.identity.issuer.issuer,
                       "IdentityRevocationUrl": f"{self.identity_url}/oauth/revoked", "IdentityRevocationMaxAge": "1",
                       "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",

@@ -1,13 +1,15 @@
-"""Reading infra/template.yaml and doing locally what `aws cloudformation package` does for a deployment.
+"""Reading CloudFormation YAML (short-form tags) and doing locally what `aws cloudformation package` does for a
+deployment, on the template translated from infra/'s SAM sources (hpf.local.sam).
 
 - ``Code: ../functions/<area>`` becomes an inline placeholder: locally the function's code runs in process
   (dispatch.py), found again from the same Code path and Handler; the code layers (``AWS::Lambda::LayerVersion``,
   built by scripts/build-layers for a deployment) and the functions' ``Layers`` are left out — in process the
-  package and its dependencies are this interpreter's own.
+  package and its dependencies are this interpreter's own — and so are API Gateway's deployments and stages.
 - ``DefinitionS3Location`` + ``DefinitionSubstitutions`` become ``DefinitionString: {Fn::Sub: [asl, vars]}``,
   which the embedded endpoint's CloudFormation understands.
-- ``AWS::Lambda::EventSourceMapping`` resources stay in the template under the ``UseManagedEventSources``
-  condition (false locally); the local event-source runner feeds the same mappings itself.
+- ``AWS::Lambda::EventSourceMapping`` resources (SAM writes one for each SQS or stream event) are taken out:
+  the local event-source runner feeds the same mappings itself (the embedded endpoint would invoke the functions
+  in its own way).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[4]
-TEMPLATE = ROOT / "infra" / "template.yaml"
+INFRA = ROOT / "infra"
 _TAGS = {"Ref": "Ref", "Condition": "Condition"}
 CONTEXT_MARKER = "HPF-CONTEXT-OBJECT"
 _FN_TAGS = ("Sub", "GetAtt", "Join", "If", "Equals", "Not", "And", "Or", "Select", "Split", "FindInMap",
@@ -53,8 +55,14 @@ for _tag in (*_TAGS, *_FN_TAGS):
     _CfnLoader.add_constructor(f"!{_tag}", _construct(_tag))
 
 
-def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+def load_template(path: Path) -> dict[str, Any]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
+
+
+# Left out locally: the code layers (in process the package and its dependencies are this interpreter's own), and
+# API Gateway's deployments and stages (hpf.local.gateway plays API Gateway; the embedded endpoint's CloudFormation
+# does not read the REST API's OpenAPI body and refuses to deploy an API it thinks has no methods).
+_NOT_LOCAL = {"AWS::Lambda::LayerVersion", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage"}
 
 
 @dataclass(frozen=True)
@@ -84,11 +92,11 @@ class PackagedTemplate:
         return json.dumps(self.body)
 
 
-def package_locally(template: dict[str, Any], template_dir: Path = TEMPLATE.parent) -> PackagedTemplate:
+def package_locally(template: dict[str, Any], template_dir: Path = INFRA) -> PackagedTemplate:
     body = copy.deepcopy(template)
     functions: dict[str, FunctionSource] = {}
     event_sources: list[EventSourceDefinition] = []
-    for logical_id in [k for k, r in body["Resources"].items() if r["Type"] == "AWS::Lambda::LayerVersion"]:
+    for logical_id in [k for k, r in body["Resources"].items() if r["Type"] in _NOT_LOCAL]:
         del body["Resources"][logical_id]
     for logical_id, resource in body["Resources"].items():
         kind, props = resource["Type"], resource.get("Properties", {})
@@ -120,4 +128,6 @@ def package_locally(template: dict[str, Any], template_dir: Path = TEMPLATE.pare
                 report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 maximum_retry_attempts=props.get("MaximumRetryAttempts"),
             ))
+    for definition in event_sources:
+        del body["Resources"][definition.logical_id]
     return PackagedTemplate(body, functions, event_sources)

@@ -187,7 +187,7 @@ class Api:
         """Entry of the area's API function. Each area has one REST API whose greedy proxy resource
         (``/{proxy+}``) sends every request here; this finds the route the path names — what API Gateway
         would do with one resource per route — and lets Chalice answer. One template resource per area
-        instead of one per route keeps infra/template.yaml the single, hand-readable source."""
+        instead of one per route keeps infra/ the single, hand-readable source."""
         resource = event.get("resource") or ""
         if "{proxy+}" in resource:
             resolved = self._resolve_proxy(event)

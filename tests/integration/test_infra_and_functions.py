@@ -177,7 +177,7 @@ def test_sweep_schedule_relays_events_left_pending(platform):
     client("dynamodb").put_item(TableName=table, Item={
         "event_id": {"S": event_id}, "event_type": {"S": "ledger.UnitRegistered"},
         "aggregate_id": {"S": "sweep-probe"}, "payload": {"S": "{}"}, "occurred_at": {"S": old},
-        "correlation_id": {"S": "sweep-probe"}})  # not pending: the stream relay ignores it…
+        "correlation_id": {"S": "sweep-probe"}})  # not pending: the stream relay leaves it…
     client("dynamodb").update_item(TableName=table, Key={"event_id": {"S": event_id}},
                                    UpdateExpression="SET pending = :one", ExpressionAttributeValues={":one": {"S": "1"}})
     rule = next(r for r in platform.scheduler.rules() if r["Name"].endswith("outbox-sweep"))

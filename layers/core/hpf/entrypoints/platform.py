@@ -23,7 +23,8 @@ def relay_outbox(event: dict[str, Any], context: Any) -> PartialItemFailureRespo
 
     def relay_row(image: dict[str, Any]) -> None:
         row = relay.relay_image(image)
-        logger.info("event relayed", extra={"event_id": row["event_id"], "event_type": row["event_type"]})
+        if row is not None:
+            logger.info("event relayed", extra={"event_id": row["event_id"], "event_type": row["event_type"]})
 
     return each_stream_insert(event, context, relay_row)
 

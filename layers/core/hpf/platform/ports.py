@@ -25,8 +25,8 @@ class MessageQueue(Protocol):
 
 
 class EventRelay(Protocol):
-    def relay_image(self, image: dict[str, Any]) -> dict[str, Any]:
-        """Relay the outbox row a stream record carries; returns the row."""
+    def relay_image(self, image: dict[str, Any]) -> dict[str, Any] | None:
+        """Relay the outbox row a stream record carries if it waits to be sent; returns the row, else None."""
         ...
 
     def sweep(self, older_than: timedelta, now: datetime) -> int:

@@ -76,9 +76,12 @@ class OutboxRelay:
             ExpressionAttributeValues={":now": {"S": datetime.now().astimezone().isoformat()}},
         )
 
-    def relay_image(self, image: dict[str, Any]) -> dict[str, Any]:
-        """Relay the row a stream record's new image holds (DynamoDB's typed attribute form); returns the row."""
+    def relay_image(self, image: dict[str, Any]) -> dict[str, Any] | None:
+        """Relay the row a stream record's new image holds (DynamoDB's typed attribute form); returns the row, or
+        None for a row written without ``pending`` (not waiting to be sent: the outbox writes every event pending)."""
         row = from_item(image)
+        if "pending" not in row:
+            return None
         self.relay(row)
         return row
 

@@ -53,6 +53,8 @@ def test_every_app_imports_from_the_layers_alone(layers, area):
 
 
 # What runs only on a workstation or the local platform (moto, werkzeug), or in the OCR container image.
+# The functions that run DuckDB: the nightly snapshot, and the reconciliation's matching (daily and by hand).
+DUCKDB_FUNCTIONS = {"SnapshotLedgerFunction", "ReconcileDailyFunction", "SettlementApiFunction"}
 NOT_IN_LAMBDA = ("hpf.local", "hpf.sandbox", "hpf.cli", "hpf.archive.ocr")
 WALK = """
 import importlib, pkgutil, sys
@@ -89,4 +91,4 @@ def test_every_function_of_the_template_runs_on_the_layers_build_layers_makes():
         if r["Type"] == "AWS::Lambda::Function":
             layers = [ln["Ref"] for ln in r["Properties"]["Layers"]]
             assert layers[:2] == ["CoreLayer", "DependenciesLayer"], logical_id
-            assert ("AnalyticsLayer" in layers) == (logical_id == "SnapshotLedgerFunction"), logical_id
+            assert ("AnalyticsLayer" in layers) == (logical_id in DUCKDB_FUNCTIONS), logical_id

@@ -11,7 +11,7 @@ import pytest
 
 from hpf.analytics.interest_run import by_engine, by_sql, compare
 from hpf.analytics.synthetic import WITHDRAWAL_REASONS, Size, generate
-from hpf.ledger.interest import load_rate_book
+from hpf.ledger.interest import RateBook, Rates, load_rate_book
 
 SMALL = Size(units=40, depositors=1500, years=3)
 
@@ -53,3 +53,53 @@ def test_the_engine_and_the_sql_settle_every_account_alike(data):
     sql = by_sql(data, start, end, rates)
     assert len(ours) == 1500 and compare(ours, sql) == []
     assert sum(ours.values()) > 0
+
+
+def _by_accrue(data, start: date, end: date, rates) -> dict[str, Decimal]:
+    """The reference: hpf.ledger.interest.accrue account by account (the posting path's rules), ties in file order."""
+    from collections import defaultdict
+
+    from hpf.ledger.interest import Movement, accrue
+
+    movements = str(data / "movements.parquet")
+    opening = dict(duckdb.sql(f"SELECT account_no, sum(amount) FROM '{movements}' WHERE value_date <= DATE '{start}'"
+                              " GROUP BY 1").fetchall())
+    in_year: dict[str, list] = defaultdict(list)
+    for account_no, value_date, amount in duckdb.sql(
+            f"SELECT account_no, value_date, amount FROM read_parquet('{movements}', file_row_number = true) "
+            f"WHERE value_date > DATE '{start}' AND value_date <= DATE '{end}' ORDER BY file_row_number").fetchall():
+        in_year[account_no].append(Movement(value_date, amount))
+    accounts = [a for (a,) in duckdb.sql(f"SELECT account_no FROM '{data / 'accounts.parquet'}'").fetchall()]
+    zero = Decimal("0.00")
+    return {a: accrue(opening.get(a, zero), in_year.get(a, []), start, end, rates).interest for a in accounts}
+
+
+# Carried-over and current-year rates that differ, and change in mid-year (as they did before 2016).
+SPLIT_RATES = RateBook([Rates(date(2015, 1, 1), Decimal("0.0110"), Decimal("0.0035")),
+                        Rates(date(2026, 2, 21), Decimal("0.0150"), Decimal("0.0125"))])
+
+
+@pytest.mark.parametrize("rates", [SPLIT_RATES, load_rate_book()], ids=["split-rates-changing", "one-rate-year"])
+def test_the_columnar_engine_settles_every_account_as_accrue_does(tmp_path, rates):
+    """With the carried-over and current-year parts at their own rates and the rate changing on 2026-02-21, the
+    split of each balance, withdrawals taken from this year's deposits first and the days cut at the change all
+    matter — and the columnar run must still agree with accrue to the fen, account by account."""
+    end = date(2026, 6, 30)
+    generate(Size(units=12, depositors=400, years=2, end=end), tmp_path)
+    start = date(end.year - 1, 6, 30)
+    ours = by_engine(tmp_path, start, end, rates)
+    reference = _by_accrue(tmp_path, start, end, rates)
+    assert len(ours) == 400 and compare(ours, reference) == []
+    assert len(set(ours.values())) > 100  # not a degenerate year
+
+
+def test_the_columnar_engine_refuses_an_overdraft_as_accrue_does(tmp_path):
+    from hpf.ledger.interest import InterestError
+
+    table = tmp_path / "movements.parquet"
+    duckdb.sql(f"""COPY (SELECT * FROM (VALUES ('A1', DATE '2025-01-10', 100.00::DECIMAL(18,2)),
+                                               ('A1', DATE '2025-09-01', -150.00::DECIMAL(18,2)))
+                         t(account_no, value_date, amount)) TO '{table}' (FORMAT parquet)""")
+    duckdb.sql(f"COPY (SELECT 'A1' AS account_no) TO '{tmp_path / 'accounts.parquet'}' (FORMAT parquet)")
+    with pytest.raises(InterestError):
+        by_engine(tmp_path, date(2025, 6, 30), date(2026, 6, 30), load_rate_book())

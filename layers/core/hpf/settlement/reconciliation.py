@@ -99,7 +99,10 @@ class Comparison:
 def compare(lines: list[Line], expected: list[Expected], financial: dict[str, Decimal], closed: bool) -> Comparison:
     """The matching itself, pure: statement lines against the instructions of the day and against subject 101's
     movement per ledger reference (``financial``: signed, debit positive). ``closed``: the day's statement is
-    final, so an unknown instruction without a line was not booked."""
+    final, so an unknown instruction without a line was not booked.
+
+    This is the rules' reference statement; ``reconcile_columnar`` runs the same rules as DuckDB joins (what the
+    daily run uses), and a property test holds the two to the same result, difference by difference."""
     result = Comparison()
     by_ref = {ln.ref: ln for ln in lines if ln.ref}
     known = {e.instruction_id: e for e in expected}
@@ -186,7 +189,9 @@ class Reconciliation:
                     signed = ln.amount if ln.side is Side.DEBIT else -ln.amount
                     financial[entry.reference] = financial.get(entry.reference, ZERO) + signed
         closed = day < self._clock.now().astimezone(SHANGHAI).date()
-        comparison = compare(lines, expected, financial, closed)
+        from hpf.settlement.reconcile_columnar import compare_columnar  # DuckDB: the analytics layer
+
+        comparison = compare_columnar(lines, expected, financial, closed)
         for instruction_id, booked, evidence in comparison.to_settle:
             self._settlement.settle_from_statement(instruction_id, booked, evidence)
         report = ReconciliationReport(org, day, account.account_no, len(lines),

@@ -344,3 +344,25 @@ def test_the_repayment_card_is_the_borrowers_own_and_checked_with_the_bank():
         assert rejected.value.code == "REPAYMENT_CARD_REJECTED" and reason in rejected.value.message
     assert loans.register(_terms(), APPROVER).status is LoanStatus.AWAITING_DISBURSEMENT
     assert cards.asked[-1] == "6217000000000001"
+
+
+def test_a_loan_moved_while_the_run_saved_its_marks_is_decided_again_alone():
+    """The run saves its marks many loans at a time; one a concurrent change moved meanwhile is read again and
+    decided on its own — its line is still in the batch and the concurrent change is kept."""
+    w = World()
+    a = w.disbursed(contract_no="JK-MOVED-A")
+    b = w.disbursed(contract_no="JK-MOVED-B")
+    store, saving = w.store, w.store.save_many
+
+    def save_many_while_b_moves(loans):  # type: ignore[no-untyped-def]
+        concurrent = store.get(b.loan_no)
+        concurrent.last_failure = "changed meanwhile"
+        store.save(concurrent)
+        return saving(loans)
+
+    store.save_many = save_many_while_b_moves  # type: ignore[method-assign]
+    w.to_day(date(2026, 4, 16))
+    batch = w.run.run("360600", date(2026, 4, 16))
+    assert sorted(line.reference for line in batch.lines) == sorted([a.loan_no, b.loan_no])
+    moved = store.get(b.loan_no)
+    assert moved.last_failure == "changed meanwhile" and len(moved.in_flight) == 1

@@ -59,10 +59,20 @@ class DeductionRun:
         existing = self._store.batch(batch_id)
         if existing is not None:
             return existing
-        lines: list[SettlementInstruction] = []
+        # Decide every loan's marks, save them together (a large office's day is ten thousands of loans: one write
+        # each would take longer than a function may run), and decide again, one by one, the few a concurrent
+        # repayment moved meanwhile.
+        decided: dict[str, list[SettlementInstruction]] = {}
+        changed: list[Loan] = []
         for loan in self._store.of_org(org):
             if loan.status is LoanStatus.REPAYING:
-                lines += self._mark(loan, batch_id, day)
+                loan_changed, decided[loan.loan_no] = self._decide(loan, batch_id, day)
+                if loan_changed:
+                    changed.append(loan)
+        for loan_no in self._store.save_many(changed):
+            moved = self._store.get(loan_no)
+            decided[loan_no] = self._mark(moved, batch_id, day) if moved is not None else []
+        lines = [line for loan_lines in decided.values() for line in loan_lines]
         if not lines:
             return None
         batch = DeductionBatch(batch_id, org, day, tuple(lines))
@@ -76,21 +86,26 @@ class DeductionRun:
             return self._store.batch(batch_id)  # a concurrent run wrote it first
         return batch
 
+    def _decide(self, loan: Loan, batch_id: str, day: date) -> tuple[bool, list[SettlementInstruction]]:
+        """Mark the loan's installments due by ``day`` in flight with the batch (in memory); returns whether the
+        loan changed and the batch's lines of it."""
+        changed = self._drop_unsent(loan, batch_id)
+        if any(f.kind is not FlightKind.INSTALLMENT for f in loan.in_flight.values()):
+            return changed, []  # an early repayment is at the bank: its outcome changes what is due
+        lines = [instruction_of(loan, f_id) for f_id, f in loan.in_flight.items() if f.batch_id == batch_id]
+        for installment in loan.due_by(day):
+            line_id = f"DED-{loan.loan_no}-{installment.period:03d}-{day:%Y%m%d}"
+            loan.in_flight[line_id] = InFlight(FlightKind.INSTALLMENT, installment.payment, installment.principal,
+                                               installment.interest, installment.period, batch_id,
+                                               requested_on=day)
+            lines.append(instruction_of(loan, line_id))
+            changed = True
+        return changed, lines
+
     def _mark(self, loan: Loan, batch_id: str, day: date) -> list[SettlementInstruction]:
-        for attempt in range(3):  # a concurrent repayment moved the version: read again and decide again
-            changed = self._drop_unsent(loan, batch_id)
-            if any(f.kind is not FlightKind.INSTALLMENT for f in loan.in_flight.values()):
-                if changed:
-                    self._store.save(loan)
-                return []  # an early repayment is at the bank: its outcome changes what is due
-            lines = [instruction_of(loan, f_id) for f_id, f in loan.in_flight.items() if f.batch_id == batch_id]
-            for installment in loan.due_by(day):
-                line_id = f"DED-{loan.loan_no}-{installment.period:03d}-{day:%Y%m%d}"
-                loan.in_flight[line_id] = InFlight(FlightKind.INSTALLMENT, installment.payment,
-                                                   installment.principal, installment.interest,
-                                                   installment.period, batch_id, requested_on=day)
-                lines.append(instruction_of(loan, line_id))
-                changed = True
+        """One loan decided and saved on its own, again while a concurrent repayment keeps moving its version."""
+        for attempt in range(3):
+            changed, lines = self._decide(loan, batch_id, day)
             try:
                 if changed:
                     self._store.save(loan)

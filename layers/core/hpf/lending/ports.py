@@ -28,6 +28,11 @@ class LoanStore(Protocol):
     def save(self, loan: Loan, detail: LoanDetail | None = None, events: tuple[DomainEvent, ...] = ()) -> None:
         """Version-checked (Conflict CONCURRENT_UPDATE); the detail is appended (Conflict LOAN_DETAIL_EXISTS) and
         the events go to the outbox — all in one transaction."""
+    def save_many(self, loans: list[Loan]) -> list[str]:
+        """Save each loan under its own version check, many at a time; returns the numbers of those a concurrent
+        change moved (not saved). The others are saved, their versions advanced."""
+        ...
+
     def details(self, loan_no: str) -> list[LoanDetail]: ...
     def detail(self, loan_no: str, detail_id: str) -> LoanDetail | None: ...  # one movement of a loan (consistent)
     def find_detail(self, detail_id: str) -> LoanDetail | None: ...  # one movement by its id alone (an index)

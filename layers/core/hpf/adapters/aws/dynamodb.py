@@ -94,6 +94,70 @@ class TransactionBuffer:
         raise exc
 
 
+BATCH_WRITE_ITEMS = 25  # DynamoDB's BatchWriteItem takes at most 25 puts a request
+
+
+def put_all(table: str, items: list[dict[str, Any]], attempts: int = 8) -> None:
+    """Put many items, 25 a request, outside any transaction: for content that nothing reads until a later
+    transactional write names it (so a put that lands twice, or a run that dies half-way, harms nothing). Items
+    DynamoDB leaves unprocessed (throttling) are sent again with a growing pause."""
+    import time
+
+    for start in range(0, len(items), BATCH_WRITE_ITEMS):
+        requests = [{"PutRequest": {"Item": to_item(item)}} for item in items[start:start + BATCH_WRITE_ITEMS]]
+        for attempt in range(attempts):
+            unprocessed = client("dynamodb").batch_write_item(RequestItems={table: requests}).get(
+                "UnprocessedItems", {}).get(table, [])
+            if not unprocessed:
+                break
+            requests = unprocessed
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+        else:
+            raise TransientFailure("数据库繁忙，批量写入未完成，请稍后重试", code="BATCH_WRITE_THROTTLED")
+
+
+@dataclass(frozen=True)
+class CheckedPut:
+    """One put under its own condition, for ``put_each_checked``."""
+
+    item: dict[str, Any]
+    condition: str
+    names: dict[str, str] | None = None
+    values: dict[str, Any] | None = None
+
+
+def put_each_checked(table: str, puts: list[CheckedPut], attempts: int = 5) -> list[int]:
+    """Put each item under its own condition, up to 100 in a transaction — many independent version-checked
+    writes in a few requests. A put whose condition fails is left out and the rest of its transaction sent again
+    (a cancelled transaction wrote nothing); returns the positions of the puts left out."""
+    left_out: list[int] = []
+    for start in range(0, len(puts), MAX_TRANSACTION_ITEMS):
+        pending = list(range(start, min(start + MAX_TRANSACTION_ITEMS, len(puts))))
+        for _ in range(attempts + MAX_TRANSACTION_ITEMS):  # each round leaves out at least one, or retries
+            if not pending:
+                break
+            operations = []
+            for n in pending:
+                put: dict[str, Any] = {"TableName": table, "Item": to_item(puts[n].item)}
+                _conditions(put, puts[n].condition, puts[n].names, puts[n].values)
+                operations.append({"Put": put})
+            try:
+                client("dynamodb").transact_write_items(TransactItems=operations)
+                break
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                if error.get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or _reasons_from_message(error.get("Message", ""))
+                failed = {pending[k] for k, reason in enumerate(reasons)
+                          if k < len(pending) and reason.get("Code") == "ConditionalCheckFailed"}
+                left_out += sorted(failed)
+                pending = [n for n in pending if n not in failed]  # none failed: a conflict with another writer
+        else:
+            raise TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")
+    return sorted(left_out)
+
+
 def _conditions(op: dict[str, Any], condition: str | None, names: dict[str, str] | None,
                 values: dict[str, Any] | None) -> None:
     if condition:

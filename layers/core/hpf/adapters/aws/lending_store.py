@@ -5,7 +5,8 @@ Keys (pk / sk):
                                        gsi2: BORROWER#<sha256(id)> / <loan no> — the ID itself is not a key)
   LOAN#<loan no>    / DETAIL#<id>      贷款业务明细, append-only, one per settlement instruction
                                        (gsi1: DETAIL#<id> / <loan no> — a voucher finds its movement by id)
-  BATCH#<batch id>  / META             a deduction batch; its lines in LINES#<nnnn> items of up to 200 each
+  BATCH#<batch id>  / META             a deduction batch: office, day, how many parts and their digest
+  BATCH#<batch id>  / LINES#<digest>#<nnnnn>   its lines, up to 200 a part, written before the META
 """
 
 from __future__ import annotations
@@ -17,23 +18,23 @@ from decimal import Decimal
 from typing import Any
 
 from hpf.adapters.aws.clients import client
-from hpf.adapters.aws.dynamodb import MAX_TRANSACTION_ITEMS, TransactionBuffer, from_item, key
+from hpf.adapters.aws.dynamodb import CheckedPut, TransactionBuffer, from_item, key, put_all, put_each_checked
 from hpf.adapters.aws.outbox import buffer_event
-from hpf.common.errors import Conflict
+from hpf.common.errors import Conflict, TransientFailure
 from hpf.common.events import DomainEvent
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.lending.amortization import Installment, RepaymentMethod
 from hpf.lending.model import DetailType, FlightKind, InFlight, Loan, LoanDetail, LoanStatus, Party
 from hpf.lending.ports import DeductionBatch
 
-LINES_PER_ITEM = 200  # ~70 KB an item (the item limit is 400 KB)
-TRANSACTION_BYTES = 3_500_000  # under DynamoDB's 4 MB a transaction, with room for the keys and the event
+LINES_PER_PART = 200  # ~70 KB an item (the item limit is 400 KB)
 
 
 class DynamoLoanStore:
-    def __init__(self, table: str, outbox_table: str):
+    def __init__(self, table: str, outbox_table: str, lines_per_part: int = LINES_PER_PART):
         self._table = table
         self._outbox = outbox_table
+        self._lines_per_part = lines_per_part
 
     def get(self, loan_no: str) -> Loan | None:
         item = client("dynamodb").get_item(TableName=self._table, Key=key(f"LOAN#{loan_no}", "META"),
@@ -86,32 +87,53 @@ class DynamoLoanStore:
     def of_borrower(self, id_number: str) -> list[Loan]:
         return self._index("gsi2", _borrower_key(id_number))
 
+    def save_many(self, loans: list[Loan]) -> list[str]:
+        puts = [CheckedPut(self._loan_item(loan), "#v = :expected", {"#v": "version"}, {":expected": loan.version})
+                for loan in loans]
+        moved = {loans[n].loan_no for n in put_each_checked(self._table, puts)}
+        for loan in loans:
+            if loan.loan_no not in moved:
+                loan.version += 1
+        return sorted(moved)
+
     def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None:
-        chunks = [json.dumps([ln.to_payload() for ln in batch.lines[i:i + LINES_PER_ITEM]], ensure_ascii=False)
-                  for i in range(0, len(batch.lines), LINES_PER_ITEM)]
-        # One transaction holds at most 100 items and 4 MB: about 10,000 lines. A day's batch of one office is a
-        # few hundred to a few thousand (the due dates spread over the month); beyond, split it by due day.
-        if len(chunks) + 2 > MAX_TRANSACTION_ITEMS or sum(len(c.encode()) for c in chunks) > TRANSACTION_BYTES:
-            raise ValueError(f"batch {batch.batch_id} is too large for one write: split it by due day")
+        """A batch of any size, atomic where it matters: the lines go first, in parts outside any transaction (a
+        transaction holds 100 items and 4 MB — about 10,000 lines; a large office's day is more); then the batch's
+        META and its event in one transaction. The META names the parts by a digest of their content, so parts
+        left by a run that died or lost a race to a concurrent one are never read; the same run again writes the
+        same parts (same content, same keys)."""
+        parts = [json.dumps([ln.to_payload() for ln in batch.lines[i:i + self._lines_per_part]], ensure_ascii=False)
+                 for i in range(0, len(batch.lines), self._lines_per_part)]
+        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+        if self.get_batch_meta(batch.batch_id) is not None:
+            raise Conflict("扣款批次已存在", code="BATCH_EXISTS")  # nothing written: the parts are its own
+        put_all(self._table, [{"pk": f"BATCH#{batch.batch_id}", "sk": f"LINES#{digest}#{n:05d}", "lines": part}
+                              for n, part in enumerate(parts)])
         buffer = TransactionBuffer()
         buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": "META", "org": batch.org,
-                                 "day": batch.day.isoformat(), "chunks": len(chunks)},
+                                 "day": batch.day.isoformat(), "parts": len(parts), "digest": digest,
+                                 "lines": len(batch.lines)},
                    condition="attribute_not_exists(pk)", on_conflict=Conflict("扣款批次已存在", code="BATCH_EXISTS"))
-        for n, chunk in enumerate(chunks):
-            buffer.put(self._table, {"pk": f"BATCH#{batch.batch_id}", "sk": f"LINES#{n:04d}", "lines": chunk})
         buffer_event(buffer, self._outbox, event)
         buffer.commit()
 
+    def get_batch_meta(self, batch_id: str) -> dict[str, Any] | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"BATCH#{batch_id}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
     def batch(self, batch_id: str) -> DeductionBatch | None:
-        pages = client("dynamodb").get_paginator("query").paginate(
-            TableName=self._table, KeyConditionExpression="pk = :p", ConsistentRead=True,
-            ExpressionAttributeValues={":p": {"S": f"BATCH#{batch_id}"}})
-        items = [from_item(i) for page in pages for i in page.get("Items", [])]
-        meta = next((i for i in items if i["sk"] == "META"), None)
+        meta = self.get_batch_meta(batch_id)
         if meta is None:
             return None
-        lines = [SettlementInstruction.from_payload(p) for i in sorted(items, key=lambda i: i["sk"])
-                 if i["sk"].startswith("LINES#") for p in json.loads(i["lines"])]
+        prefix = f"LINES#{meta['digest']}#"
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, KeyConditionExpression="pk = :p AND begins_with(sk, :s)", ConsistentRead=True,
+            ExpressionAttributeValues={":p": {"S": f"BATCH#{batch_id}"}, ":s": {"S": prefix}})
+        parts = sorted((from_item(i) for page in pages for i in page.get("Items", [])), key=lambda i: i["sk"])
+        if len(parts) != int(meta["parts"]):  # cannot happen: the META is written after every part
+            raise TransientFailure(f"扣款批次{batch_id}明细不全（{len(parts)}/{meta['parts']}）", code="BATCH_INCOMPLETE")
+        lines = [SettlementInstruction.from_payload(p) for part in parts for p in json.loads(part["lines"])]
         return DeductionBatch(batch_id, meta["org"], date.fromisoformat(meta["day"]), tuple(lines))
 
     def _index(self, index: str, value: str) -> list[Loan]:

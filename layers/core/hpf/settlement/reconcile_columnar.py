@@ -62,6 +62,16 @@ LEFT JOIN recon_financial f ON f.reference = CASE WHEN x.pos IS NULL THEN l.ref 
                            AND (x.pos IS NULL OR l.pos IS NOT NULL)
 """
 
+# Both plans end alike: the differences in the order the pure function meets them (phase, pos), and MATCHED rows
+# counted rather than fetched (a million of them on a big day).
+_COUNTED = """
+SELECT kind, reference, bank_amount, our_amount, detail, phase, pos FROM outcomes
+WHERE kind IS NOT NULL AND kind <> 'MATCHED'
+UNION ALL
+SELECT 'MATCHED', NULL, NULL, NULL, NULL, 0, count(*) FROM outcomes WHERE kind = 'MATCHED'
+ORDER BY phase, pos
+"""
+
 _UNIQUE_OUTCOMES = """
 WITH outcomes AS (
     SELECT 1 AS phase, epos AS pos,
@@ -89,12 +99,7 @@ WITH outcomes AS (
     FROM recon_financial f
     JOIN (SELECT reference, bool_or(lpos IS NOT NULL AND NOT settled_now) AS seen
           FROM recon_j WHERE epos IS NOT NULL GROUP BY reference) r ON r.reference = f.reference AND NOT r.seen)
-SELECT kind, reference, bank_amount, our_amount, detail, phase, pos FROM outcomes
-WHERE kind IS NOT NULL AND kind <> 'MATCHED'
-UNION ALL
-SELECT 'MATCHED', NULL, NULL, NULL, NULL, 0, count(*) FROM outcomes WHERE kind = 'MATCHED'
-ORDER BY phase, pos
-"""
+""" + _COUNTED
 
 _UNIQUE_TO_SETTLE = """
 SELECT instruction_id, lpos IS NOT NULL, host_seq FROM recon_j
@@ -152,12 +157,7 @@ WITH outcomes AS (
     FROM recon_financial f
     SEMI JOIN recon_i i ON i.reference = f.reference
     ANTI JOIN recon_l seen ON seen.reference = f.reference)
-SELECT kind, reference, bank_amount, our_amount, detail, phase, pos FROM outcomes
-WHERE kind IS NOT NULL AND kind <> 'MATCHED'
-UNION ALL
-SELECT 'MATCHED', NULL, NULL, NULL, NULL, 0, count(*) FROM outcomes WHERE kind = 'MATCHED'
-ORDER BY phase, pos
-"""
+""" + _COUNTED
 
 _TO_SETTLE = """
 SELECT instruction_id, has_line, line_host FROM recon_e

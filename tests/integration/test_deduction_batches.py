@@ -17,11 +17,14 @@ from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
 from hpf.lending.ports import DeductionBatch
 
 DAY = date(2026, 4, 16)
+# An office no bank link serves: the daily deduction run of the shared platform never covers these loans and
+# batches (an office it covers would take this file's 150 repaying loans into another test's batch).
+ORG = "369999"
 
 
 def lines(batch_id: str, count: int) -> tuple[SettlementInstruction, ...]:
     return tuple(SettlementInstruction(
-        f"DED-{batch_id}-{n:06d}", "05", "collect", "360600", Decimal("1234.56") + n,
+        f"DED-{batch_id}-{n:06d}", "05", "collect", ORG, Decimal("1234.56") + n,
         Counterparty(f"62170000{n:08d}", "借款人", "105"), f"LN{n:06d}", "贷款扣款") for n in range(count))
 
 
@@ -42,7 +45,7 @@ def store(platform) -> DynamoLoanStore:
 
 
 def test_a_batch_larger_than_one_transaction_is_written_in_parts_and_read_back_whole(platform, store):
-    batch = DeductionBatch("BAT-360600-20260416-PARTS", "360600", DAY, lines("PARTS", 301))  # 151 parts > 100
+    batch = DeductionBatch("BAT-369999-20260416-PARTS", ORG, DAY, lines("PARTS", 301))  # 151 parts > 100
     store.add_batch(batch, event(batch))
     assert store.batch(batch.batch_id) == batch  # every line, in order
     assert len(outbox_rows(platform, batch.batch_id)) == 1
@@ -55,8 +58,8 @@ def test_a_batch_larger_than_one_transaction_is_written_in_parts_and_read_back_w
 def test_parts_left_by_a_run_that_lost_the_race_are_never_read(platform, store):
     """Two runs of the same batch with different lines (a loan repaid between them): the first to write the batch
     wins; the loser's parts stay in the table under another digest and are not part of the batch."""
-    first = DeductionBatch("BAT-360600-20260416-RACE", "360600", DAY, lines("RACE", 7))
-    second = DeductionBatch(first.batch_id, "360600", DAY, lines("RACE", 9))
+    first = DeductionBatch("BAT-369999-20260416-RACE", ORG, DAY, lines("RACE", 7))
+    second = DeductionBatch(first.batch_id, ORG, DAY, lines("RACE", 9))
     store.add_batch(first, event(first))
     with pytest.raises(Conflict):
         store.add_batch(second, event(second))
@@ -73,7 +76,7 @@ def repaying_loan(n: int):  # type: ignore[no-untyped-def]
 
     disbursed = date(2026, 3, 16)
     plan = schedule(Decimal("120000.00"), Decimal("0.031"), 12, RepaymentMethod.EQUAL_INSTALLMENT, disbursed)
-    return Loan(f"LNSAVE{n:05d}", f"HT{n:05d}", "360600", Party(f"3606{n:011d}", "借款人", "", "360602199001011234"),
+    return Loan(f"LNSAVE{n:05d}", f"HT{n:05d}", ORG, Party(f"3606{n:011d}", "借款人", "", "360602199001011234"),
                 Party(f"62170000{n:011d}", "借款人", "105"), Party("36050186360109000999", "某房地产公司", "105"),
                 Decimal("120000.00"), Decimal("0.031"), 12, RepaymentMethod.EQUAL_INSTALLMENT, "鹰潭市某小区",
                 LoanStatus.REPAYING, disbursed, Decimal("120000.00"), disbursed, plan, 0, disbursed)

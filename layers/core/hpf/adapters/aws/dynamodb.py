@@ -7,6 +7,7 @@ becomes UNIT_ALREADY_REGISTERED, a moved version becomes a CONCURRENT_UPDATE con
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +84,7 @@ class TransactionBuffer:
     def _translate(self, exc: ClientError) -> HpfError:
         error = exc.response.get("Error", {})
         if error.get("Code") == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or _reasons_from_message(error.get("Message", ""))
-            for write, reason in zip(self._writes, reasons, strict=False):  # a parsed message may list fewer
+            for write, reason in zip(self._writes, _cancellation_reasons(exc), strict=False):  # may list fewer
                 if reason.get("Code") == "ConditionalCheckFailed":
                     return write.on_conflict
             return TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")
@@ -101,8 +101,6 @@ def put_all(table: str, items: list[dict[str, Any]], attempts: int = 8) -> None:
     """Put many items, 25 a request, outside any transaction: for content that nothing reads until a later
     transactional write names it (so a put that lands twice, or a run that dies half-way, harms nothing). Items
     DynamoDB leaves unprocessed (throttling) are sent again with a growing pause."""
-    import time
-
     for start in range(0, len(items), BATCH_WRITE_ITEMS):
         requests = [{"PutRequest": {"Item": to_item(item)}} for item in items[start:start + BATCH_WRITE_ITEMS]]
         for attempt in range(attempts):
@@ -133,9 +131,8 @@ def put_each_checked(table: str, puts: list[CheckedPut], attempts: int = 5) -> l
     left_out: list[int] = []
     for start in range(0, len(puts), MAX_TRANSACTION_ITEMS):
         pending = list(range(start, min(start + MAX_TRANSACTION_ITEMS, len(puts))))
-        for _ in range(attempts + MAX_TRANSACTION_ITEMS):  # each round leaves out at least one, or retries
-            if not pending:
-                break
+        retries = 0  # rounds that left nothing out: another writer's transaction was in the way
+        while pending:
             operations = []
             for n in pending:
                 put: dict[str, Any] = {"TableName": table, "Item": to_item(puts[n].item)}
@@ -145,17 +142,25 @@ def put_each_checked(table: str, puts: list[CheckedPut], attempts: int = 5) -> l
                 client("dynamodb").transact_write_items(TransactItems=operations)
                 break
             except ClientError as exc:
-                error = exc.response.get("Error", {})
-                if error.get("Code") != "TransactionCanceledException":
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                     raise
-                reasons = exc.response.get("CancellationReasons") or _reasons_from_message(error.get("Message", ""))
-                failed = {pending[k] for k, reason in enumerate(reasons)
+                failed = {pending[k] for k, reason in enumerate(_cancellation_reasons(exc))
                           if k < len(pending) and reason.get("Code") == "ConditionalCheckFailed"}
+            if failed:
                 left_out += sorted(failed)
-                pending = [n for n in pending if n not in failed]  # none failed: a conflict with another writer
-        else:
-            raise TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")
+                pending = [n for n in pending if n not in failed]
+                continue
+            retries += 1
+            if retries > attempts:
+                raise TransientFailure("数据库事务冲突，请稍后重试", code="TRANSACTION_CONFLICT")
+            time.sleep(min(0.05 * 2 ** retries, 2.0))
     return sorted(left_out)
+
+
+def _cancellation_reasons(exc: ClientError) -> list[dict[str, Any]]:
+    """Why a transaction was cancelled, write by write (DynamoDB's list, or parsed from the message where an
+    endpoint gives only that)."""
+    return exc.response.get("CancellationReasons") or _reasons_from_message(exc.response.get("Error", {}).get("Message", ""))
 
 
 def _conditions(op: dict[str, Any], condition: str | None, names: dict[str, str] | None,

@@ -325,16 +325,17 @@ def _another_document(number: str) -> bytes:
 
     from reportlab.pdfgen import canvas
 
-    from hpf.seal.pdfa import as_pdfa
+    from hpf.seal.pdfa import mark_pdfa
     from hpf.seal.render import FONT, _register_font
 
     _register_font()
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, initialFontName=FONT)
+    mark_pdfa(page, "住房公积金汇（补）缴回单", "鹰潭市住房公积金管理中心", number)
     page.setFont(FONT, 14)
     page.drawString(72, 720, "住房公积金汇（补）缴回单 — 另一份文件")
     page.save()
-    return as_pdfa(buffer.getvalue(), "住房公积金汇（补）缴回单", "鹰潭市住房公积金管理中心", number)
+    return buffer.getvalue()
 
 
 def public_check_of_a_voucher(http, auth, platform, voucher: dict, printed: str) -> None:

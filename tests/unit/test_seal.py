@@ -16,7 +16,6 @@ import pytest
 from hpf.adapters.partners.seal_system import SealSystemClient
 from hpf.sandbox.seal import APP_ID, APP_KEY, CENTER_SEAL, SealSandbox
 from hpf.sandbox.server import BackgroundServer
-from hpf.seal.pdfa import as_pdfa
 from hpf.seal.port import SealRefused, SealUnavailable
 from hpf.seal.render import render
 from hpf.seal.verification import check_pdf
@@ -59,9 +58,8 @@ def a_voucher(rows: int = 3) -> Voucher:
 
 def drawn(rows: int = 3) -> bytes:
     v = a_voucher(rows)
-    pdf = render(v, f"https://hpf.example/seal/vouchers/{v.voucher_no}/verification",
-                 datetime(2026, 11, 27, 10, tzinfo=UTC))
-    return as_pdfa(pdf, v.title, v.org_name, v.voucher_no)
+    return render(v, f"https://hpf.example/seal/vouchers/{v.voucher_no}/verification",
+                  datetime(2026, 11, 27, 10, tzinfo=UTC))
 
 
 def test_a_voucher_is_text_with_its_amount_in_capitals_an_embedded_font_and_pdfa_marks(tmp_path):
@@ -81,15 +79,83 @@ def test_a_voucher_is_text_with_its_amount_in_capitals_an_embedded_font_and_pdfa
         assert str(doc.docinfo["/Subject"]) == "HJHD-RMT-360600000001-202611"
 
 
-def test_a_long_statement_flows_over_pages_with_the_seal_on_the_last(seal_system):
+def test_a_long_statement_flows_over_pages_with_the_seal_on_the_last(seal_system, tmp_path):
     _, client = seal_system
     from hpf.seal.signing import PdfSealer
 
     sealed = PdfSealer(client, CENTER_SEAL).seal(drawn(rows=120), "HJHD-RMT-360600000001-202611")
     with pikepdf.open(io.BytesIO(sealed)) as doc:
-        assert len(doc.pages) >= 3
+        pages = len(doc.pages)
+        assert pages >= 3
         on_page = [i for i, page in enumerate(doc.pages) for a in page.get("/Annots", []) if a.get("/FT") == "/Sig"]
-        assert on_page == [len(doc.pages) - 1]
+        assert on_page == [pages - 1]
+    # every line once, under the columns' header repeated on each page
+    (tmp_path / "long.pdf").write_bytes(sealed)
+    texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "long.pdf"), "-"],
+                            capture_output=True, text=True, check=True).stdout for n in range(1, pages + 1)]
+    assert all("记账日期" in text and "发生额" in text for text in texts)
+    assert sum(text.count("816.00") for text in texts) == 120
+
+
+def test_a_cell_too_long_for_its_column_wraps_instead_of_running_over(tmp_path):
+    """One line per cell is the fast grid; a value that does not fit takes the general table, which wraps it."""
+    import dataclasses
+    import re
+
+    from hpf.seal.render import MARGIN, PAGE_WIDTH
+
+    address = "江西省鹰潭市月湖区胜利西路与站江路交叉口东北角鹰潭市住房公积金管理中心业务大楼三层东侧第二服务窗口旁"
+    v = dataclasses.replace(a_voucher(), fields=(("单位地址", address), ("汇补缴年月", "2026-11")))
+    (tmp_path / "wrap.pdf").write_bytes(render(v, "https://hpf.example/v", datetime(2026, 11, 27, 10, tzinfo=UTC)))
+    boxes = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "wrap.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', boxes)]
+    assert right_edges and max(right_edges) <= PAGE_WIDTH - MARGIN + 1
+    assert address in pdftext((tmp_path / "wrap.pdf").read_bytes(), tmp_path).replace("\n", "")
+
+
+def test_the_qr_code_reads_back_as_the_address_of_the_check_on_every_page(tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    url = "https://hpf.example/seal/public/vouchers/HJHD-RMT-360600000001-202611?code=7Q2M9KXA"
+    (tmp_path / "qr.pdf").write_bytes(render(a_voucher(rows=60), url, datetime(2026, 11, 27, 10, tzinfo=UTC)))
+    subprocess.run(["pdftoppm", "-r", "120", "-png", str(tmp_path / "qr.pdf"), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    assert [[code.text for code in zxingcpp.read_barcodes(Image.open(page))] for page in pages] == [[url]] * len(pages)
+
+
+@pytest.mark.parametrize("dialect", ["separate", "with_signature"])
+def test_either_time_stamp_dialect_gives_a_b_t_seal_that_readers_accept(seal_system, nss, tmp_path, dialect):
+    sandbox, client = seal_system
+    from hpf.seal.signing import PdfSealer
+
+    sealer = PdfSealer(SealSystemClient(client.base_url, APP_ID, APP_KEY, time_stamp=dialect), CENTER_SEAL)
+    sealed = sealer.seal(drawn(), "HJHD-RMT-360600000001-202611")
+    check = check_pdf(sealed, [root_der(sandbox)])
+    assert check.sealed_and_unmodified and [s.timestamped for s in check.signatures] == [True]
+    report = pdfsig(nss, sealed, tmp_path)
+    assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
+
+
+def test_a_time_stamp_that_answers_another_request_is_not_embedded(seal_system):
+    import hashlib
+
+    from hpf.seal.signature_container import time_stamp_token
+
+    _, client = seal_system
+    digest = hashlib.sha256(b"a document").digest()
+    stamped = SealSystemClient(client.base_url, APP_ID, APP_KEY, time_stamp="with_signature").sign_and_stamp(
+        CENTER_SEAL, digest, "HJHD-RMT-360600000001-202611", nonce=42)
+    signed = hashlib.sha256(stamped.signature).digest()
+    assert time_stamp_token(stamped.time_stamp_response, signed, 42)
+    with pytest.raises(SealUnavailable):
+        time_stamp_token(stamped.time_stamp_response, signed, 43)  # a replayed answer to another request
+    with pytest.raises(SealUnavailable):
+        time_stamp_token(stamped.time_stamp_response, digest, 42)  # over something else
+    with pytest.raises(ValueError):
+        SealSystemClient(client.base_url, APP_ID, APP_KEY, time_stamp="both")
 
 
 def test_a_counter_voucher_carries_the_clerks_signature_and_the_seal_both_valid(seal_system, nss, tmp_path):
@@ -157,6 +223,10 @@ def test_the_seal_system_checks_what_it_receives_and_its_faults_reach_the_client
     rejected = httpx.post(f"{base}/tsa", headers={**headers, "Content-Type": "application/timestamp-query"},
                           content=b"not a request")
     assert (rejected.status_code, rejected.json()["code"]) == (400, "TSA_REQUEST_MALFORMED")
+    for nonce in ("42", -1, 2 ** 64, 1.5):
+        wrong = httpx.post(f"{base}/seals/{CENTER_SEAL}/signatures", headers=headers, json={
+            "digest_algorithm": "sha256", "digest": "A" * 43 + "=", "document_no": "X", "time_stamp_nonce": nonce})
+        assert (wrong.status_code, wrong.json()["code"]) == (400, "NONCE_INVALID"), nonce
 
     with pytest.raises(SealRefused):
         SealSystemClient(base, APP_ID, "wrong").sign_digest(CENTER_SEAL, bytes(32), "X")

@@ -222,7 +222,7 @@ def seal_system() -> SealSystem:
     from hpf.adapters.partners.seal_system import SealSystemClient
 
     return SealSystemClient(settings.env("HPF_SEAL_SYSTEM_URL"), settings.env("HPF_SEAL_APP_ID"),
-                            settings.env("HPF_SEAL_APP_KEY"))
+                            settings.env("HPF_SEAL_APP_KEY"), settings.optional("HPF_SEAL_TIME_STAMP") or "separate")
 
 
 @lru_cache(maxsize=1)

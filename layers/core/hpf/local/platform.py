@@ -78,7 +78,8 @@ class LocalPlatform:
                       "IdentityJwks": json.dumps(self.identity.issuer.jwks()), "SettlementMode": self.settlement_mode,
                       "BankLinks": bank_links, "SettlementQueryWaitSeconds": "1", "SettlementMaxQueries": "3",
                       "SettlementRetryIntervalSeconds": "1", "SealSystemUrl": self.seal_url,
-                      "SealAppKey": self.seal.app_key, "SealTrustRoots": self.seal.root_pem().decode(),
+                      "SealAppKey": self.seal.app_key, "SealTimeStamp": "with_signature",
+                      "SealTrustRoots": self.seal.root_pem().decode(),
                       "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": self.licence_url,
                       "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex()}
         self.physical = create_stack(STACK, packaged, parameters)

@@ -7,7 +7,8 @@ the right length, a document number, a well-formed time-stamp request), keeps a 
 injects faults: unavailable (503), slow, a revoked seal (refused).
 
 - ``GET  /seals/{code}``             certificates (DER, base64, seal first) and the seal image (PNG, base64)
-- ``POST /seals/{code}/signatures``  ``{"digest_algorithm":"sha256","digest","document_no"}`` → ``{"signature"}``
+- ``POST /seals/{code}/signatures``  ``{"digest_algorithm":"sha256","digest","document_no"[,"time_stamp_nonce"]}``
+  → ``{"signature"[,"time_stamp_response"]}`` (with a nonce: the TSA's answer over the signature's SHA-256)
 - ``POST /tsa``                      application/timestamp-query → application/timestamp-reply
 - ``GET  /ca``                       the root certificate (PEM): a deployment's trust anchor comes from here once
 - ``POST /admin/seals``              ``{"seal_code","name","kind"}`` register a seal (sandbox administration)
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import json
 import threading
@@ -26,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -136,21 +139,27 @@ class SealSandbox:
             body = json.loads(request.get_data())
             algorithm, document_no = body["digest_algorithm"], str(body["document_no"])
             digest = base64.b64decode(body["digest"], validate=True)
-        except (ValueError, KeyError, TypeError):
+            nonce = body.get("time_stamp_nonce")
+        except (ValueError, KeyError, TypeError, AttributeError):
             return _error(400, "MALFORMED", "请求格式不正确")
         if len(digest) != _DIGEST_LENGTH.get(algorithm, -1):
             return _error(400, "DIGEST_INVALID", "摘要算法或长度不正确")
         if not document_no.strip():
             return _error(400, "DOCUMENT_NO_REQUIRED", "缺少文档编号")
+        if nonce is not None and (type(nonce) is not int or not 0 <= nonce < 2 ** 64):
+            return _error(400, "NONCE_INVALID", "时间戳随机数须为非负整数")
         signature = seal.key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
         with self._lock:
             self.signatures.append({"seal_code": seal.code, "document_no": document_no, "digest": digest.hex(),
                                     "at": dt.datetime.now(dt.UTC).isoformat()})
-        return _json({"signature": base64.b64encode(signature).decode(), "signature_algorithm": "sha256_rsa"})
+        answer = {"signature": base64.b64encode(signature).decode(), "signature_algorithm": "sha256_rsa"}
+        if nonce is not None:
+            imprint = tsp.MessageImprint({"hash_algorithm": {"algorithm": "sha256"},
+                                          "hashed_message": hashlib.sha256(signature).digest()}).dump()
+            answer["time_stamp_response"] = base64.b64encode(self._tsa.respond(imprint, nonce)).decode()
+        return _json(answer)
 
     def _timestamp(self, request: Request) -> Response:
-        from asn1crypto import tsp
-
         try:
             req = tsp.TimeStampReq.load(request.get_data())
             imprint = req["message_imprint"]
@@ -160,7 +169,8 @@ class SealSandbox:
         except (ValueError, TypeError, KeyError):
             # asn1crypto cannot write a TimeStampResp without a token (it does not mark it optional): refuse in HTTP
             return _error(400, "TSA_REQUEST_MALFORMED", "时间戳请求格式不正确")
-        return Response(self._tsa.respond(req), mimetype="application/timestamp-reply")
+        return Response(self._tsa.respond(imprint.dump(), req["nonce"].native),
+                        mimetype="application/timestamp-reply")
 
     def _admin(self, request: Request, path: str, method: str) -> Response:
         if path == "/admin/signatures" and method == "GET":

@@ -23,17 +23,23 @@ class SealMaterial:
     image_png: bytes
 
 
-class SealSystem(Protocol):
-    timestamp_url: str
+@dataclass(frozen=True)
+class StampedSignature:
+    signature: bytes
+    time_stamp_response: bytes  # an RFC 3161 TimeStampResp (DER) over the SHA-256 of the signature
 
+
+class SealSystem(Protocol):
     def material(self, seal_code: str) -> SealMaterial: ...
 
     def sign_digest(self, seal_code: str, digest: bytes, document_no: str) -> bytes:
         """A PKCS#1 v1.5 signature over a SHA-256 digest, made with the seal's key."""
         ...
 
-    def timestamp(self, request_der: bytes) -> bytes:
-        """An RFC 3161 TimeStampResp (DER) for a TimeStampReq (DER)."""
+    def sign_and_stamp(self, seal_code: str, digest: bytes, document_no: str, nonce: int) -> StampedSignature:
+        """The signature and the system's RFC 3161 time stamp over it, the stamp carrying ``nonce`` (PAdES B-T).
+        One call where the system offers it, a signature then a time-stamp request otherwise (the client's
+        dialect, docs/interfaces/e-seal.md)."""
         ...
 
 

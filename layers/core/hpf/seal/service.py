@@ -133,14 +133,12 @@ class VoucherService:
     # -- issuing -------------------------------------------------------------------------------------------
     def seal_and_archive(self, voucher: Voucher, actor: Principal) -> ArchiveRecord:
         """Draw, mark, seal and file a voucher already stated (the accounting archive states its own)."""
-        from hpf.seal.pdfa import as_pdfa
         from hpf.seal.render import render
 
         code = self._code_of(voucher.voucher_no) if self._code_of else ""
         verify_url = f"{self._verify_base_url}/seal/public/vouchers/{voucher.voucher_no}" + (f"?code={code}" if code
                                                                                                 else "")
-        pdf = as_pdfa(render(voucher, verify_url, self._clock.now(), code), voucher.title, voucher.org_name,
-                      voucher.voucher_no)
+        pdf = render(voucher, verify_url, self._clock.now(), code)  # PDF/A-2b as drawn
         # 加签: the voucher's own signers (the clerk who handled a counter business, an approval's nodes); else a
         # clerk printing it at the counter.
         at_counter = actor.channel is Channel.COUNTER and Role.COUNTER_CLERK in actor.roles

@@ -167,6 +167,11 @@ def get_account(ctx: RequestContext, account_no: str) -> s.AccountView:
     return s.AccountView.of(bootstrap.ledger_service().get_account(account_no, ctx.principal))
 
 
+@api.route("/me/account", roles={Role.DEPOSITOR}, response=s.AccountView, summary="本人的个人账户（APP、网厅的首页）")
+def my_account(ctx: RequestContext) -> s.AccountView:
+    return s.AccountView.of(bootstrap.ledger_service().my_account(ctx.principal))
+
+
 @api.route("/accounts/{account_no}/deposit-certificate", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},
            path_model=s.AccountPath, response=f"{ADMIN}:DepositCertificateView", summary="缴存证明（数据）")
 def deposit_certificate(ctx: RequestContext, account_no: str) -> a.DepositCertificateView:

@@ -12,7 +12,7 @@ from hpf.common.errors import Conflict
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.accounting import JournalEntry
-from hpf.ledger.model import AccountEntry, ChangeRecord, PersonalAccount, Remittance, Unit, UnitKind
+from hpf.ledger.model import AccountEntry, AccountStatus, ChangeRecord, PersonalAccount, Remittance, Unit, UnitKind
 from hpf.ledger.withdrawal import Withdrawal
 
 if TYPE_CHECKING:
@@ -85,6 +85,12 @@ class FakeAccounts(_Repo):
         expected = account.version
         self._uow.stage(lambda s: _versioned(s.accounts, account.account_no, account, expected))
         account.version += 1
+
+    def active_of_person(self, id_number: str) -> PersonalAccount | None:
+        if id_number not in self._store.persons:
+            return None
+        return next((copy.deepcopy(a) for a in self._store.accounts.values()
+                     if a.id_number == id_number and a.status is not AccountStatus.CLOSED), None)
 
     def list_by_unit(self, unit_account: str) -> list[PersonalAccount]:
         return [copy.deepcopy(a) for a in self._store.accounts.values() if a.unit_account == unit_account]

@@ -194,6 +194,19 @@ class LedgerService:
         require_account_visible(actor, account, unit_agent_allowed=True)
         return account
 
+    def my_account(self, actor: Principal) -> PersonalAccount:
+        """本人账户: the signed-in depositor's open account, found by the resident ID in their token (where the APP
+        and the web hall start)."""
+        account = None
+        if actor.id_number:
+            with self._uow() as uow:
+                account = uow.accounts.active_of_person(actor.id_number)
+        if account is None:
+            # 422, not 404: nothing is being probed (the token names the person), and a non-staff 404 would be
+            # answered as the generic "not yours"
+            raise BusinessRuleViolation("您在本中心暂无正常的住房公积金个人账户", code="NO_ACCOUNT")
+        return account
+
     def statement(self, account_no: str, start: date | None, end: date | None, page: PageRequest,
                   actor: Principal) -> Page[AccountEntry]:
         """个人明细: entries in date order, paged."""

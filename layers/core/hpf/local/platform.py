@@ -110,10 +110,12 @@ class LocalPlatform:
         self._threads.append(start_loop("scheduler", self.scheduler.step, self._stop, 1.0))
 
         from hpf.local.gateway import Gateway
+        from hpf.local.web import FrontEnds, register_clients
 
         apps = {source.code_dir.name: load_app_module(source.code_dir).app
                 for source in packaged.functions.values() if source.handler == API_HANDLER}
-        gateway_server = BackgroundServer(Gateway(apps), self.port).start()
+        register_clients(self.identity, f"http://127.0.0.1:{self.port}")
+        gateway_server = BackgroundServer(FrontEnds(Gateway(apps), self.identity_url), self.port).start()
         self._servers.append(gateway_server)
         self.gateway_url = gateway_server.url
         self.areas = sorted(apps)

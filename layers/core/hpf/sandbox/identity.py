@@ -9,6 +9,9 @@ public — docs/interfaces/identity.md):
                                            ``grant_type=refresh_token&refresh_token=…`` → an access token and a
                                            refresh token (rotated at each use). Staff access tokens live 15 minutes,
                                            others 8 hours; a refresh token 8 hours (a working day's sign-in).
+- ``GET|POST /oauth/authorize``, ``GET /oauth/logout``  the browser sign-in (authorization code with PKCE,
+                                           ``identity_browser``); the code is redeemed at ``/oauth/token`` with
+                                           ``grant_type=authorization_code`` (RFC 6749 §4.1.3, RFC 7636 §4.5)
 - ``POST /oauth/revoke``                   RFC 7009 ``token=<access or refresh token>`` (sign-out: a refresh token
                                            ends its whole session); ``{"jti"}`` as JSON for administrators
 - ``GET  /oauth/revoked``                  the revocation list the platform polls (token ids)
@@ -34,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from hpf.identity.roles import Channel, Role
 from hpf.identity.tokens import AUDIENCE
+from hpf.sandbox.identity_browser import BrowserSignIn, cors
 
 ISSUER = "https://sandbox.jxzwfw.local/identity"
 KINDS = {"staff", "depositor", "unit_agent", "developer", "terminal", "partner"}
@@ -127,6 +131,7 @@ class IdentitySandbox:
         self.refresh_lifetime_seconds = 8 * 3600
         self.faults: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.browser = BrowserSignIn(self._password_is_right, self.sign_in)
 
     # -- state -------------------------------------------------------------------------------------------
     def add_user(self, user: SandboxUser) -> None:
@@ -152,6 +157,10 @@ class IdentitySandbox:
         session = Session(user.username, channel or user.default_channel,
                           time.time() + self.refresh_lifetime_seconds)
         return self.token_for(user.username, session.channel, session), self._new_refresh(session)
+
+    def _password_is_right(self, username: str, password: str) -> bool:
+        user = self.users.get(username)
+        return user is not None and secrets.compare_digest(user.password.encode(), password.encode())
 
     def revoke(self, token: str) -> None:
         """RFC 7009: an access token's id goes on the revocation list; a refresh token ends its session — it and
@@ -204,13 +213,20 @@ class IdentitySandbox:
             return _json({"error": "temporarily_unavailable"}, 503)
         if path == "/.well-known/jwks.json" and method == "GET":
             return _json(self.issuer.jwks())
+        if path == "/oauth/authorize" and method in {"GET", "POST"}:
+            return self.browser.authorize(request)
+        if path == "/oauth/logout" and method == "GET":
+            return self.browser.logout(request)
+        origin = self.browser.allowed_origin(request.headers.get("Origin"))
+        if path in {"/oauth/token", "/oauth/revoke"} and method == "OPTIONS":
+            return cors(Response(status=204), origin)  # a front end's preflight
         if path == "/oauth/token" and method == "POST":
-            return self._token(request)
+            return cors(self._token(request), origin)
         if path == "/oauth/revoke" and method == "POST":
             body = _params(request)
             if isinstance(body, dict) and isinstance(body.get("token"), str):
                 self.revoke(body["token"])
-                return Response(status=200)  # RFC 7009 §2.2: 200 whether or not the token was known
+                return cors(Response(status=200), origin)  # RFC 7009 §2.2: 200 whether or not the token was known
             if not isinstance(body, dict) or not isinstance(body.get("jti"), str):
                 return _json({"error": "invalid_request", "error_description": "token required"}, 400)
             with self._lock:
@@ -227,10 +243,16 @@ class IdentitySandbox:
         grant = body.get("grant_type")
         if grant == "refresh_token":
             return self._refresh(str(body.get("refresh_token", "")))
+        if grant == "authorization_code":
+            redeemed = self.browser.redeem({k: str(v) for k, v in body.items()})
+            if isinstance(redeemed, str):
+                return _oauth_error(redeemed, "授权码无效、已使用或已过期，或校验码不符，请重新登录", 400)
+            username, access, refresh = redeemed
+            return self._tokens(self.users[username], access, refresh)
         if grant != "password":
-            return _oauth_error("unsupported_grant_type", "支持 password 与 refresh_token", 400)
+            return _oauth_error("unsupported_grant_type", "支持 authorization_code、password 与 refresh_token", 400)
         user = self.users.get(str(body.get("username", "")))
-        if user is None or not secrets.compare_digest(user.password, str(body.get("password", ""))):
+        if user is None or not self._password_is_right(user.username, str(body.get("password", ""))):
             return _oauth_error("invalid_grant", "用户名或密码错误", 400)  # RFC 6749 §5.2: 400, not 401
         channel = body.get("channel") or user.default_channel
         if channel not in {c.value for c in Channel}:

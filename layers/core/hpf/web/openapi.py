@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from hpf.web.schemas import ErrorBody
 
@@ -18,15 +18,21 @@ _ERRORS = {"400": "请求参数有误", "401": "未登录或令牌无效", "403"
 
 
 def build_openapi(api: Api) -> dict[str, Any]:
-    models: set[type[BaseModel]] = {ErrorBody}
+    # A request body is described as it is read (validation: an amount may come as a number or a string), an
+    # answer as it is written (serialization: an amount is always a string of yuan): the front ends' generated
+    # types then say "string" where the platform sends one, and no page is tempted into float arithmetic.
+    wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = {(ErrorBody, "serialization")}
     for spec in api.routes:
-        models.update(m for m in (spec.body, spec.response) if m is not None)
-    ordered = sorted(models, key=lambda m: m.__name__)
-    keys, defs = models_json_schema([(m, "validation") for m in ordered], ref_template=_REF)
+        if spec.body is not None:
+            wanted.add((spec.body, "validation"))
+        if spec.response is not None:
+            wanted.add((spec.response, "serialization"))
+    ordered = sorted(wanted, key=lambda pair: (pair[0].__name__, pair[1]))
+    keys, defs = models_json_schema(ordered, ref_template=_REF)
     schemas = defs.get("$defs", {})
 
-    def ref(model: type[BaseModel]) -> dict[str, Any]:
-        return keys[(model, "validation")]
+    def ref(model: type[BaseModel], mode: JsonSchemaMode = "serialization") -> dict[str, Any]:
+        return keys[(model, mode)]
 
     paths: dict[str, dict[str, Any]] = {}
     for spec in api.routes:
@@ -48,7 +54,7 @@ def build_openapi(api: Api) -> dict[str, Any]:
         }
         if spec.body is not None:
             operation["requestBody"] = {"required": True,
-                                        "content": {"application/json": {"schema": ref(spec.body)}}}
+                                        "content": {"application/json": {"schema": ref(spec.body, "validation")}}}
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
 
     return {

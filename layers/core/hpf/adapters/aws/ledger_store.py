@@ -151,6 +151,10 @@ class DynamoAccounts(_Repo):
         item = self._get(f"ACCOUNT#{account_no}")
         return self._account(item) if item else None
 
+    def active_of_person(self, id_number: str) -> PersonalAccount | None:
+        marker = self._get(_person_key(id_number), "ACTIVE")
+        return self.get(marker["account_no"]) if marker else None
+
     def add(self, account: PersonalAccount) -> None:
         self._buffer.put(
             self._table, {"pk": _person_key(account.id_number), "sk": "ACTIVE", "account_no": account.account_no},

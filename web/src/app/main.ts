@@ -1,0 +1,19 @@
+import "vant/es/toast/style";
+import { createApp } from "vue";
+import { createRouter, createWebHistory } from "vue-router";
+import { signIn } from "@/shared/auth";
+import App from "./App.vue";
+
+async function start(): Promise<void> {
+  await signIn("app");
+  const router = createRouter({
+    history: createWebHistory("/app/"),
+    routes: [
+      { path: "/", component: () => import("./pages/HomePage.vue"), meta: { title: "我的公积金" } },
+      { path: "/entries", component: () => import("./pages/EntriesPage.vue"), meta: { title: "缴存明细" } },
+    ],
+  });
+  createApp(App).use(router).mount("#app");
+}
+
+void start();

@@ -1,0 +1,26 @@
+// The console's pages: an area adds its folder, its routes here and its menu group — nothing else. A route
+// carries the roles that may see it (menus follow them; the API still decides).
+import type { RouteRecordRaw } from "vue-router";
+
+export const STAFF = ["counter_clerk", "approver", "finance", "auditor", "leader", "archivist", "operator"];
+
+export interface MenuGroup {
+  title: string;
+  items: { path: string; title: string; roles: string[] }[];
+}
+
+export const menu: MenuGroup[] = [
+  {
+    title: "单位与个人",
+    items: [
+      { path: "/units", title: "单位查询", roles: STAFF },
+      { path: "/accounts", title: "个人账户查询", roles: STAFF },
+    ],
+  },
+];
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/", redirect: "/units" },
+  { path: "/units", component: () => import("./pages/UnitsPage.vue"), meta: { title: "单位查询" } },
+  { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
+];

@@ -1,0 +1,31 @@
+// Amounts arrive as strings of yuan ("39168.00") and are shown, never computed on: no float ever holds money.
+import dayjs from "dayjs";
+import timezone from "dayjs/plugin/timezone";
+import utc from "dayjs/plugin/utc";
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+const SHANGHAI = "Asia/Shanghai";
+
+/** "39168.5" → "39,168.50"; "-1200" → "-1,200.00". Anything that is not a decimal number is shown as it is. */
+export function yuan(amount: string | null | undefined): string {
+  if (amount === null || amount === undefined || amount === "") {
+    return "";
+  }
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
+  if (!match) {
+    return amount;
+  }
+  const [, sign, whole, fraction = ""] = match;
+  const grouped = whole.replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${sign}${grouped}.${fraction.padEnd(2, "0")}`;
+}
+
+/** A date or an instant as people in Yingtan read it. */
+export function shanghaiDate(value: string | null | undefined): string {
+  if (!value) {
+    return "";
+  }
+  return value.length === 10 ? value : dayjs(value).tz(SHANGHAI).format("YYYY-MM-DD HH:mm:ss");
+}

@@ -61,8 +61,11 @@ def load_template(path: Path) -> dict[str, Any]:
 
 # Left out locally: the code layers (in process the package and its dependencies are this interpreter's own), and
 # API Gateway's deployments and stages (hpf.local.gateway plays API Gateway; the embedded endpoint's CloudFormation
-# does not read the REST API's OpenAPI body and refuses to deploy an API it thinks has no methods).
-_NOT_LOCAL = {"AWS::Lambda::LayerVersion", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage"}
+# does not read the REST API's OpenAPI body and refuses to deploy an API it thinks has no methods), and the CDN in
+# front of the pages with its bucket policy (hpf.local.web serves web/dist from the gateway's port).
+_NOT_LOCAL = {"AWS::Lambda::LayerVersion", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
+              "AWS::CloudFront::Distribution", "AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl",
+              "AWS::CloudFront::ResponseHeadersPolicy", "AWS::S3::BucketPolicy"}
 
 
 @dataclass(frozen=True)

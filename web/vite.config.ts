@@ -21,6 +21,7 @@ export default defineConfig({
       input: {
         console: fileURLToPath(new URL("./console/index.html", import.meta.url)),
         app: fileURLToPath(new URL("./app/index.html", import.meta.url)),
+        unit: fileURLToPath(new URL("./unit/index.html", import.meta.url)),
       },
     },
   },

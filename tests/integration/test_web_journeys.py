@@ -71,9 +71,11 @@ def test_a_clerk_signs_in_at_the_console_finds_a_unit_and_opens_a_depositors_acc
     shot(page, "console-1-sign-in")
     sign_in(page, "clerk01", "demo-clerk01")
 
-    page.wait_for_selector("text=单位查询")
-    page.wait_for_selector(f"text={unit['unit_account']}")  # the office's units, the new one among them
+    page.wait_for_selector("table >> text=360600")  # the office's units, first page
     assert page.get_by_text("王敏（360600）").is_visible()
+    page.fill("#unit-account", unit["unit_account"])  # the one the depositor's employer has
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_selector(f"table >> text={unit['unit_account']}")
     shot(page, "console-2-units")
     no_serious_accessibility_violations(page)
 
@@ -118,3 +120,56 @@ def test_a_depositor_sees_the_balance_on_the_app_at_phone_width_and_signs_out(pl
     page.wait_for_selector("#password")
     shot(page, "app-3-signed-out")
     page.context.close()
+
+
+@pytest.mark.feature("S.8.4")
+def test_a_unit_agent_signs_in_at_the_unit_hall_submits_the_month_and_finance_confirms_the_arrival(
+        platform, browser, http, auth, new_unit, new_account):
+    """单位网厅 through 统一身份认证: the agent's sign-in, the month's list, finance's confirmation in the console,
+    the list posted and its receipt in the hall."""
+    unit = new_unit()
+    new_account(unit["unit_account"], base="5000.00")
+    agent = f"agent-{unit['unit_account']}"
+    platform.identity.add_user(SandboxUser(agent, "demo-agent-pass", "unit_agent", ["unit_agent"], "单位经办人 赵敏",
+                                           unit_account=unit["unit_account"], default_channel="unit_web"))
+    hall = page_of(browser, 1366, 768)
+    hall.goto(f"{platform.gateway_url}/unit/")
+    sign_in(hall, agent, "demo-agent-pass")
+    hall.wait_for_selector(f"text={unit['name']}")
+    shot(hall, "unit-1-info")
+    no_serious_accessibility_violations(hall)
+
+    hall.get_by_role("menuitem", name="汇缴申报").click()
+    hall.get_by_role("button", name="生成并提交汇缴清册").click()
+    hall.get_by_role("dialog").get_by_role("button", name="提交", exact=True).click()  # after its summary
+    hall.wait_for_selector("[data-testid=remittance-id]")
+    remittance_id = hall.locator("[data-testid=remittance-id]").inner_text()
+    assert hall.locator("[data-testid=remittance-total]").inner_text() == "¥1,200.00"
+    assert hall.locator("[data-testid=remittance-status]").inner_text() == "已登记，待缴款"
+    shot(hall, "unit-2-submitted")
+    no_serious_accessibility_violations(hall)
+    # the list is the platform's, not the page's: the same one over the API, recorded from the unit hall's channel
+    assert http.get(f"/ledger/remittances/{remittance_id}", headers=auth("clerk01")).json()["total"] == "1200.00"
+
+    finance = page_of(browser, 1366, 768)
+    finance.goto(f"{platform.gateway_url}/console/finance/funds")
+    sign_in(finance, "finance01", "demo-finance01")
+    finance.fill("#remittance-id", remittance_id)
+    finance.fill("#amount", "1200.00")
+    finance.fill("#bank-serial", f"BANK-{remittance_id}")
+    finance.get_by_role("button", name="确认到账").click()
+    finance.get_by_role("dialog").get_by_role("button", name="确认到账").click()
+    finance.wait_for_selector("[data-testid=funds-confirmed]")
+    shot(finance, "console-4-funds-confirmed")
+    no_serious_accessibility_violations(finance)
+
+    for _ in range(40):  # the posting workflow runs on its own; the agent refreshes until it is done
+        hall.get_by_role("button", name="刷新状态").click()
+        hall.wait_for_timeout(500)
+        if hall.locator("[data-testid=receipt-no]").count():
+            break
+    assert hall.locator("[data-testid=remittance-status]").inner_text() == "已入账"
+    assert hall.locator("[data-testid=receipt-no]").inner_text().startswith("HJHD-")
+    shot(hall, "unit-3-receipt")
+    hall.context.close()
+    finance.context.close()

@@ -1,3 +1,4 @@
+import "@/shared/element-theme.css";
 import { createApp } from "vue";
 import { createRouter, createWebHistory } from "vue-router";
 import { signIn } from "@/shared/auth";

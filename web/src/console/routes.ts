@@ -17,10 +17,15 @@ export const menu: MenuGroup[] = [
       { path: "/accounts", title: "个人账户查询", roles: STAFF },
     ],
   },
+  {
+    title: "财务",
+    items: [{ path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] }],
+  },
 ];
 
 export const routes: RouteRecordRaw[] = [
   { path: "/", redirect: "/units" },
   { path: "/units", component: () => import("./pages/UnitsPage.vue"), meta: { title: "单位查询" } },
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
+  { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
 ];

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from hpf.sandbox.identity import SandboxUser
+from tests.integration.conftest import fresh_credit_code, fresh_resident_id
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "test-artifacts" / "screenshots"
@@ -59,6 +60,53 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def test_a_clerk_opens_a_unit_and_an_account_at_the_console_with_checks_before_sending(platform, browser, http, auth):
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/units/open")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.wait_for_selector("form[aria-label=单位开户]")
+    page.fill("#name", "鹰潭页面开户测试有限公司")
+    page.fill("#credit-code", "91360600MA35AB0013")  # a wrong check character: refused before anything is sent
+    page.get_by_role("button", name="提交开户").click()
+    page.wait_for_selector("text=统一社会信用代码应为18位且校验码正确")
+    shot(page, "console-open-1-checked")
+    credit_code = fresh_credit_code()
+    page.fill("#credit-code", credit_code)
+    page.fill("#unit-ratio", "0.10")
+    page.get_by_role("button", name="提交开户").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认开户").click()
+    page.wait_for_selector("[data-testid=unit-account]")
+    unit_account = page.locator("[data-testid=unit-account]").inner_text()
+    no_serious_accessibility_violations(page)
+
+    page.get_by_role("button", name="为该单位开立个人账户").click()
+    assert page.locator("#unit-account").input_value() == unit_account
+    page.fill("#name", "周芳")
+    page.fill("#id-number", fresh_resident_id())
+    page.fill("#deposit-base", "4800")
+    page.get_by_role("button", name="提交开户").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认开户").click()
+    page.wait_for_selector("[data-testid=account-no]")
+    account_no = page.locator("[data-testid=account-no]").inner_text()
+    shot(page, "console-open-2-account")
+
+    # the platform's own view of what the page did
+    unit = http.get(f"/ledger/units/{unit_account}", headers=auth("clerk01")).json()
+    assert (unit["credit_code"], unit["unit_ratio"], unit["org"]) == (credit_code, "0.10", "360600")
+    account = http.get(f"/ledger/accounts/{account_no}", headers=auth("clerk01")).json()
+    assert (account["unit_account"], account["deposit_base"], account["balance"]) == (unit_account, "4800.00", "0.00")
+
+    # the same credit code again: the platform's refusal shows beside the field it is about
+    page.goto(f"{platform.gateway_url}/console/units/open")
+    page.fill("#name", "重复开户")
+    page.fill("#credit-code", credit_code)
+    page.get_by_role("button", name="提交开户").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认开户").click()
+    page.wait_for_selector(".el-form-item.is-error >> text=该统一社会信用代码已开立单位账户")
+    shot(page, "console-open-3-refused")
+    page.context.close()
 
 
 def test_a_clerk_signs_in_at_the_console_finds_a_unit_and_opens_a_depositors_account(

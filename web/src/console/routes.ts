@@ -14,6 +14,8 @@ export const menu: MenuGroup[] = [
     title: "单位与个人",
     items: [
       { path: "/units", title: "单位查询", roles: STAFF },
+      { path: "/units/open", title: "单位开户", roles: ["counter_clerk"] },
+      { path: "/accounts/open", title: "个人开户", roles: ["counter_clerk"] },
       { path: "/accounts", title: "个人账户查询", roles: STAFF },
     ],
   },
@@ -26,6 +28,8 @@ export const menu: MenuGroup[] = [
 export const routes: RouteRecordRaw[] = [
   { path: "/", redirect: "/units" },
   { path: "/units", component: () => import("./pages/UnitsPage.vue"), meta: { title: "单位查询" } },
+  { path: "/units/open", component: () => import("./pages/UnitOpenPage.vue"), meta: { title: "单位开户" } },
+  { path: "/accounts/open", component: () => import("./pages/AccountOpenPage.vue"), meta: { title: "个人开户" } },
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
 ];

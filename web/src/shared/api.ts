@@ -10,7 +10,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: Record<string, unknown> = {},
+    readonly details: unknown = {},
   ) {
     super(message);
   }
@@ -40,7 +40,7 @@ ledger.use(bearer);
 /** The data of an answer, or an ApiError with the platform's code and message. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || result.data === undefined) {
-    const body = (result.error ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+    const body = (result.error ?? {}) as { code?: string; message?: string; details?: unknown };
     throw new ApiError(result.response.status, body.code ?? "HTTP_" + result.response.status,
       body.message ?? `请求失败（${result.response.status}）`, body.details ?? {});
   }

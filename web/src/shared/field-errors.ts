@@ -1,0 +1,34 @@
+// The platform's answer to a form, put beside the field it is about: a code that names a field (the credit code's
+// check character, a ratio outside the policy…) or a schema error naming it; anything else stays on the form.
+import { reactive } from "vue";
+import { ApiError } from "./api";
+
+export function useFieldErrors<F extends string>(byCode: Record<string, F>) {
+  const errors = reactive<Record<string, string>>({});
+  const general = reactive({ message: "" });
+
+  function clear(): void {
+    Object.keys(errors).forEach((key) => delete errors[key]);
+    general.message = "";
+  }
+
+  function show(error: unknown): void {
+    clear();
+    const message = (error as Error).message;
+    if (error instanceof ApiError) {
+      const field = byCode[error.code];
+      const named = Array.isArray(error.details) ? (error.details as { field?: string }[])[0]?.field : undefined;
+      if (field) {
+        errors[field] = message;
+        return;
+      }
+      if (error.code === "VALIDATION_FAILED" && named) {
+        errors[named] = `${message}：格式不正确`;
+        return;
+      }
+    }
+    general.message = message;
+  }
+
+  return { errors, general, clear, show };
+}

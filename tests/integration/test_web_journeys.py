@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from hpf.sandbox.identity import SandboxUser
@@ -154,9 +156,22 @@ def test_a_depositor_sees_the_balance_on_the_app_at_phone_width_and_signs_out(pl
     shot(page, "app-1-home")
     no_serious_accessibility_violations(page)
 
+    # the year's deposit statement with the center's e-seal, opened from the APP
+    page.get_by_role("button", name="开具").click()
+    link = page.wait_for_selector("[data-testid=statement-pdf]")
+    shot(page, "app-2-sealed-statement")
+    pdf = httpx.get(link.get_attribute("href"), timeout=30).content
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from hpf.seal.verification import check_pdf
+
+    with ThreadPoolExecutor(1) as other:  # pyHanko runs its own event loop; Playwright's runs in this thread
+        check = other.submit(check_pdf, pdf, [platform.seal.root.public_bytes(Encoding.DER)]).result()
+    assert check.sealed_and_unmodified and check.document_no.startswith("GRMX-")
+
     page.get_by_text("明细").last.click()
     page.wait_for_selector("text=1,200.00")
-    shot(page, "app-2-entries")
+    shot(page, "app-3-entries")
 
     # a reload keeps no token anywhere a script could find it, and signs in again silently
     assert page.evaluate("JSON.stringify(localStorage)") == "{}"
@@ -166,7 +181,7 @@ def test_a_depositor_sees_the_balance_on_the_app_at_phone_width_and_signs_out(pl
     page.get_by_text("退出").click()
     page.wait_for_url(re.compile(r"/oauth/authorize"))  # back at the sign-in page: the session has ended
     page.wait_for_selector("#password")
-    shot(page, "app-3-signed-out")
+    shot(page, "app-4-signed-out")
     page.context.close()
 
 

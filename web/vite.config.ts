@@ -22,6 +22,7 @@ export default defineConfig({
         console: fileURLToPath(new URL("./console/index.html", import.meta.url)),
         app: fileURLToPath(new URL("./app/index.html", import.meta.url)),
         unit: fileURLToPath(new URL("./unit/index.html", import.meta.url)),
+        ops: fileURLToPath(new URL("./ops/index.html", import.meta.url)),
       },
     },
   },

@@ -1,5 +1,9 @@
-"""Platform function app: operation records for auditors, the outbox relay and its scheduled sweep."""
+"""Platform function app: operation records for auditors, the state machines' executions for operators, the
+outbox relay and its scheduled sweep."""
 
+
+from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -49,6 +53,72 @@ def operations(ctx: RequestContext) -> OperationsPage:
         records=[OperationView(**{**r.__dict__, "at": r.at.isoformat(), "roles": list(r.roles)}) for r in page.items],
         next_page_token=page.next_token,
     )
+
+
+STATUSES = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+
+
+class MachinePath(Schema):
+    machine: str = Field(pattern=r"^[a-z0-9-]{1,60}$", description="状态机简称，如 settlement、remittance-posting")
+
+
+class ExecutionPath(MachinePath):
+    name: str = Field(pattern=r"^[0-9A-Za-z_-]{1,80}$", description="执行名（启动它的业务号）")
+
+
+class ExecutionsQuery(PageQuery):
+    status: STATUSES | None = Field(None, description="按状态筛选")
+
+
+class MachineList(Schema):
+    machines: list[str]
+
+
+class ExecutionView(Schema):
+    machine: str
+    name: str
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+class ExecutionsPage(Schema):
+    executions: list[ExecutionView]
+    next_page_token: str | None
+
+
+class StepView(Schema):
+    id: int
+    kind: str = Field(description="事件类型，如 TaskStateEntered、ExecutionSucceeded")
+    at: datetime
+    state: str | None
+    detail: str | None = Field(description="错误与原因（如有）")
+
+
+class ExecutionHistory(Schema):
+    machine: str
+    name: str
+    steps: list[StepView]
+
+
+@api.route("/workflows", roles={Role.OPERATOR}, response=MachineList, summary="状态机列表（运维）")
+def workflows(ctx: RequestContext) -> MachineList:
+    return MachineList(machines=bootstrap.workflow_monitor().machines())
+
+
+@api.route("/workflows/{machine}/executions", roles={Role.OPERATOR}, path_model=MachinePath, query=ExecutionsQuery,
+           response=ExecutionsPage, summary="状态机的执行，按状态筛选、最新在前（运维）")
+def executions(ctx: RequestContext, machine: str) -> ExecutionsPage:
+    page = bootstrap.workflow_monitor().executions(machine, ctx.query.status,
+                                                   PageRequest(ctx.query.page_size, ctx.query.page_token))
+    return ExecutionsPage(executions=[ExecutionView(**e.__dict__) for e in page.items], next_page_token=page.next_token)
+
+
+@api.route("/workflows/{machine}/executions/{name}", roles={Role.OPERATOR}, path_model=ExecutionPath,
+           response=ExecutionHistory, summary="一次执行的全过程（运维）")
+def execution_history(ctx: RequestContext, machine: str, name: str) -> ExecutionHistory:
+    steps = bootstrap.workflow_monitor().history(machine, name)
+    return ExecutionHistory(machine=machine, name=name, steps=[StepView(**s.__dict__) for s in steps])
 
 
 @app.lambda_function(name="relay_outbox")

@@ -236,3 +236,27 @@ def test_a_unit_agent_signs_in_at_the_unit_hall_submits_the_month_and_finance_co
     shot(hall, "unit-3-receipt")
     hall.context.close()
     finance.context.close()
+
+
+def test_an_operator_finds_a_remittances_posting_in_the_operations_console_and_reads_its_steps(
+        platform, browser, deposited_account):
+    from tests.integration.conftest import this_month
+
+    unit, _ = deposited_account()
+    name = f"remittance-RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/ops/")
+    sign_in(page, "operator01", "demo-operator01")
+    page.wait_for_selector("text=remittance-posting")  # the first machine, its executions listed
+    row = page.locator("tr", has_text=name)
+    row.wait_for()
+    assert "成功" in row.inner_text()
+    shot(page, "ops-1-executions")
+    no_serious_accessibility_violations(page)
+
+    row.get_by_role("button", name="过程").click()
+    page.wait_for_selector("text=ExecutionSucceeded")
+    assert page.get_by_text("ExecutionStarted").is_visible()
+    shot(page, "ops-2-timeline")
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from hpf.lending.ports import LoanStore
     from hpf.lending.service import LoanService
     from hpf.platform.operations import OperationLog
-    from hpf.platform.ports import AnalyticsFiles, EventRelay, MessageQueue, Workflows
+    from hpf.platform.ports import AnalyticsFiles, EventRelay, MessageQueue, WorkflowMonitor, Workflows
     from hpf.seal.accounting import AccountingArchive
     from hpf.seal.approvals import LifecycleSteps
     from hpf.seal.port import SealSystem
@@ -424,6 +424,12 @@ def workflows() -> Workflows:
     from hpf.adapters.aws.workflows import StepFunctionsWorkflows
 
     return StepFunctionsWorkflows()
+
+
+def workflow_monitor() -> WorkflowMonitor:
+    from hpf.adapters.aws.workflows import StepFunctionsMonitor
+
+    return StepFunctionsMonitor(settings.env("HPF_STAGE"))
 
 
 def reset() -> None:

@@ -3,6 +3,7 @@
 // with the platform's stable code and its Chinese message, shown to the user as it comes.
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths as LedgerPaths } from "@/api/ledger";
+import type { paths as PlatformPaths } from "@/api/platform";
 import type { paths as SealPaths } from "@/api/seal";
 import { accessToken, sessionEnded } from "./auth";
 
@@ -39,6 +40,8 @@ export const ledger = createClient<LedgerPaths>({ baseUrl: "/ledger" });
 ledger.use(bearer);
 export const seal = createClient<SealPaths>({ baseUrl: "/seal" });
 seal.use(bearer);
+export const platform = createClient<PlatformPaths>({ baseUrl: "/platform" });
+platform.use(bearer);
 
 /** The data of an answer, or an ApiError with the platform's code and message. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {

@@ -29,6 +29,7 @@ FRONT_ENDS = (
     FrontEnd("console", "hpf-console", "住房公积金业务系统（柜台、财务、审批、档案、稽核）", "counter"),
     FrontEnd("app", "hpf-app", "鹰潭住房公积金手机APP", "app"),
     FrontEnd("unit", "hpf-unit", "鹰潭市住房公积金单位网上服务大厅", "unit_web"),
+    FrontEnd("ops", "hpf-ops", "鹰潭市住房公积金运维控制台", "web"),
 )
 DIST = Path(__file__).resolve().parents[4] / "web" / "dist"
 # Pages load only their own scripts and styles and talk only to the platform and the identity system; Element

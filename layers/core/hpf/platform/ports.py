@@ -4,8 +4,11 @@ analytics bucket. The composition root (``hpf.bootstrap``) returns these types; 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from hpf.common.paging import Page, PageRequest
 
 
 class Workflows(Protocol):
@@ -15,6 +18,40 @@ class Workflows(Protocol):
 
     def succeed_task(self, task_token: str, output: dict[str, Any]) -> None:
         """Resume a workflow waiting on a task token with ``output`` as the task's result."""
+        ...
+
+
+@dataclass(frozen=True)
+class Execution:
+    machine: str  # the state machine's short name (remittance-posting, settlement, …)
+    name: str  # the business id it was started for
+    status: str  # RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ExecutionStep:
+    id: int
+    kind: str  # the history event's type: TaskStateEntered, ExecutionSucceeded, …
+    at: datetime
+    state: str | None  # the state it concerns, where it names one
+    detail: str | None  # an error and its cause, where there is one
+
+
+class WorkflowMonitor(Protocol):
+    """What the operations console reads of the platform's state machines (运维)."""
+
+    def machines(self) -> list[str]:
+        """The platform's state machines by short name."""
+        ...
+
+    def executions(self, machine: str, status: str | None, page: PageRequest) -> Page[Execution]:
+        """A machine's executions, newest first; an unknown machine raises NotFound."""
+        ...
+
+    def history(self, machine: str, name: str) -> list[ExecutionStep]:
+        """One execution's steps in order; an unknown execution raises NotFound."""
         ...
 
 

@@ -1,0 +1,21 @@
+import "@/shared/element-theme.css";
+import { createApp } from "vue";
+import { createRouter, createWebHistory } from "vue-router";
+import { signIn } from "@/shared/auth";
+import App from "./App.vue";
+
+async function start(): Promise<void> {
+  await signIn("ops");
+  const router = createRouter({
+    history: createWebHistory("/ops/"),
+    routes: [
+      { path: "/", redirect: "/executions" },
+      { path: "/executions", component: () => import("./pages/ExecutionsPage.vue"), meta: { title: "状态机执行" } },
+      { path: "/executions/:machine/:name", component: () => import("./pages/ExecutionPage.vue"),
+        meta: { title: "执行过程" } },
+    ],
+  });
+  createApp(App).use(router).mount("#app");
+}
+
+void start();

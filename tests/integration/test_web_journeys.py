@@ -260,3 +260,17 @@ def test_an_operator_finds_a_remittances_posting_in_the_operations_console_and_r
     shot(page, "ops-2-timeline")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+def test_an_auditor_reads_the_days_operation_records_in_the_console(platform, browser, new_unit):
+    new_unit()  # today's record of a clerk's unit registration, at least
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/audit/operations")
+    sign_in(page, "auditor01", "demo-auditor01")
+    records = page.locator("[aria-label=操作记录]")  # Element Plus labels the table's wrapper
+    records.get_by_text("counter").first.wait_for()  # the clerk's registration, from the counter channel
+    assert records.locator("tr", has_text="ledger").count() >= 1
+    assert page.get_by_role("menuitem", name="单位开户").count() == 0  # an auditor's menu has no counter work
+    shot(page, "console-5-operations")
+    no_serious_accessibility_violations(page)
+    page.context.close()

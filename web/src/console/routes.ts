@@ -23,6 +23,10 @@ export const menu: MenuGroup[] = [
     title: "财务",
     items: [{ path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] }],
   },
+  {
+    title: "稽核",
+    items: [{ path: "/audit/operations", title: "操作留痕", roles: ["auditor"] }],
+  },
 ];
 
 export const routes: RouteRecordRaw[] = [
@@ -31,5 +35,6 @@ export const routes: RouteRecordRaw[] = [
   { path: "/units/open", component: () => import("./pages/UnitOpenPage.vue"), meta: { title: "单位开户" } },
   { path: "/accounts/open", component: () => import("./pages/AccountOpenPage.vue"), meta: { title: "个人开户" } },
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
+  { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
 ];

@@ -23,6 +23,7 @@ export default defineConfig({
         app: fileURLToPath(new URL("./app/index.html", import.meta.url)),
         unit: fileURLToPath(new URL("./unit/index.html", import.meta.url)),
         ops: fileURLToPath(new URL("./ops/index.html", import.meta.url)),
+        hall: fileURLToPath(new URL("./hall/index.html", import.meta.url)),
       },
     },
   },

@@ -57,6 +57,14 @@ def no_serious_accessibility_violations(page: Any) -> None:
     assert serious == [], serious
 
 
+def depositor_of(platform: Any, account: dict[str, Any], channel: str) -> tuple[str, str]:
+    """A depositor's sign-in at the identity sandbox for the holder of ``account``: (username, password)."""
+    username = f"{channel}-{account['account_no']}"
+    platform.identity.add_user(SandboxUser(username, "demo-pass", "depositor", ["depositor"], "李华",
+                                           id_number=account["full_id_number"], default_channel=channel))
+    return username, "demo-pass"
+
+
 def sign_in(page: Any, username: str, password: str) -> None:
     page.wait_for_selector("text=江西省统一身份认证")
     page.fill("#username", username)
@@ -142,12 +150,9 @@ def test_a_clerk_signs_in_at_the_console_finds_a_unit_and_opens_a_depositors_acc
 
 def test_a_depositor_sees_the_balance_on_the_app_at_phone_width_and_signs_out(platform, browser, deposited_account):
     _, account = deposited_account()
-    username = f"app-{account['account_no']}"
-    platform.identity.add_user(SandboxUser(username, "demo-app-pass", "depositor", ["depositor"], "李华",
-                                           id_number=account["full_id_number"], default_channel="app"))
     page = page_of(browser, 375, 812)
     page.goto(f"{platform.gateway_url}/app/")
-    sign_in(page, username, "demo-app-pass")
+    sign_in(page, *depositor_of(platform, account, "app"))
 
     page.wait_for_selector("[data-testid=balance]")
     assert page.locator("[data-testid=balance]").inner_text() == "1,200.00"
@@ -272,5 +277,21 @@ def test_an_auditor_reads_the_days_operation_records_in_the_console(platform, br
     assert records.locator("tr", has_text="ledger").count() >= 1
     assert page.get_by_role("menuitem", name="单位开户").count() == 0  # an auditor's menu has no counter work
     shot(page, "console-5-operations")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+
+def test_a_depositor_reads_the_account_in_the_personal_web_hall_and_issues_the_sealed_statement(
+        platform, browser, deposited_account):
+    _, account = deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/hall/")
+    sign_in(page, *depositor_of(platform, account, "web"))
+    page.wait_for_selector("[data-testid=balance]")
+    assert page.locator("[data-testid=balance]").inner_text() == "¥1,200.00"
+    page.locator("[aria-label=缴存明细]").get_by_text("1,200.00").first.wait_for()
+    page.get_by_role("button", name="开具本年度个人缴存明细（电子签章）").click()
+    assert page.wait_for_selector("[data-testid=statement-pdf]").get_attribute("href").startswith("http")
+    shot(page, "hall-1-account")
     no_serious_accessibility_violations(page)
     page.context.close()

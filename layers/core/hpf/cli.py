@@ -136,6 +136,7 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         f"  gateway            {platform.gateway_url}/<area>/...   areas: {', '.join(platform.areas)}",
         f"  staff console      {platform.gateway_url}/console/   (sign in as a staff demo user)",
         f"  mobile APP         {platform.gateway_url}/app/   (sign in as depositor01)",
+        f"  personal web hall  {platform.gateway_url}/hall/   (sign in as depositor01)",
         f"  unit web hall      {platform.gateway_url}/unit/   (sign in as unitagent01)",
         f"  operations console {platform.gateway_url}/ops/   (sign in as operator01)",
         *[f"  openapi            {platform.gateway_url}/{area}/openapi.json" for area in platform.areas],

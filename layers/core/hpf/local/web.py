@@ -28,6 +28,7 @@ class FrontEnd:
 FRONT_ENDS = (
     FrontEnd("console", "hpf-console", "住房公积金业务系统（柜台、财务、审批、档案、稽核）", "counter"),
     FrontEnd("app", "hpf-app", "鹰潭住房公积金手机APP", "app"),
+    FrontEnd("hall", "hpf-hall", "鹰潭市住房公积金个人网上服务大厅", "web"),
     FrontEnd("unit", "hpf-unit", "鹰潭市住房公积金单位网上服务大厅", "unit_web"),
     FrontEnd("ops", "hpf-ops", "鹰潭市住房公积金运维控制台", "web"),
 )

@@ -1,4 +1,4 @@
-// The depositor's own account, asked for once per page load and shared by the APP's pages.
+// The depositor's own account, asked for once per page load and shared by the pages of the APP and the web hall.
 import { ref } from "vue";
 import type { components } from "@/api/ledger";
 import { ledger, unwrap } from "@/shared/api";

@@ -1,0 +1,16 @@
+import "@/shared/element-theme.css";
+import { createApp } from "vue";
+import { createRouter, createWebHistory } from "vue-router";
+import { signIn } from "@/shared/auth";
+import App from "./App.vue";
+
+async function start(): Promise<void> {
+  await signIn("hall");
+  const router = createRouter({
+    history: createWebHistory("/hall/"),
+    routes: [{ path: "/", component: () => import("./pages/AccountPage.vue"), meta: { title: "我的公积金" } }],
+  });
+  createApp(App).use(router).mount("#app");
+}
+
+void start();

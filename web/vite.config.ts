@@ -27,5 +27,9 @@ export default defineConfig({
       },
     },
   },
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts"],
+    server: { deps: { inline: ["element-plus"] } }, // its modules import their CSS: let Vite handle them
+  },
 });

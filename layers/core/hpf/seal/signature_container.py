@@ -6,8 +6,8 @@ certificate by hash and by issuer and serial (no signing time: PAdES takes it fr
 seal system gave it.
 
 Everything that is the same for every signature of one seal is encoded once (``SealSignatureTemplate``); a
-document then costs a digest, two framings and the two calls to the seal system. pyHanko still lays out the PDF
-(field, appearance, byte range, incremental update); this replaces only its general CMS builder, which re-encodes
+document then costs a digest, two framings and the two calls to the seal system. The PDF side (field, appearance,
+byte range, incremental update) is ``incremental``; pyHanko's general CMS builder, which this replaces, re-encoded
 the certificates for every document (see ``hpf.common.der``).
 """
 

@@ -207,7 +207,8 @@ class LicenceRequest(Schema):
     model_config = ConfigDict(extra="forbid")
     licence_type: Literal["ID_CARD", "HOUSEHOLD", "MARRIAGE", "PROPERTY", "CONTRACT_FILING"] = Field(
         description="证照类型：居民身份证 / 户口簿 / 结婚证 / 不动产权证书 / 商品房买卖合同备案")
-    holder_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] = Field(description="持证人身份证号")
+    holder_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] | None = Field(
+        None, description="持证人身份证号（柜台必填；缴存人本人调用时不填，即本人）")
     authorization_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8,64}$")] = Field(
         description="持证人在赣服通授予本中心的授权码")
     business_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/-]{4,80}$")] = Field(

@@ -312,7 +312,7 @@ def merge_accounts(ctx: RequestContext, account_no: str) -> a.MergeView:
            summary="提取规则（原因、材料、频次、限额）")
 def withdrawal_rules(ctx: RequestContext) -> w.RuleList:
     book, rules = bootstrap.withdrawal_service().rules_in_force()
-    return w.RuleList(rules=[w.RuleView.of(r, book.materials) for r in rules])
+    return w.RuleList(rules=[w.RuleView.of(r, book.materials, book.licences) for r in rules])
 
 
 @api.route("/accounts/{account_no}/withdrawals", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},

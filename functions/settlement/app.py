@@ -305,8 +305,8 @@ class CardCheckRequest(Schema):
         description="银行卡号")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
         description="持卡人姓名")
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] = Field(
-        description="持卡人居民身份证号码")
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=18, max_length=18)] | None = Field(
+        None, description="持卡人居民身份证号码（柜台必填；缴存人校验本人的卡时不填）")
 
 
 class CardCheckView(Schema):

@@ -55,7 +55,7 @@ def test_serve_runs_the_slice_and_stops_cleanly(served):
 
     for role in Role:  # a demo user for every role, printed
         assert f" {role.value} " in printed or f" {role.value}\n" in printed, role
-    for expected in ("openapi", gateway, "hpf run-schedule", "function logs"):
+    for expected in ("openapi", gateway, "hpf run-schedule", "function logs", "e-licence authorization code"):
         assert expected in printed
 
     tokens = {p.stem: p.read_text() for p in (state_dir / "tokens").glob("*.jwt")}

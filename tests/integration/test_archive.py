@@ -444,6 +444,11 @@ def test_a_counter_uses_a_depositors_shared_licence_under_their_authorization(pl
     mine = http.post("/archive/licences", headers=auth("lic-holder"),
                      json={**request, "business_id": "WDR-360600000001001-LIC-0002"})
     assert mine.status_code == 201 and mine.json()["document_key"] == record["document_key"]
+    # the APP does not know the holder's full number: left out, it is the signed-in depositor's own
+    own = {k: v for k, v in request.items() if k != "holder_id"}
+    assert http.post("/archive/licences", headers=auth("lic-holder"), json=own).status_code == 201
+    staff_without = http.post("/archive/licences", headers=auth("clerk01"), json=own)
+    assert (staff_without.status_code, staff_without.json()["code"]) == (400, "HOLDER_REQUIRED")
     add_user(SandboxUser("lic-other", "pw", "depositor", ["depositor"], "王五", id_number=fresh_resident_id()))
     assert http.post("/archive/licences", headers=auth("lic-other"), json=request).status_code == 403
 

@@ -295,3 +295,73 @@ def test_a_depositor_reads_the_account_in_the_personal_web_hall_and_issues_the_s
     shot(page, "hall-1-account")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+def sealed_check(platform: Any, url: str) -> Any:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from hpf.seal.verification import check_pdf
+
+    pdf = httpx.get(url, timeout=30).content
+    with ThreadPoolExecutor(1) as other:  # pyHanko runs its own event loop; Playwright's runs in this thread
+        return other.submit(check_pdf, pdf, [platform.seal.root.public_bytes(Encoding.DER)]).result()
+
+
+@pytest.mark.feature("8.1.3")
+@pytest.mark.feature("S.4.2")
+def test_a_depositor_applies_for_a_withdrawal_on_the_app_and_downloads_its_sealed_voucher(
+        platform, browser, deposited_account):
+    from tests.integration.conftest import TEST_CARD
+
+    _, account = deposited_account()
+    holder = account["full_id_number"]
+    platform.licences.add_licence(holder, account["name_full"], "ID_CARD", "鹰潭市公安局月湖分局")
+    platform.licences.add_licence(holder, account["name_full"], "CONTRACT_FILING", "鹰潭市住房和城乡建设局")
+    code = platform.licences.authorize(holder, ["ID_CARD", "CONTRACT_FILING"])
+    page = page_of(browser, 375, 812)
+    page.goto(f"{platform.gateway_url}/app/withdrawals")
+    sign_in(page, *depositor_of(platform, account, "app"))
+    page.get_by_text("暂无提取记录").wait_for()
+    page.get_by_role("button", name="申请提取").click()
+
+    form = page.locator("form[aria-label=提取申请]")
+    form.get_by_text("购买商品房提取").click()
+    form.get_by_text("1,200.00 元").wait_for()  # the available balance, before anything is typed
+    form.locator("input[name=amount]").fill("500.5")
+    form.locator("input[name=card_no]").fill("6222 0212")
+    form.locator("input[name=bank]").fill("中国工商银行鹰潭分行")
+    form.get_by_role("button", name="提交申请").click()
+    form.get_by_text("银行卡号为12–19位数字").wait_for()  # checked on the phone, nothing sent
+    form.locator("input[name=card_no]").fill(TEST_CARD)
+
+    # the materials: the ID card and the contract filing fetched from the e-licence library under the holder's code
+    form.locator("input[name=licenceCode]").fill(code)
+    form.get_by_role("button", name="调用电子证照").click()
+    form.locator("[data-testid=material-purchase_contract]").get_by_text("已调用").wait_for()
+    assert "商品房买卖合同备案" in form.locator("[data-testid=material-purchase_contract]").inner_text()
+    form.locator("input[name=material-purchase_invoice]").fill("36062600000012345678")
+    form.locator("input[name=evidence-reference]").fill(f"赣鹰潭网签{account['account_no']}")
+    form.locator("input[name=evidence-amount]").fill("500000")
+    form.locator("input[name=evidence-date]").fill("2026-11-01")
+    shot(page, "app-5-withdrawal-form")
+    no_serious_accessibility_violations(page)
+    form.get_by_role("button", name="提交申请").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("提取金额：500.50 元").wait_for()
+    dialog.get_by_role("button", name="提交申请").click()
+
+    # the progress page, refreshed while the settlement workflow pays through the bank sandbox
+    page.wait_for_url(re.compile(r"/app/withdrawals/WDR-"))
+    status = page.locator("[data-testid=withdrawal-status]")
+    page.wait_for_function("() => document.querySelector('[data-testid=withdrawal-status]')"
+                           "?.textContent.includes('已支付')", timeout=60_000)
+    assert "500.50 元" in page.inner_text("main")
+    assert "已支付" in status.inner_text()
+    page.get_by_role("button", name="开具").click()
+    link = page.wait_for_selector("[data-testid=voucher-pdf]")
+    shot(page, "app-6-withdrawal-paid")
+    no_serious_accessibility_violations(page)
+    check = sealed_check(platform, link.get_attribute("href"))
+    assert check.sealed_and_unmodified and check.document_no.startswith("TQPZ-")
+    assert platform.licences.queries[-1]["holder_id"] == holder  # the holder's own licence, by their code
+    page.context.close()

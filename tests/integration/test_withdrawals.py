@@ -240,6 +240,11 @@ def test_cards_are_checked_in_the_app_and_before_every_payout(platform, http, au
     assert (wrong["matched"], wrong["result_label"]) == (False, "户名不符")
     someone = http.post("/settlement/card-checks", headers=me, json={**mine, "id_number": fresh_resident_id()})
     assert someone.status_code == 403
+    # from the APP, which shows the number masked: left out, the depositor's own is checked
+    own = {k: v for k, v in mine.items() if k != "id_number"}
+    assert http.post("/settlement/card-checks", headers=me, json=own).json()["matched"] is True
+    staff_without = http.post("/settlement/card-checks", headers=auth("clerk01"), json=own)
+    assert (staff_without.status_code, staff_without.json()["code"]) == (400, "HOLDER_REQUIRED")
 
     # a class II card takes a payout within its daily limit (above it: tests/unit/test_settlement.py)
     platform.banks["105"].issue_card(TEST_CARD, "李华", acct["full_id_number"], acct_class="2")

@@ -94,6 +94,13 @@ def test_the_rule_book_covers_every_reason_the_requirement_names():
     assert {r.code for r in rules.values()} >= {"01", "02", "03", "04", "05", "06", "07", "08", "09"}
 
 
+def test_materials_an_e_licence_stands_for_name_licence_types_the_archive_fetches():
+    from hpf.archive.licences import LICENCE_TYPES
+
+    assert RULES.licences and set(RULES.licences.values()) <= set(LICENCE_TYPES)
+    assert RULES.licences["id_card"] == "ID_CARD" and "purchase_invoice" not in RULES.licences
+
+
 def test_a_partial_withdrawal_reserves_then_posts_both_ledgers_on_payment(world):
     w = world.request("purchase_commercial", "3000.00", evidence=purchase())
     assert w.status is WithdrawalStatus.PENDING and w.amount == Decimal("3000.00")

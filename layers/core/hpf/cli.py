@@ -95,7 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
     print("hpf: starting the local platform…", flush=True)
     try:
         platform.start()
-        demo = load_demo(platform.identity, platform.gateway_url, platform.banks) if not args.no_demo else None
+        demo = load_demo(platform.identity, platform.gateway_url, platform.banks, platform.licences) if not args.no_demo else None
         _print_summary(platform, demo, state_dir)
         if demo:
             write_tokens(platform.identity, demo.users, state_dir / "tokens")
@@ -130,6 +130,8 @@ def _stop_within(platform, seconds: float) -> None:  # noqa: ANN001
 
 
 def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
+    from hpf.local.demo import DEMO_CARD
+
     lines = [
         "",
         "hpf-platform is running (loopback only)",
@@ -161,6 +163,7 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
             "",
             f"demo units {', '.join(demo.unit_accounts)}; accounts {', '.join(demo.account_numbers)}; "
             f"loans {', '.join(demo.loans)}",
+            f"depositor01 (李华): bank card {DEMO_CARD}; e-licence authorization code (赣服通) {demo.licence_code}",
             "try:",
             f"  curl -s -H \"Authorization: Bearer $(cat {state_dir}/tokens/depositor01.jwt)\" "
             f"{platform.gateway_url}/ledger/accounts/{demo.account_numbers[0]}",

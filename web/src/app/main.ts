@@ -11,6 +11,9 @@ async function start(): Promise<void> {
     routes: [
       { path: "/", component: () => import("./pages/HomePage.vue"), meta: { title: "我的公积金" } },
       { path: "/entries", component: () => import("./pages/EntriesPage.vue"), meta: { title: "缴存明细" } },
+      { path: "/withdrawals", component: () => import("./pages/WithdrawalsPage.vue"), meta: { title: "我的提取" } },
+      { path: "/withdraw", component: () => import("./pages/WithdrawPage.vue"), meta: { title: "提取申请" } },
+      { path: "/withdrawals/:id", component: () => import("./pages/WithdrawalPage.vue"), meta: { title: "提取进度" } },
     ],
   });
   createApp(App).use(router).mount("#app");

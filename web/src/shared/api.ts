@@ -2,9 +2,11 @@
 // shape breaks vue-tsc in the build. Every call carries the access token; an error answer becomes an ApiError
 // with the platform's stable code and its Chinese message, shown to the user as it comes.
 import createClient, { type Middleware } from "openapi-fetch";
+import type { paths as ArchivePaths } from "@/api/archive";
 import type { paths as LedgerPaths } from "@/api/ledger";
 import type { paths as PlatformPaths } from "@/api/platform";
 import type { paths as SealPaths } from "@/api/seal";
+import type { paths as SettlementPaths } from "@/api/settlement";
 import { accessToken, sessionEnded } from "./auth";
 
 export class ApiError extends Error {
@@ -42,6 +44,10 @@ export const seal = createClient<SealPaths>({ baseUrl: "/seal" });
 seal.use(bearer);
 export const platform = createClient<PlatformPaths>({ baseUrl: "/platform" });
 platform.use(bearer);
+export const settlement = createClient<SettlementPaths>({ baseUrl: "/settlement" });
+settlement.use(bearer);
+export const archive = createClient<ArchivePaths>({ baseUrl: "/archive" });
+archive.use(bearer);
 
 /** The data of an answer, or an ApiError with the platform's code and message. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {

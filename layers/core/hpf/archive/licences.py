@@ -64,8 +64,12 @@ class SharedLicences:
     def __init__(self, archive: ArchiveService, library: LicenceLibrary):
         self._archive, self._library = archive, library
 
-    def use(self, licence_type: str, holder_id: str, authorization_code: str, business_id: str, purpose: str,
+    def use(self, licence_type: str, holder_id: str | None, authorization_code: str, business_id: str, purpose: str,
             actor: Principal) -> ArchiveRecord:
+        if holder_id is None:  # a depositor fetching their own (the APP, the web hall never see the full number)
+            if actor.is_staff or not actor.id_number:
+                raise ValidationFailed("请填写持证人身份证号", code="HOLDER_REQUIRED")
+            holder_id = actor.id_number
         if not actor.is_staff and actor.id_number != holder_id:
             raise Forbidden("只能调用本人的电子证照", code="FORBIDDEN_SCOPE")
         if licence_type not in LICENCE_TYPES:

@@ -71,11 +71,13 @@ class RuleVersion:
 
 
 class WithdrawalRuleBook:
-    def __init__(self, versions: list[RuleVersion], materials: dict[str, str]):
+    def __init__(self, versions: list[RuleVersion], materials: dict[str, str], licences: dict[str, str] | None = None):
         if not versions:
             raise ValueError("no withdrawal rules configured")
         self._versions = sorted(versions, key=lambda v: v.effective)
         self.materials = materials
+        # material code → the e-licence type that can stand for it (the rest are presented as scans or numbers)
+        self.licences = licences or {}
 
     def on(self, day: date) -> RuleVersion:
         return in_force(self._versions, day, lambda v: v.effective,
@@ -226,7 +228,11 @@ def load_withdrawal_rules(path: str | None = None) -> WithdrawalRuleBook:
     for version in spec["versions"]:
         rules = {key: _rule(key, value, materials) for key, value in version["rules"].items()}
         versions.append(RuleVersion(date.fromisoformat(version["effective"]), rules))
-    return WithdrawalRuleBook(versions, materials)
+    licences = dict(spec.get("licences") or {})
+    unknown = [m for m in licences if m not in materials]
+    if unknown:
+        raise ValueError(f"withdrawal rules: licences for materials not in the catalogue: {unknown}")
+    return WithdrawalRuleBook(versions, materials, licences)
 
 
 def _rule(key: str, spec: dict, materials: dict[str, str]) -> WithdrawalRule:

@@ -117,7 +117,8 @@ class RuleView(Schema):
     reason_code: str
     name: str
     mode: str = Field(description="partial 部分提取 / closing 销户提取 / either 均可")
-    materials: list[dict[str, str]]
+    materials: list[dict[str, str]] = Field(description="所需材料：code 代码、name 名称、licence 可调用的电子证照类型"
+                                                        "（空：提交扫描件或编号）")
     online: bool = Field(description="可否在APP、网厅办理")
     per_year: int | None
     cap: Decimal | None
@@ -127,9 +128,10 @@ class RuleView(Schema):
     sealed_months: int
 
     @classmethod
-    def of(cls, rule: WithdrawalRule, catalogue: dict[str, str]) -> RuleView:
+    def of(cls, rule: WithdrawalRule, catalogue: dict[str, str], licences: dict[str, str]) -> RuleView:
         return cls(reason=rule.key, reason_code=rule.code, name=rule.name, mode=rule.mode.value,
-                   materials=[{"code": m, "name": catalogue[m]} for m in rule.materials],
+                   materials=[{"code": m, "name": catalogue[m], "licence": licences.get(m, "")}
+                              for m in rule.materials],
                    online="online" in rule.channels, per_year=rule.per_year, cap=rule.cap,
                    yearly_cap=rule.yearly_cap, evidence_within_months=rule.evidence_within_months,
                    deposit_months=rule.deposit_months, sealed_months=rule.sealed_months)

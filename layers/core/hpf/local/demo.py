@@ -59,13 +59,15 @@ class DemoData:
     account_numbers: list[str] = field(default_factory=list)
     remittances: list[str] = field(default_factory=list)
     loans: list[str] = field(default_factory=list)
+    licence_code: str = ""  # depositor01's authorization at the e-licence library (赣服通), for the APP's materials
 
 
 DEMO_CARD = "6217002000000000011"  # 李华's repayment card at the 建行 sandbox
 DEMO_SELLER = "36050100000000000888"  # the demo developer's supervised account at the 中行 sandbox
 
 
-def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = None) -> DemoData:
+def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = None,
+              licences: Any = None) -> DemoData:
     demo = DemoData()
     for user in STAFF:
         identity.add_user(user)
@@ -95,7 +97,18 @@ def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = 
         demo.users.append(user)
     if banks:
         demo.loans.append(_demo_loan(identity, gateway_url, banks, demo.account_numbers[0]))
+    if licences is not None:
+        demo.licence_code = _demo_licences(licences)
     return demo
+
+
+def _demo_licences(licences: Any) -> str:
+    """李华's identity card and housing contract filing at the e-licence library, and the authorization she gave
+    the center there: what a withdrawal for a purchase fetches instead of asking for scans."""
+    person = PEOPLE[0]
+    licences.add_licence(person["id_number"], person["name"], "ID_CARD", "鹰潭市公安局月湖分局")
+    licences.add_licence(person["id_number"], person["name"], "CONTRACT_FILING", "鹰潭市住房和城乡建设局")
+    return str(licences.authorize(person["id_number"], ["ID_CARD", "CONTRACT_FILING"], days=365))
 
 
 def _demo_loan(identity: IdentitySandbox, gateway_url: str, banks: dict, account_no: str) -> str:

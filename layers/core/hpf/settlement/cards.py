@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from hpf.common.errors import Forbidden, TransientFailure
+from hpf.common.errors import Forbidden, TransientFailure, ValidationFailed
 from hpf.common.versions import in_force
 from hpf.identity.principal import Principal
 from hpf.identity.roles import CENTER_ORG
@@ -73,10 +73,15 @@ def check_card(banks: Any, org: str, card_no: str, name: str, id_number: str) ->
                      answer.body.get("BankName", ""))
 
 
-def check_for(banks: Any, actor: Principal, card_no: str, name: str, id_number: str) -> CardCheck:
-    """A depositor checks their own card (APP, web hall); counter staff check for the person in front of them."""
+def check_for(banks: Any, actor: Principal, card_no: str, name: str, id_number: str | None) -> CardCheck:
+    """A depositor checks their own card (APP, web hall: their own identity when none is given); counter staff
+    check for the person in front of them."""
     from hpf.common.identifiers import bank_card, resident_id
 
+    if id_number is None:
+        if actor.is_staff or not actor.id_number:
+            raise ValidationFailed("请填写持卡人身份证号码", code="HOLDER_REQUIRED")
+        id_number = actor.id_number
     number, person = bank_card(card_no).number, resident_id(id_number)
     if not actor.is_staff and person != actor.id_number:
         raise Forbidden("只能校验本人的银行卡", code="FORBIDDEN_SCOPE")

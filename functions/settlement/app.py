@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf import bootstrap
+from hpf.common.coded import CodedEnum
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
 from hpf.web.schemas import Day, Money, Position, Schema
@@ -34,7 +35,14 @@ class ResolutionRequest(Schema):
 class StepView(Schema):
     at: datetime
     event: str
-    detail: str
+    label: str = Field(description="事件名称（发送银行、银行记账成功、结果不明、转人工核实…）")
+    detail: str = Field(description="银行的答复或核实依据")
+
+    @classmethod
+    def of(cls, step, events: type[CodedEnum]) -> StepView:
+        known = step.event in events._value2member_map_
+        return cls(at=step.at, event=step.event, label=events(step.event).label if known else step.event,
+                   detail=step.detail)
 
 
 class InstructionView(Schema):
@@ -54,11 +62,13 @@ class InstructionView(Schema):
 
     @classmethod
     def of(cls, r) -> InstructionView:
+        from hpf.settlement.model import InstructionEvent
+
         i = r.instruction
         return cls(instruction_id=i.instruction_id, business=i.business, direction=i.direction, org=i.org,
                    amount=f"{i.amount:.2f}", status=r.status.value, status_label=r.status.label, bank=r.bank,
                    serial=r.serial, host_seq_no=r.host_seq_no, failure_reason=r.failure_reason, queries=r.queries,
-                   history=[StepView(at=s.at, event=s.event, detail=s.detail) for s in r.history])
+                   history=[StepView.of(s, InstructionEvent) for s in r.history])
 
 
 class InstructionsQuery(Schema):
@@ -130,10 +140,12 @@ class BatchView(Schema):
 @api.route("/batches/{batch_id}", roles={Role.FINANCE, Role.AUDITOR, Role.OPERATOR}, path_model=BatchPath,
            response=BatchView, summary="批量结算查询（批次进度与逐笔结果）")
 def get_batch(ctx: RequestContext, batch_id: str) -> BatchView:
+    from hpf.settlement.batches import BatchEvent
+
     batch, lines = bootstrap.batch_settlement().view(batch_id, ctx.principal)
     return BatchView(batch_id=batch.batch_id, org=batch.org, business=batch.business, status=batch.status.value,
                      status_label=batch.status.label, bank=batch.bank, serial=batch.serial, queries=batch.queries,
-                     history=[StepView(at=s.at, event=s.event, detail=s.detail) for s in batch.history],
+                     history=[StepView.of(s, BatchEvent) for s in batch.history],
                      lines=[BatchLineView(instruction_id=ln.instruction_id, status=ln.status.value,
                                           status_label=ln.status.label, amount=f"{ln.amount:.2f}",
                                           failure_reason=ln.failure_reason) for ln in lines])

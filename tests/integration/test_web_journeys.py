@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from hpf.sandbox.identity import SandboxUser
-from tests.integration.conftest import fresh_credit_code, fresh_resident_id
+from tests.integration.conftest import eventually, fresh_credit_code, fresh_resident_id
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "test-artifacts" / "screenshots"
@@ -364,4 +364,55 @@ def test_a_depositor_applies_for_a_withdrawal_on_the_app_and_downloads_its_seale
     check = sealed_check(platform, link.get_attribute("href"))
     assert check.sealed_and_unmodified and check.document_no.startswith("TQPZ-")
     assert platform.licences.queries[-1]["holder_id"] == holder  # the holder's own licence, by their code
+    page.context.close()
+
+
+@pytest.mark.feature("4.2.1")
+def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the_workflow_finish(
+        platform, browser, http, auth, deposited_account):
+    from tests.integration.test_withdrawals import purchase_request
+
+    _, account = deposited_account()
+    platform.banks["105"].inject("drop_before_book")  # the payment never reaches the bank's books
+    w = http.post(f"/ledger/accounts/{account['account_no']}/withdrawals", headers=auth("clerk01"),
+                  json=purchase_request(f"CTR-DESK-{account['account_no'][-8:]}", "300.00")).json()
+    instruction = f"/settlement/instructions/{w['withdrawal_id']}"
+    eventually(lambda: http.get(instruction, headers=auth("finance01")).json().get("status") == "MANUAL_REVIEW",
+               timeout=40)
+
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/finance/settlement")
+    sign_in(page, "finance01", "demo-finance01")
+    row = page.locator("[aria-label=结算指令] tr", has_text=w["withdrawal_id"])
+    row.wait_for()
+    assert "人工核实中" in row.inner_text() and "300.00" in row.inner_text()
+    row.get_by_role("button", name="核实").click()
+    drawer = page.get_by_role("dialog")
+    drawer.get_by_text("转人工核实", exact=True).wait_for()  # what was sent, the queries, the hand-over to a person
+    drawer.get_by_role("button", name="提交核实结果").click()
+    drawer.get_by_text("请选择核实结果").wait_for()  # nothing sent without a verdict and its evidence
+    drawer.get_by_text("银行未记账（款项未付出）").click()
+    drawer.locator("#evidence").fill("建行鹰潭分行对账单无此笔，书面确认未入账")
+    shot(page, "console-6-settlement-desk")
+    no_serious_accessibility_violations(page)
+    drawer.get_by_role("button", name="提交核实结果").click()
+    page.get_by_role("dialog", name="确认人工核实结果").get_by_role("button", name="确认核实").click()
+    page.wait_for_selector("[data-testid=resolved]")
+
+    # the waiting workflow resumed: the withdrawal failed, its money released; the operator sees the run finish
+    eventually(lambda: http.get(f"/ledger/withdrawals/{w['withdrawal_id']}",
+                                headers=auth("finance01")).json()["status"] == "03")
+    page.context.close()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/ops/")
+    sign_in(page, "operator01", "demo-operator01")
+    page.locator(".el-select", has=page.locator("#machine")).click()  # Element Plus covers the input with its label
+    page.get_by_role("option", name="settlement", exact=True).click()
+    page.get_by_role("button", name="查询").click()
+    run = page.locator("tr", has_text=f"settle-{w['withdrawal_id']}")
+    run.wait_for()
+    assert "成功" in run.inner_text()
+    run.get_by_role("button", name="过程").click()
+    page.wait_for_selector("text=ExecutionSucceeded")
+    shot(page, "ops-3-settlement-resumed")
     page.context.close()

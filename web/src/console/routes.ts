@@ -21,7 +21,10 @@ export const menu: MenuGroup[] = [
   },
   {
     title: "财务",
-    items: [{ path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] }],
+    items: [
+      { path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] },
+      { path: "/finance/settlement", title: "结算待办", roles: ["finance"] },
+    ],
   },
   {
     title: "稽核",
@@ -37,4 +40,6 @@ export const routes: RouteRecordRaw[] = [
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
   { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
+  { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
+    meta: { title: "结算待办" } },
 ];

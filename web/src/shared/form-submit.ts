@@ -15,6 +15,8 @@ export function rule(ok: (value: string) => boolean, message: string) {
 export function useConfirmedSubmit(options: {
   form: Ref<FormInstance | undefined>;
   title: string;
+  /** The confirming button's words: what the clerk is about to do (确认开户, 确认核实…). */
+  confirm: string;
   summary: () => string;
   send: () => Promise<void>;
   refused: (error: unknown) => void;
@@ -28,7 +30,7 @@ export function useConfirmedSubmit(options: {
       return;
     }
     const ok = await ElMessageBox.confirm(options.summary(), options.title,
-      { confirmButtonText: "确认开户", cancelButtonText: "返回修改", type: "info" }).catch(() => false);
+      { confirmButtonText: options.confirm, cancelButtonText: "返回修改", type: "info" }).catch(() => false);
     if (!ok) {
       return;
     }

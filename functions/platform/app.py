@@ -1,5 +1,5 @@
 """Platform function app: operation records for auditors, the state machines' executions for operators, the
-outbox relay and its scheduled sweep."""
+leader cockpit, the outbox relay and its scheduled sweep."""
 
 
 from datetime import datetime
@@ -119,6 +119,18 @@ def executions(ctx: RequestContext, machine: str) -> ExecutionsPage:
 def execution_history(ctx: RequestContext, machine: str, name: str) -> ExecutionHistory:
     steps = bootstrap.workflow_monitor().history(machine, name)
     return ExecutionHistory(machine=machine, name=name, steps=[StepView(**s.__dict__) for s in steps])
+
+
+COCKPIT = "hpf.platform.cockpit_schemas"
+
+
+@api.route("/cockpit", roles={Role.LEADER}, query=f"{COCKPIT}:CockpitQuery", response=f"{COCKPIT}:CockpitView",
+           summary="领导驾驶舱：决策层、管理层、执行层（夜间账务快照）")
+def cockpit(ctx: RequestContext):  # noqa: ANN201 - the view is named lazily, as the route's response
+    from hpf.platform.cockpit_schemas import CockpitView
+
+    service = bootstrap.cockpit()
+    return CockpitView.of(service.figures(ctx.query.months), service)
 
 
 @app.lambda_function(name="relay_outbox")

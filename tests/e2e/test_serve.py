@@ -74,6 +74,13 @@ def test_serve_runs_the_slice_and_stops_cleanly(served):
         assert http.post("/ledger/units", headers=mine, json={}).status_code == 403
         bad = http.post("/ledger/units", headers=clerk, content=b"{")
         assert bad.status_code == 400 and bad.json()["message"] == "请求体不是合法的JSON"
+        # the demo's first ledger snapshot, for the leader cockpit, with the demo's deposits in it
+        leader = {"Authorization": f"Bearer {tokens['leader01']}"}
+        deadline = time.monotonic() + 60
+        while (cockpit := http.get("/platform/cockpit", headers=leader)).status_code != 200:
+            assert time.monotonic() < deadline and cockpit.json()["code"] == "NO_SNAPSHOT", cockpit.text
+            time.sleep(1)
+        assert any(o["depositors"] for o in cockpit.json()["offices"])
 
     fired = subprocess.run([HPF, "run-schedule", "outbox-sweep"], capture_output=True, text=True, env=env,
                            timeout=60)

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -415,4 +416,33 @@ def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the
     run.get_by_role("button", name="过程").click()
     page.wait_for_selector("text=ExecutionSucceeded")
     shot(page, "ops-3-settlement-resumed")
+    page.context.close()
+
+
+@pytest.mark.feature("S.9.5")
+def test_a_leader_opens_the_cockpit_and_reads_its_three_views(platform, browser, http, auth, deposited_account):
+    from tests.integration.test_cockpit import snapshot_today
+
+    deposited_account()
+    day = snapshot_today(platform)
+    expected = http.get("/platform/cockpit", headers=auth("leader01")).json()["months"][-1]["fund_balance"]
+
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/")
+    sign_in(page, "leader01", "demo-leader01")
+    page.get_by_role("menuitem", name="领导驾驶舱").click()
+    page.get_by_text(f"数据截至 {day}").wait_for()
+    assert page.locator("[data-testid=fund-balance]").inner_text() == "¥" + f"{Decimal(expected):,.2f}"
+    page.wait_for_selector("canvas")  # the charts drawn
+    assert page.locator("[aria-label=逐月指标]").get_by_text(day[:7]).count() == 1
+    shot(page, "console-7-cockpit-decision")
+    no_serious_accessibility_violations(page)
+
+    page.get_by_role("tab", name="管理层").click()
+    page.locator("[aria-label=各管理部]").get_by_text("鹰潭市住房公积金管理中心").first.wait_for()
+    shot(page, "console-8-cockpit-management")
+    page.get_by_role("tab", name="执行层").click()
+    page.locator("[aria-label=各管理部本月业务量]").get_by_text("鹰潭市住房公积金管理中心").first.wait_for()
+    shot(page, "console-9-cockpit-execution")
+    no_serious_accessibility_violations(page)
     page.context.close()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from hpf.lending.deduction import DeductionRun
     from hpf.lending.ports import LoanStore
     from hpf.lending.service import LoanService
+    from hpf.platform.cockpit import CockpitService
     from hpf.platform.operations import OperationLog
     from hpf.platform.ports import AnalyticsFiles, EventRelay, MessageQueue, WorkflowMonitor, Workflows
     from hpf.seal.accounting import AccountingArchive
@@ -426,6 +427,16 @@ def workflows() -> Workflows:
     return StepFunctionsWorkflows()
 
 
+@lru_cache(maxsize=1)
+def cockpit() -> CockpitService:
+    """Kept per warm instance: it holds the figures of the snapshots it has read."""
+    from hpf.identity.roles import organisations
+    from hpf.ledger.withdrawal_rules import load_withdrawal_rules
+    from hpf.platform.cockpit import CockpitService
+
+    return CockpitService(analytics_files(), load_withdrawal_rules().names(), organisations())
+
+
 def workflow_monitor() -> WorkflowMonitor:
     from hpf.adapters.aws.workflows import StepFunctionsMonitor
 
@@ -439,5 +450,5 @@ def reset() -> None:
                     reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service,
                     voucher_service, analytics_files,
                     borrowing_service, shared_licences, public_verification,
-                    operation_log, token_verifier, outbox_relay, workflows):
+                    operation_log, token_verifier, outbox_relay, workflows, cockpit):
         factory.cache_clear()

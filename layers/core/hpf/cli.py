@@ -95,10 +95,12 @@ def _serve(args: argparse.Namespace) -> int:
     print("hpf: starting the local platform…", flush=True)
     try:
         platform.start()
-        demo = load_demo(platform.identity, platform.gateway_url, platform.banks, platform.licences) if not args.no_demo else None
+        demo = None if args.no_demo else load_demo(platform.identity, platform.gateway_url, platform.banks,
+                                                   platform.licences)
         _print_summary(platform, demo, state_dir)
         if demo:
             write_tokens(platform.identity, demo.users, state_dir / "tokens")
+            threading.Thread(target=_first_snapshot, args=(platform, stop), daemon=True).start()
         print("hpf: ready", flush=True)
         # Staff tokens live 15 minutes: the demo's token files are written anew every 10, so the README's curl
         # commands keep working for as long as the platform runs.
@@ -112,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 STOP_DEADLINE_SECONDS = 30
+SNAPSHOT_DELAY_SECONDS = 15  # the demo's remittances are posted by then (each takes a second or two)
 
 
 def _stop_within(platform, seconds: float) -> None:  # noqa: ANN001
@@ -127,6 +130,17 @@ def _stop_within(platform, seconds: float) -> None:  # noqa: ANN001
     sys.stdout.flush()
     # Leftover daemon or library threads must not keep the process (and its ports) alive after a stop.
     os._exit(0)
+
+
+def _first_snapshot(platform, stop: threading.Event) -> None:  # noqa: ANN001
+    """The cockpit reads the nightly snapshot: the demo takes one once its postings have run, labelled today."""
+    from datetime import UTC, datetime, timedelta
+
+    if stop.wait(SNAPSHOT_DELAY_SECONDS):
+        return
+    for rule in platform.scheduler.rules():
+        if rule["Name"].endswith("-ledger-snapshot"):
+            platform.scheduler.fire(rule, datetime.now(UTC) + timedelta(days=1))
 
 
 def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
@@ -152,6 +166,8 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         + "   (BDC over TCP; settlement pays through them)",
         f"  e-seal sandbox     {platform.seal_url}   (the center's seal, clerks' signatures, time stamps; root at /ca)",
         f"  e-licence sandbox  {platform.licence_url}   (licences and holders' authorization codes: /admin/...)",
+        f"  leader cockpit     {platform.gateway_url}/console/leader/cockpit   (leader01; from the nightly ledger "
+        f"snapshot: the demo takes one {SNAPSHOT_DELAY_SECONDS} s after start, another: hpf run-schedule ledger-snapshot)",
         "  archive            hpf archive verify | tree-head | bind-month   (the solidification trail, monthly volumes)",
     ]
     if demo:

@@ -27,6 +27,10 @@ export const menu: MenuGroup[] = [
     ],
   },
   {
+    title: "领导",
+    items: [{ path: "/leader/cockpit", title: "领导驾驶舱", roles: ["leader"] }],
+  },
+  {
     title: "稽核",
     items: [{ path: "/audit/operations", title: "操作留痕", roles: ["auditor"] }],
   },
@@ -40,6 +44,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
   { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
+  { path: "/leader/cockpit", component: () => import("./pages/leader/CockpitPage.vue"), meta: { title: "领导驾驶舱" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

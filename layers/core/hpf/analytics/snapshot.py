@@ -1,8 +1,8 @@
-"""The nightly ledger snapshot: units, accounts, statement entries and journal lines as Parquet, with a
+"""The nightly ledger snapshot: units, accounts, statement entries, withdrawals and journal lines as Parquet, with a
 manifest of row counts and SHA-256 digests, under ``snapshots/date=<business date>/`` in the analytics bucket.
 
 Personal data stays out: no names, and the resident ID only as its SHA-256 (enough to count persons and join
-across snapshots). Money is DECIMAL(18,2), never float.
+across snapshots); a withdrawal without its payee or materials. Money is DECIMAL(18,2), never float.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from hpf.common.clock import SHANGHAI
 
 SCHEMAS: dict[str, list[tuple[str, str]]] = {
     "units": [("unit_account", "VARCHAR"), ("org", "VARCHAR"), ("status", "VARCHAR"), ("opened_on", "DATE"),
@@ -24,6 +26,9 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     "entries": [("account_no", "VARCHAR"), ("entry_id", "VARCHAR"), ("business_date", "DATE"), ("kind", "VARCHAR"),
                 ("amount", "DECIMAL(18,2)"), ("balance_after", "DECIMAL(18,2)"), ("month", "VARCHAR"),
                 ("reference", "VARCHAR")],
+    "withdrawals": [("withdrawal_id", "VARCHAR"), ("account_no", "VARCHAR"), ("org", "VARCHAR"), ("rule", "VARCHAR"),
+                    ("reason_code", "VARCHAR"), ("closing", "BOOLEAN"), ("amount", "DECIMAL(18,2)"),
+                    ("status", "VARCHAR"), ("channel", "VARCHAR"), ("requested_on", "DATE"), ("settled_on", "DATE")],
     "journal": [("entry_id", "VARCHAR"), ("business_date", "DATE"), ("business_type", "VARCHAR"),
                 ("reference", "VARCHAR"), ("subject", "VARCHAR"), ("side", "VARCHAR"), ("amount", "DECIMAL(18,2)"),
                 ("sub_account", "VARCHAR"), ("reverses", "VARCHAR")],
@@ -40,6 +45,10 @@ def classify(item: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
         return "accounts", [{**item, "person": person, "current_year": item.get("current_year", 0)}]
     if pk.startswith("ACCOUNT#") and sk.startswith("ENTRY#"):
         return "entries", [item]
+    if pk.startswith("WDR#") and sk == "META":
+        settled = item.get("settled_at")  # an instant; the day it counts in is Yingtan's
+        day = datetime.fromisoformat(settled).astimezone(SHANGHAI).date() if settled else None
+        return "withdrawals", [{**item, "settled_on": day}]
     if pk.startswith("JOURNAL#"):
         return "journal", [{**item, **line} for line in item["lines"]]
     return None

@@ -83,6 +83,10 @@ class WithdrawalRuleBook:
         return in_force(self._versions, day, lambda v: v.effective,
                         lambda d: BusinessRuleViolation(f"{d}无适用的提取规则", code="NO_POLICY"))
 
+    def names(self) -> dict[str, str]:
+        """Every reason any version knew, by its key, under its latest name (figures span versions)."""
+        return {key: rule.name for version in self._versions for key, rule in version.rules.items()}
+
     def rule(self, key: str, day: date) -> WithdrawalRule:
         rule = self.on(day).rules.get(key)
         if rule is None:

@@ -5,7 +5,7 @@ analytics bucket. The composition root (``hpf.bootstrap``) returns these types; 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from hpf.common.paging import Page, PageRequest
@@ -74,6 +74,14 @@ class EventRelay(Protocol):
 class AnalyticsFiles(Protocol):
     def put(self, key: str, body: bytes, content_type: str | None = None) -> None: ...
 
+    def get(self, key: str) -> bytes:
+        """A file's content; a missing one raises KeyError."""
+        ...
+
     def download_url(self, key: str) -> str:
         """A short-lived link to the file."""
+        ...
+
+    def snapshot_days(self) -> list[date]:
+        """The business dates of the ledger snapshots written (``snapshots/date=<day>/``), oldest first."""
         ...

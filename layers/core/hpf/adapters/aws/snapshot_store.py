@@ -8,6 +8,7 @@ path is DynamoDB's export to S3 (point-in-time recovery is on for that), read by
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 from hpf.adapters.aws.clients import client
@@ -40,6 +41,20 @@ class AnalyticsFiles:
         if content_type is None:
             content_type = "application/json" if key.endswith(".json") else "application/vnd.apache.parquet"
         client("s3").put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return client("s3").get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except client("s3").exceptions.NoSuchKey:
+            raise KeyError(key) from None
+
+    def snapshot_days(self) -> list[date]:
+        days = []
+        for page in client("s3").get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix="snapshots/date=", Delimiter="/"):
+            days += [date.fromisoformat(p["Prefix"].removeprefix("snapshots/date=").rstrip("/"))
+                     for p in page.get("CommonPrefixes", [])]
+        return sorted(days)
 
     def download_url(self, key: str) -> str:
         return client("s3").generate_presigned_url("get_object", ExpiresIn=self.LINK_SECONDS,

@@ -446,3 +446,33 @@ def test_a_leader_opens_the_cockpit_and_reads_its_three_views(platform, browser,
     shot(page, "console-9-cockpit-execution")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("S.8.3")
+def test_a_clerk_prints_a_depositors_statement_co_signed_and_sealed_at_the_console(
+        platform, browser, deposited_account):
+    _, account = deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/vouchers")
+    sign_in(page, "clerk01", "demo-clerk01")
+    form = page.locator("form[aria-label=凭证打印]")
+    form.locator(".el-select", has=page.locator("#kind")).click()
+    page.get_by_role("option", name="个人缴存明细").click()
+    form.get_by_role("button", name="开具（加签、盖章）").click()
+    form.get_by_text("请填写业务号").wait_for()  # nothing asked of the platform without a business id
+    form.locator("#reference").fill("360600999999999")
+    form.get_by_role("button", name="开具（加签、盖章）").click()
+    # the platform's refusal, beside the field
+    form.locator(".el-form-item__error", has_text=re.compile("不存在|未找到")).wait_for()
+
+    form.locator("#reference").fill(account["account_no"])
+    form.get_by_role("button", name="开具（加签、盖章）").click()
+    link = page.wait_for_selector("[data-testid=voucher-pdf]")
+    assert page.get_by_text(f"GRMX-{account['account_no']}").is_visible()
+    shot(page, "console-10-voucher-printed")
+    no_serious_accessibility_violations(page)
+    check = sealed_check(platform, link.get_attribute("href"))
+    # 加签: the clerk's own signature first, then the center's seal over all of it — as printed at the counter
+    assert check.sealed_and_unmodified and [(s.field, s.signer) for s in check.signatures] == [
+        ("Cosign1", "王敏"), ("CenterSeal", "鹰潭市住房公积金管理中心")]
+    page.context.close()

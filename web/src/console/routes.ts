@@ -17,6 +17,7 @@ export const menu: MenuGroup[] = [
       { path: "/units/open", title: "单位开户", roles: ["counter_clerk"] },
       { path: "/accounts/open", title: "个人开户", roles: ["counter_clerk"] },
       { path: "/accounts", title: "个人账户查询", roles: STAFF },
+      { path: "/vouchers", title: "凭证打印", roles: ["counter_clerk"] },
     ],
   },
   {
@@ -42,6 +43,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/units/open", component: () => import("./pages/UnitOpenPage.vue"), meta: { title: "单位开户" } },
   { path: "/accounts/open", component: () => import("./pages/AccountOpenPage.vue"), meta: { title: "个人开户" } },
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
+  { path: "/vouchers", component: () => import("./pages/VouchersPage.vue"), meta: { title: "凭证打印" } },
   { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
   { path: "/leader/cockpit", component: () => import("./pages/leader/CockpitPage.vue"), meta: { title: "领导驾驶舱" } },

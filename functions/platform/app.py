@@ -98,6 +98,7 @@ class StepView(Schema):
 class ExecutionHistory(Schema):
     machine: str
     name: str
+    execution_arn: str = Field(description="执行的ARN：失败后重驱（redrive）时用，见 docs/operations.md")
     steps: list[StepView]
 
 
@@ -117,8 +118,36 @@ def executions(ctx: RequestContext, machine: str) -> ExecutionsPage:
 @api.route("/workflows/{machine}/executions/{name}", roles={Role.OPERATOR}, path_model=ExecutionPath,
            response=ExecutionHistory, summary="一次执行的全过程（运维）")
 def execution_history(ctx: RequestContext, machine: str, name: str) -> ExecutionHistory:
-    steps = bootstrap.workflow_monitor().history(machine, name)
-    return ExecutionHistory(machine=machine, name=name, steps=[StepView(**s.__dict__) for s in steps])
+    monitor = bootstrap.workflow_monitor()
+    steps = monitor.history(machine, name)
+    return ExecutionHistory(machine=machine, name=name, execution_arn=monitor.execution_id(machine, name),
+                            steps=[StepView(**s.__dict__) for s in steps])
+
+
+DLQ = "hpf.platform.dead_letter_schemas"
+
+
+@api.route("/dead-letters", roles={Role.OPERATOR}, response=f"{DLQ}:QueueList", summary="死信队列及其积压（运维）")
+def dead_letter_queues(ctx: RequestContext):  # noqa: ANN201 - the view is named lazily, as the route's response
+    from hpf.platform.dead_letter_schemas import QueueList, QueueView
+
+    return QueueList(queues=[QueueView.of(q) for q in bootstrap.dead_letters().queues()])
+
+
+@api.route("/dead-letters/{queue}/messages", roles={Role.OPERATOR}, path_model=f"{DLQ}:QueuePath",
+           response=f"{DLQ}:LetterList", summary="查看死信（前10条，个人信息脱敏，消息留在队列中）")
+def dead_letters(ctx: RequestContext, queue: str):  # noqa: ANN201
+    from hpf.platform.dead_letter_schemas import LetterList, LetterView
+
+    return LetterList(queue=queue, letters=[LetterView.of(m) for m in bootstrap.dead_letters().peek(queue, 10)])
+
+
+@api.route("/dead-letters/{queue}/replay", method="POST", roles={Role.OPERATOR}, path_model=f"{DLQ}:QueuePath",
+           body=f"{DLQ}:ReplayRequest", response=f"{DLQ}:ReplayView", summary="重放死信到来源队列（消费方按业务号幂等）")
+def replay_dead_letters(ctx: RequestContext, queue: str):  # noqa: ANN201
+    from hpf.platform.dead_letter_schemas import ReplayView
+
+    return ReplayView(queue=queue, replayed=bootstrap.dead_letters().replay(queue, ctx.body.limit))
 
 
 COCKPIT = "hpf.platform.cockpit_schemas"

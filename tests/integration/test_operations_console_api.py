@@ -31,3 +31,67 @@ def test_an_operator_finds_a_remittances_posting_and_reads_its_steps(http, auth,
     missing = http.get("/platform/workflows/remittance-posting/executions/remittance-none", headers=operator)
     assert (missing.status_code, missing.json()["code"]) == (404, "EXECUTION_NOT_FOUND")
     assert http.get("/platform/workflows", headers=auth("clerk01")).status_code == 403  # operators only
+
+
+def test_an_operator_reads_a_dead_letter_masked_and_replays_it_to_its_queue(platform, http, auth, deposited_account):
+    import json
+    from datetime import datetime
+
+    from hpf.adapters.aws.clients import client
+    from hpf.common.clock import SHANGHAI
+    from tests.integration.conftest import eventually
+
+    unit, _ = deposited_account()
+    remittance = f"RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
+    correlation = f"dlq-{unit['unit_account']}"
+    sqs = client("sqs")
+    dlq = sqs.get_queue_url(QueueName=platform.physical["LedgerEventsDeadLetterQueue"].rsplit("/", 1)[-1])["QueueUrl"]
+    # the event of a remittance's arrival, as the relay sent it, dead-lettered after its deliveries failed
+    event = {"event_id": f"ledger.RemittanceFunded#{remittance}", "event_type": "ledger.RemittanceFunded",
+             "aggregate_id": remittance, "occurred_at": datetime.now(SHANGHAI).isoformat(), "correlation_id": correlation,
+             "payload": {"remittance_id": remittance, "unit_account": unit["unit_account"], "month": this_month(),
+                         "total": "1200.00", "bank_serial": "DLQ-0001", "funding": "transfer"}}
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(event), MessageAttributes={
+        "event_type": {"DataType": "String", "StringValue": "ledger.RemittanceFunded"},
+        "correlation_id": {"DataType": "String", "StringValue": correlation}})
+    operator = auth("operator01")
+
+    queues = {q["name"]: q for q in http.get("/platform/dead-letters", headers=operator).json()["queues"]}
+    assert queues["ledger-events-dlq"]["source"] == "ledger-events" and queues["ledger-events-dlq"]["depth"] >= 1
+    assert queues["outbox-relay-dlq"]["source"] is None  # a stream's failures: the sweep re-sends those
+    letters = http.get("/platform/dead-letters/ledger-events-dlq/messages", headers=operator).json()["letters"]
+    assert any(letter["body"]["aggregate_id"] == remittance for letter in letters)
+
+    replayed = http.post("/platform/dead-letters/ledger-events-dlq/replay", headers=operator, json={})
+    assert replayed.status_code == 200 and replayed.json()["replayed"] >= 1
+    depth = lambda name: int(sqs.get_queue_attributes(  # noqa: E731
+        QueueUrl=sqs.get_queue_url(QueueName=platform.physical[name].rsplit("/", 1)[-1])["QueueUrl"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"][
+        "ApproximateNumberOfMessages"])
+    # consumed again (its handling logged under its correlation id), idempotently: the posting is the one it was
+    handled = lambda: any(correlation in line and "remittance posting started" in line  # noqa: E731
+                          for line in platform.log_file.read_text(encoding="utf-8").splitlines())
+    eventually(lambda: handled() and depth("LedgerEventsDeadLetterQueue") == 0, timeout=30)
+    runs = http.get("/platform/workflows/remittance-posting/executions", headers=operator,
+                    params={"page_size": 200}).json()["executions"]
+    assert [e["status"] for e in runs if e["name"] == f"remittance-{remittance}"] == ["SUCCEEDED"]
+
+    refused = http.post("/platform/dead-letters/outbox-relay-dlq/replay", headers=operator, json={})
+    assert (refused.status_code, refused.json()["code"]) == (422, "NOT_REPLAYABLE")
+    unknown = http.get("/platform/dead-letters/no-such-dlq/messages", headers=operator)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "QUEUE_NOT_FOUND")
+    assert http.get("/platform/dead-letters", headers=auth("clerk01")).status_code == 403
+
+
+def test_a_dead_letters_personal_data_is_masked_on_the_console():
+    from datetime import UTC, datetime
+
+    from hpf.platform.dead_letter_schemas import LetterView
+    from hpf.platform.ports import DeadLetter
+
+    letter = DeadLetter("m-1", {"payload": {"name": "李华", "id_number": "360602199001011237",
+                                            "card_no": "6222021234567890128", "amount": "500.00"}},
+                        datetime(2026, 11, 30, tzinfo=UTC), 5)
+    shown = LetterView.of(letter).body["payload"]
+    assert shown["amount"] == "500.00" and "李华" not in str(shown) and "199001011237" not in str(shown)
+    assert "1234567890128" not in str(shown)

@@ -476,3 +476,32 @@ def test_a_clerk_prints_a_depositors_statement_co_signed_and_sealed_at_the_conso
     assert check.sealed_and_unmodified and [(s.field, s.signer) for s in check.signatures] == [
         ("Cosign1", "王敏"), ("CenterSeal", "鹰潭市住房公积金管理中心")]
     page.context.close()
+
+
+def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_console(platform, browser, deposited_account):
+    from hpf.adapters.aws.clients import client
+    from tests.integration.conftest import this_month
+
+    unit, _ = deposited_account()
+    remittance = f"RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
+    sqs = client("sqs")
+    dlq = sqs.get_queue_url(QueueName=platform.physical["LedgerEventsDeadLetterQueue"].rsplit("/", 1)[-1])["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({
+        "event_id": f"ledger.RemittanceFunded#{remittance}", "event_type": "ledger.RemittanceFunded",
+        "aggregate_id": remittance, "correlation_id": f"dlq-web-{unit['unit_account']}",
+        "payload": {"remittance_id": remittance, "unit_account": unit["unit_account"], "month": this_month(),
+                    "total": "1200.00", "bank_serial": "DLQ-WEB", "funding": "transfer"}}))
+
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/ops/dead-letters")
+    sign_in(page, "operator01", "demo-operator01")
+    row = page.locator("[aria-label=死信队列] tr", has_text="ledger-events-dlq")
+    row.wait_for()
+    row.get_by_role("button", name="查看").click()
+    page.locator("[aria-label=死信]").get_by_text(remittance).first.wait_for()
+    shot(page, "ops-4-dead-letters")
+    no_serious_accessibility_violations(page)
+    row.get_by_role("button", name="重放").click()
+    page.get_by_role("dialog", name="确认重放").get_by_role("button", name="确认重放").click()
+    assert "已重放" in page.wait_for_selector("[data-testid=replayed]").inner_text()
+    page.context.close()

@@ -38,7 +38,14 @@ if TYPE_CHECKING:
     from hpf.lending.service import LoanService
     from hpf.platform.cockpit import CockpitService
     from hpf.platform.operations import OperationLog
-    from hpf.platform.ports import AnalyticsFiles, EventRelay, MessageQueue, WorkflowMonitor, Workflows
+    from hpf.platform.ports import (
+        AnalyticsFiles,
+        DeadLetters,
+        EventRelay,
+        MessageQueue,
+        WorkflowMonitor,
+        Workflows,
+    )
     from hpf.seal.accounting import AccountingArchive
     from hpf.seal.approvals import LifecycleSteps
     from hpf.seal.port import SealSystem
@@ -435,6 +442,12 @@ def cockpit() -> CockpitService:
     from hpf.platform.cockpit import CockpitService
 
     return CockpitService(analytics_files(), load_withdrawal_rules().names(), organisations())
+
+
+def dead_letters() -> DeadLetters:
+    from hpf.adapters.aws.dead_letters import SqsDeadLetters
+
+    return SqsDeadLetters(settings.env("HPF_STAGE"))
 
 
 def workflow_monitor() -> WorkflowMonitor:

@@ -54,6 +54,40 @@ class WorkflowMonitor(Protocol):
         """One execution's steps in order; an unknown execution raises NotFound."""
         ...
 
+    def execution_id(self, machine: str, name: str) -> str:
+        """The engine's id of an execution (its ARN), for the runbook's commands (redrive)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    name: str  # short name: ledger-events-dlq, …
+    source: str | None  # the queue whose failures it keeps (its redrive policy); None: not a queue's (a stream's)
+    depth: int  # messages waiting, as the queue reports it (approximate)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    body: Any  # the message as sent (JSON decoded where it is JSON)
+    sent_at: datetime
+    receive_count: int  # deliveries so far, the failed ones included
+
+
+class DeadLetters(Protocol):
+    """The stage's dead-letter queues (死信队列), for the operations console."""
+
+    def queues(self) -> list[DeadLetterQueue]: ...
+
+    def peek(self, name: str, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` messages, left in the queue; an unknown queue raises NotFound."""
+        ...
+
+    def replay(self, name: str, limit: int) -> int:
+        """Move up to ``limit`` messages back to the source queue, each sent before it is deleted here (a crash
+        between the two leaves a copy in both: the consumers are idempotent by business id). Returns how many."""
+        ...
+
 
 class MessageQueue(Protocol):
     def send(self, queue_url: str, messages: list[dict[str, Any]], correlation_id: str | None = None) -> int:

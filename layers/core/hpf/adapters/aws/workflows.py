@@ -57,8 +57,11 @@ class StepFunctionsMonitor:
                  for e in answer["executions"]]
         return Page(items, encode_token({"next": answer["nextToken"]}) if answer.get("nextToken") else None)
 
+    def execution_id(self, machine: str, name: str) -> str:
+        return self._arn(machine).replace(":stateMachine:", ":execution:") + ":" + name
+
     def history(self, machine: str, name: str) -> list[ExecutionStep]:
-        execution = self._arn(machine).replace(":stateMachine:", ":execution:") + ":" + name
+        execution = self.execution_id(machine, name)
         sfn = client("stepfunctions")
         steps: list[ExecutionStep] = []
         asked: dict[str, Any] = {"executionArn": execution, "maxResults": 1000}

@@ -505,3 +505,34 @@ def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_consol
     page.get_by_role("dialog", name="确认重放").get_by_role("button", name="确认重放").click()
     assert "已重放" in page.wait_for_selector("[data-testid=replayed]").inner_text()
     page.context.close()
+
+
+@pytest.mark.feature("4.2.5")
+def test_a_borrower_reads_the_loan_on_the_app_and_repays_early(platform, browser, http, auth, add_user):
+    from tests.integration.test_lending import disbursed, loan_of
+
+    loan = disbursed(platform, http, auth, add_user)
+    page = page_of(browser, 375, 812)
+    page.goto(f"{platform.gateway_url}/app/loans")
+    sign_in(page, loan["user"], "pw")
+    page.get_by_text(loan["loan_no"]).click()
+    assert page.locator("[data-testid=loan-balance]").inner_text() == "240,000.00"
+    page.get_by_text("第1期").first.wait_for()  # the plan of the periods left
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "app-7-loan")
+    no_serious_accessibility_violations(page)
+
+    page.get_by_role("tab", name="提前还款").click()
+    form = page.locator("form[aria-label=提前还款]")
+    form.locator("input[name=principal]").fill("10000")
+    form.get_by_role("button", name="试算").click()
+    quote = page.locator("[data-testid=quote]")
+    quote.get_by_text("10,000.00 元").first.wait_for()
+    assert "230,000.00 元" in quote.inner_text()  # the balance after
+    quote.get_by_role("button", name="申请提前还款").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认还款").click()
+    page.wait_for_selector("[data-testid=early-requested]")
+    shot(page, "app-8-early-repayment")
+    # collected from the repayment card through the bank, the loan's balance follows
+    eventually(lambda: loan_of(http, auth, loan)["balance"] == "230000.00", timeout=40)
+    page.context.close()

@@ -13,6 +13,8 @@ async function start(): Promise<void> {
       { path: "/entries", component: () => import("./pages/EntriesPage.vue"), meta: { title: "缴存明细" } },
       { path: "/withdrawals", component: () => import("./pages/WithdrawalsPage.vue"), meta: { title: "我的提取" } },
       { path: "/withdraw", component: () => import("./pages/WithdrawPage.vue"), meta: { title: "提取申请" } },
+      { path: "/loans", component: () => import("./pages/LoansPage.vue"), meta: { title: "我的贷款" } },
+      { path: "/loans/:no", component: () => import("./pages/LoanPage.vue"), meta: { title: "贷款详情" } },
       { path: "/withdrawals/:id", component: () => import("./pages/WithdrawalPage.vue"), meta: { title: "提取进度" } },
     ],
   });

@@ -4,6 +4,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths as ArchivePaths } from "@/api/archive";
 import type { paths as LedgerPaths } from "@/api/ledger";
+import type { paths as LendingPaths } from "@/api/lending";
 import type { paths as PlatformPaths } from "@/api/platform";
 import type { paths as SealPaths } from "@/api/seal";
 import type { paths as SettlementPaths } from "@/api/settlement";
@@ -48,6 +49,8 @@ export const settlement = createClient<SettlementPaths>({ baseUrl: "/settlement"
 settlement.use(bearer);
 export const archive = createClient<ArchivePaths>({ baseUrl: "/archive" });
 archive.use(bearer);
+export const lending = createClient<LendingPaths>({ baseUrl: "/lending" });
+lending.use(bearer);
 
 /** The data of an answer, or an ApiError with the platform's code and message. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {

@@ -536,3 +536,26 @@ def test_a_borrower_reads_the_loan_on_the_app_and_repays_early(platform, browser
     # collected from the repayment card through the bank, the loan's balance follows
     eventually(lambda: loan_of(http, auth, loan)["balance"] == "230000.00", timeout=40)
     page.context.close()
+
+
+def test_finance_reconciles_the_day_and_downloads_the_report_in_the_console(platform, browser, deposited_account):
+    import io
+    import zipfile
+
+    deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/finance/reconciliation")
+    sign_in(page, "finance01", "demo-finance01")
+    page.get_by_role("button", name="对账").click()
+    verdict = page.wait_for_selector("[data-testid=agrees]").inner_text()
+    assert "账账相符" in verdict or "项差异" in verdict
+    workbook = httpx.get(page.get_attribute("[data-testid=workbook]", "href"), timeout=10).content
+    assert "xl/worksheets/sheet2.xml" in zipfile.ZipFile(io.BytesIO(workbook)).namelist()  # summary, differences
+    shot(page, "console-11-reconciliation")
+    no_serious_accessibility_violations(page)
+
+    page.get_by_role("tab", name="专户明细").click()
+    page.get_by_role("button", name="查询").click()
+    page.locator("[aria-label=专户明细]").wait_for()
+    page.get_by_text("第 1 页").wait_for()
+    page.context.close()

@@ -25,6 +25,7 @@ export const menu: MenuGroup[] = [
     items: [
       { path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] },
       { path: "/finance/settlement", title: "结算待办", roles: ["finance"] },
+      { path: "/finance/reconciliation", title: "资金对账", roles: ["finance"] },
     ],
   },
   {
@@ -47,6 +48,8 @@ export const routes: RouteRecordRaw[] = [
   { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
   { path: "/leader/cockpit", component: () => import("./pages/leader/CockpitPage.vue"), meta: { title: "领导驾驶舱" } },
+  { path: "/finance/reconciliation", component: () => import("./pages/finance/ReconciliationPage.vue"),
+    meta: { title: "资金对账" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

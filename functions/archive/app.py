@@ -285,6 +285,17 @@ def request_borrowing(ctx: RequestContext) -> BorrowingView:
                                                                   ctx.principal, b.basis))
 
 
+class BorrowingList(Schema):
+    borrowings: list[BorrowingView]
+
+
+@api.route("/borrowings", roles={Role.ARCHIVIST}, response=BorrowingList,
+           summary="待审批的借阅申请（本管理部的档案，先到先列）")
+def borrowings_awaiting_decision(ctx: RequestContext) -> BorrowingList:
+    return BorrowingList(borrowings=[BorrowingView.of(b) for b in
+                                     bootstrap.borrowing_service().awaiting_decision(ctx.principal)])
+
+
 @api.route("/borrowings/{borrowing_id}", roles=BORROWERS, path_model=BorrowingPath, response=BorrowingView,
            summary="档案借阅查询")
 def get_borrowing(ctx: RequestContext, borrowing_id: str) -> BorrowingView:

@@ -310,6 +310,10 @@ def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platfo
     assert (early.status_code, early.json()["code"]) == (422, "BORROWING_NOT_APPROVED")
     assert http.post(f"/archive/borrowings/{bid}/decision", headers=auth("auditor01"),
                      json={"approve": True, "note": "同意"}).status_code == 403  # not an archivist
+    # how the archivist finds it: the office's requests awaiting a decision
+    waiting = http.get("/archive/borrowings", headers=auth("archivist01")).json()["borrowings"]
+    assert bid in [b["borrowing_id"] for b in waiting] and all(b["status"] == "requested" for b in waiting)
+    assert http.get("/archive/borrowings", headers=auth("auditor01")).status_code == 403
     decided = http.post(f"/archive/borrowings/{bid}/decision", headers=auth("archivist01"),
                         json={"approve": True, "note": "同意，限阅5天"})
     assert decided.status_code == 200 and decided.json()["status"] == "approved" and decided.json()["due_on"]
@@ -329,6 +333,8 @@ def test_an_auditor_borrows_a_file_an_archivist_decides_and_alerts_follow(platfo
     again = http.post(f"/archive/borrowings/{bid}/decision", headers=auth("archivist01"),
                       json={"approve": False, "note": "重复审批"})
     assert (again.status_code, again.json()["code"]) == (422, "BORROWING_STATUS_TRANSITION_NOT_ALLOWED")
+    assert bid not in [b["borrowing_id"] for b in http.get("/archive/borrowings", headers=auth("archivist01")).json()[
+        "borrowings"]]  # decided: no longer waiting
     returned = http.post(f"/archive/borrowings/{bid}/return", headers=auth("auditor01"))
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
     assert http.post(f"/archive/borrowings/{bid}/views", headers=auth("auditor01")).status_code == 422

@@ -559,3 +559,51 @@ def test_finance_reconciles_the_day_and_downloads_the_report_in_the_console(plat
     page.locator("[aria-label=专户明细]").wait_for()
     page.get_by_text("第 1 页").wait_for()
     page.context.close()
+
+
+def test_an_archivist_finds_a_units_receipt_reads_it_in_the_page_and_decides_a_borrowing(
+        platform, browser, http, auth, deposited_account):
+    from tests.integration.conftest import this_month
+
+    unit, _ = deposited_account()
+    remittance = f"RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
+    key = f"HJHD-{remittance}"
+    eventually(lambda: http.get(f"/archive/records/{key}", headers=auth("archivist01")).status_code == 200)
+    asked = http.post("/archive/borrowings", headers=auth("finance01"), json={
+        "request_id": f"FIN-{unit['unit_account']}", "document_key": key, "purpose": "核对汇缴到账与回单", "days": 3})
+    assert asked.status_code == 201, asked.text
+
+    page = page_of(browser, 1366, 768)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    page.goto(f"{platform.gateway_url}/console/archive")
+    sign_in(page, "archivist01", "demo-archivist01")
+    page.locator("#business").fill(remittance)
+    page.get_by_role("button", name="关联查询").click()
+    row = page.locator("[aria-label=档案] tr", has_text="汇（补）缴回单").filter(has_not_text="快照").first
+    row.wait_for()
+    row.get_by_role("button", name="查阅").click()
+    frame = page.wait_for_selector("[data-testid=original]")
+    original = httpx.get(frame.get_attribute("src"), timeout=10).content
+    assert original.startswith(b"%PDF-")  # the sealed original, shown in the page
+    page.wait_for_timeout(500)
+    assert refused == []  # the frame's origin is the one the policy admits
+    shot(page, "console-12-archive-original")
+    no_serious_accessibility_violations(page)
+    page.keyboard.press("Escape")
+
+    page.get_by_role("tab", name="借阅审批").click()
+    request = page.locator("[aria-label=待审批借阅] tr", has_text=key)
+    request.get_by_role("button", name="批准").click()
+    dialog = page.get_by_role("dialog", name="批准借阅")
+    dialog.locator("input").fill("同意，限阅3天")
+    dialog.get_by_role("button", name="批准").click()
+    request.wait_for(state="detached")
+    decided = http.get(f"/archive/borrowings/{asked.json()['borrowing_id']}", headers=auth("finance01")).json()
+    assert decided["status"] == "approved" and decided["approval_form"]
+
+    page.get_by_role("tab", name="预警").click()
+    page.get_by_text("借阅逾期未还").wait_for()
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -31,6 +31,9 @@ def test_pages_assets_and_the_api_share_one_port(tmp_path):
     assert page.headers["Cache-Control"] == "no-cache"
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "connect-src 'self' http://127.0.0.1:9999" in policy
+    assert "frame-src 'none'" in policy  # no storage configured: no frame loads anything
+    framed = Client(FrontEnds(api, "http://127.0.0.1:9999", tmp_path, storage_url="http://127.0.0.1:4566"))
+    assert "frame-src http://127.0.0.1:4566;" in framed.get("/console/").headers["Content-Security-Policy"]
     asset = client.get("/assets/console-abc123.js")
     assert asset.status_code == 200 and "immutable" in asset.headers["Cache-Control"]
     assert asset.headers["Content-Type"].startswith("text/javascript")

@@ -29,6 +29,11 @@ export const menu: MenuGroup[] = [
     ],
   },
   {
+    title: "档案",
+    items: [{ path: "/archive", title: "电子档案", roles: ["counter_clerk", "auditor", "leader", "archivist", "approver",
+      "finance"] }],
+  },
+  {
     title: "领导",
     items: [{ path: "/leader/cockpit", title: "领导驾驶舱", roles: ["leader"] }],
   },
@@ -47,6 +52,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/vouchers", component: () => import("./pages/VouchersPage.vue"), meta: { title: "凭证打印" } },
   { path: "/audit/operations", component: () => import("./pages/OperationsPage.vue"), meta: { title: "操作留痕" } },
   { path: "/finance/funds", component: () => import("./pages/finance/FundsPage.vue"), meta: { title: "汇缴到账确认" } },
+  { path: "/archive", component: () => import("./pages/archive/ArchivePage.vue"), meta: { title: "电子档案" } },
   { path: "/leader/cockpit", component: () => import("./pages/leader/CockpitPage.vue"), meta: { title: "领导驾驶舱" } },
   { path: "/finance/reconciliation", component: () => import("./pages/finance/ReconciliationPage.vue"),
     meta: { title: "资金对账" } },

@@ -22,7 +22,7 @@ from hpf.common.coded import CodedEnum
 from hpf.common.errors import BusinessRuleViolation, Forbidden, NotFound, ValidationFailed
 from hpf.common.lifecycle import Lifecycle
 from hpf.identity.principal import Principal
-from hpf.identity.roles import Role
+from hpf.identity.roles import Role, org_covers
 
 MAX_DAYS = 30
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -176,6 +176,13 @@ class BorrowingService:
             actor.require_org(borrowing.org)
         self._ensure_logged(borrowing)
         return borrowing
+
+    def awaiting_decision(self, actor: Principal) -> list[Borrowing]:
+        """待审批: requests for files of the archivist's offices, oldest first (the route admits archivists)."""
+        if not actor.org:
+            raise Forbidden("无权访问其他管理部的数据", code="FORBIDDEN_SCOPE")
+        waiting = [b for b in self._store.with_status(BorrowingStatus.REQUESTED) if org_covers(actor.org, b.org)]
+        return sorted(waiting, key=lambda b: (b.requested_at, b.borrowing_id))
 
     def overdue(self) -> list[Borrowing]:
         today = business_date(self._clock)

@@ -115,7 +115,8 @@ class LocalPlatform:
         apps = {source.code_dir.name: load_app_module(source.code_dir).app
                 for source in packaged.functions.values() if source.handler == API_HANDLER}
         register_clients(self.identity, f"http://127.0.0.1:{self.port}")
-        gateway_server = BackgroundServer(FrontEnds(Gateway(apps), self.identity_url), self.port).start()
+        front_ends = FrontEnds(Gateway(apps), self.identity_url, storage_url=self.aws.endpoint)
+        gateway_server = BackgroundServer(front_ends, self.port).start()
         self._servers.append(gateway_server)
         self.gateway_url = gateway_server.url
         self.areas = sorted(apps)

@@ -34,10 +34,11 @@ FRONT_ENDS = (
 )
 DIST = Path(__file__).resolve().parents[4] / "web" / "dist"
 # Pages load only their own scripts and styles and talk only to the platform and the identity system; Element
-# Plus sets inline styles on elements, which 'unsafe-inline' for style-src allows (scripts stay strict).
+# Plus sets inline styles on elements, which 'unsafe-inline' for style-src allows (scripts stay strict). A page
+# shows an archived PDF in a frame from object storage (a short-lived link): the only origin a frame may load.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
-                           "data: blob:; font-src 'self' data:; connect-src 'self' {identity}; frame-ancestors 'none'; "
-                           "base-uri 'self'; form-action 'self' {identity}")
+                           "data: blob:; font-src 'self' data:; connect-src 'self' {identity}; frame-src {storage}; "
+                           "frame-ancestors 'none'; base-uri 'self'; form-action 'self' {identity}")
 
 
 def register_clients(identity: Any, gateway_url: str) -> None:
@@ -50,8 +51,8 @@ def register_clients(identity: Any, gateway_url: str) -> None:
 class FrontEnds:
     """WSGI: front-end paths from ``dist``, everything else to ``api`` (the areas' gateway)."""
 
-    def __init__(self, api: Any, identity_url: str, dist: Path = DIST):
-        self._api, self._dist, self._identity_url = api, dist, identity_url
+    def __init__(self, api: Any, identity_url: str, dist: Path = DIST, storage_url: str = "'none'"):
+        self._api, self._dist, self._identity_url, self._storage_url = api, dist, identity_url, storage_url
         self._prefixes = {front.path for front in FRONT_ENDS} | {"assets"}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -80,7 +81,8 @@ class FrontEnds:
         if not file.is_file():
             message = "前端尚未构建：请运行 scripts/setup（它执行 npm ci 与 npm run build）".encode()
             return _send(start_response, "503 Service Unavailable", "text/plain; charset=utf-8", message, "no-store")
-        headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(identity=self._identity_url))]
+        headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(identity=self._identity_url,
+                                                                                   storage=self._storage_url))]
         return _send(start_response, "200 OK", _type(file), file.read_bytes(), "no-cache", headers)
 
 

@@ -52,9 +52,9 @@ def test_every_app_imports_from_the_layers_alone(layers, area):
     assert int(run.stdout.split()[0]) > 0
 
 
+# The functions that run DuckDB: the nightly snapshot, the reconciliation's matching (daily and by hand), the cockpit.
+DUCKDB_FUNCTIONS = {"SnapshotLedgerFunction", "ReconcileDailyFunction", "SettlementApiFunction", "PlatformApiFunction"}
 # What runs only on a workstation or the local platform (moto, werkzeug), or in the OCR container image.
-# The functions that run DuckDB: the nightly snapshot, and the reconciliation's matching (daily and by hand).
-DUCKDB_FUNCTIONS = {"SnapshotLedgerFunction", "ReconcileDailyFunction", "SettlementApiFunction"}
 NOT_IN_LAMBDA = ("hpf.local", "hpf.sandbox", "hpf.cli", "hpf.archive.ocr")
 WALK = """
 import importlib, pkgutil, sys

@@ -150,6 +150,13 @@ def replay_dead_letters(ctx: RequestContext, queue: str):  # noqa: ANN201
     return ReplayView(queue=queue, replayed=bootstrap.dead_letters().replay(queue, ctx.body.limit))
 
 
+@api.route("/schedules", roles={Role.OPERATOR}, response=f"{DLQ}:ScheduleList", summary="定时任务及其最近一次运行（运维）")
+def schedules(ctx: RequestContext):  # noqa: ANN201
+    from hpf.platform.dead_letter_schemas import ScheduleList
+
+    return ScheduleList.of(bootstrap.schedules())
+
+
 COCKPIT = "hpf.platform.cockpit_schemas"
 
 

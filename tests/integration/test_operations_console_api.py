@@ -95,3 +95,27 @@ def test_a_dead_letters_personal_data_is_masked_on_the_console():
     shown = LetterView.of(letter).body["payload"]
     assert shown["amount"] == "500.00" and "李华" not in str(shown) and "199001011237" not in str(shown)
     assert "1234567890128" not in str(shown)
+
+
+def test_each_schedule_shows_its_last_run_succeeded_or_failed(platform, http, auth):
+    from datetime import UTC, datetime, timedelta
+
+    rule = next(r for r in platform.scheduler.rules() if r["Name"].endswith("-ledger-snapshot"))
+    platform.scheduler.fire(rule, datetime.now(UTC) + timedelta(days=1))
+    operator = auth("operator01")
+    listed = {s["name"]: s for s in http.get("/platform/schedules", headers=operator).json()["schedules"]}
+    assert {"ledger-snapshot", "outbox-sweep", "reconcile-daily", "deduction-run"} <= set(listed)
+    snapshot = listed["ledger-snapshot"]
+    assert snapshot["expression"] == "cron(0 18 * * ? *)" and snapshot["enabled"] is True
+    assert snapshot["last_succeeded"] is True and '"business_date"' in snapshot["last_summary"]
+
+    # a run that fails is recorded as failed, with its error, under the rule that fired it
+    broken = {"time": "not a time", "resources": [rule["Arn"]], "detail": {}}
+    try:
+        platform.registry.invoke(platform.physical["SnapshotLedgerFunction"], broken)
+    except Exception:  # noqa: BLE001 - the local registry passes the function's error on, as Lambda reports it
+        pass
+    failed = next(s for s in http.get("/platform/schedules", headers=operator).json()["schedules"]
+                  if s["name"] == "ledger-snapshot")
+    assert failed["last_succeeded"] is False and "ValueError" in failed["last_summary"]
+    assert http.get("/platform/schedules", headers=auth("auditor01")).status_code == 403

@@ -504,6 +504,11 @@ def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_consol
     row.get_by_role("button", name="重放").click()
     page.get_by_role("dialog", name="确认重放").get_by_role("button", name="确认重放").click()
     assert "已重放" in page.wait_for_selector("[data-testid=replayed]").inner_text()
+
+    page.get_by_role("menuitem", name="定时任务").click()  # what else runs unattended, and how it last went
+    page.locator("[aria-label=定时任务] tr", has_text="outbox-sweep").wait_for()
+    shot(page, "ops-5-schedules")
+    no_serious_accessibility_violations(page)
     page.context.close()
 
 

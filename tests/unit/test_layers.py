@@ -92,3 +92,20 @@ def test_every_function_of_the_template_runs_on_the_layers_build_layers_makes():
             layers = [ln["Ref"] for ln in r["Properties"]["Layers"]]
             assert layers[:2] == ["CoreLayer", "DependenciesLayer"], logical_id
             assert ("AnalyticsLayer" in layers) == (logical_id in DUCKDB_FUNCTIONS), logical_id
+
+
+def test_every_scheduled_handler_records_its_runs():
+    """A schedule the operations console would list without a last run is one whose handler lacks ``@recorded``."""
+    import importlib
+    import re
+
+    scheduled = []
+    for template in (ROOT / "infra" / "areas").glob("*.yaml"):
+        for block in re.split(r"\n  \w+:\n    Type: ", template.read_text(encoding="utf-8")):
+            handler = re.search(r"Handler: app\.(\w+)", block)
+            if handler and "Type: Schedule" in block:
+                scheduled.append((template.stem, handler.group(1)))
+    assert len(scheduled) >= 8
+    for area, name in scheduled:
+        handler = getattr(importlib.import_module(f"hpf.entrypoints.{area}"), name)
+        assert getattr(handler, "__wrapped__", None) is not None, f"{area}.{name} is not @recorded"

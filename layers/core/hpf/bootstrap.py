@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         DeadLetters,
         EventRelay,
         MessageQueue,
+        Schedules,
         WorkflowMonitor,
         Workflows,
     )
@@ -442,6 +443,12 @@ def cockpit() -> CockpitService:
     from hpf.platform.cockpit import CockpitService
 
     return CockpitService(analytics_files(), load_withdrawal_rules().names(), organisations())
+
+
+def schedules() -> Schedules:
+    from hpf.adapters.aws.schedules import AwsSchedules
+
+    return AwsSchedules(settings.env("HPF_STAGE"), settings.env("HPF_OPLOG_TABLE"))
 
 
 def dead_letters() -> DeadLetters:

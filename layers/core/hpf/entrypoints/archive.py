@@ -14,12 +14,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 
 from hpf import bootstrap, settings
 from hpf.entrypoints.batches import each_message
+from hpf.entrypoints.schedules import recorded
 from hpf.observability.logging import get_logger
 from hpf.observability.metrics import count
 
 logger = get_logger("hpf-archive")
 
 
+@recorded
 def sign_tree_head(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (00:10 daily): sign the solidification log's tree head with the center's seal."""
     from hpf.archive.treehead import sign_tree_head as sign
@@ -30,6 +32,7 @@ def sign_tree_head(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"size": head.size, "root": head.root, "at": head.at}
 
 
+@recorded
 def verify_archive(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (03:00 daily): check every file, record, log entry and tree head; the alerts page shows the last
     report."""

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from hpf import bootstrap, settings
 from hpf.common.clock import SHANGHAI
 from hpf.entrypoints.batches import each_message
+from hpf.entrypoints.schedules import recorded
 from hpf.identity.roles import organisations
 from hpf.ledger.consumers import LedgerEventHandler
 from hpf.ledger.interest import latest_settlement
@@ -46,6 +47,7 @@ def post_remittance(event: dict[str, Any], context: Any = None) -> dict[str, Any
             "total": str(remittance.total), "lines": len(remittance.lines), "correlation_id": correlation_id}
 
 
+@recorded
 def plan_interest_run(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (1 July): one message per unit to the interest-settlement queue."""
     settlement = latest_settlement(_fired(event).date())
@@ -75,6 +77,7 @@ def settle_interest(event: dict[str, Any], context: Any) -> PartialItemFailureRe
     return each_message(event, context, settle_unit)
 
 
+@recorded
 def snapshot_ledger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (02:00 Asia/Shanghai): the ledger as Parquet in the analytics bucket, labelled with yesterday's
     business date."""

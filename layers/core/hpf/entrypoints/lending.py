@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from hpf import bootstrap
 from hpf.common.clock import business_date
 from hpf.entrypoints.batches import each_message
+from hpf.entrypoints.schedules import recorded
 from hpf.lending.consumers import LendingEventHandler
 from hpf.lending.ports import DeductionBatch
 from hpf.observability.logging import get_logger
@@ -23,6 +24,7 @@ def lending_events(event: dict[str, Any], context: Any) -> PartialItemFailureRes
     return each_message(event, context, LendingEventHandler(bootstrap.settlement_port()).handle)
 
 
+@recorded
 def deduction_run(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (06:00): every office's installments due by today, one batch each."""
     day = business_date(bootstrap.clock())

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 
 from hpf import bootstrap
 from hpf.entrypoints.batches import each_stream_insert
+from hpf.entrypoints.schedules import recorded
 from hpf.observability.logging import get_logger
 from hpf.observability.metrics import count
 
@@ -29,6 +30,7 @@ def relay_outbox(event: dict[str, Any], context: Any) -> PartialItemFailureRespo
     return each_stream_insert(event, context, relay_row)
 
 
+@recorded
 def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule: relay outbox rows the stream did not deliver."""
     sent = bootstrap.outbox_relay().sweep(SWEEP_AFTER, datetime.now().astimezone())

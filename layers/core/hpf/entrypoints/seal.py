@@ -11,12 +11,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from hpf import bootstrap
 from hpf.common.clock import business_date
 from hpf.entrypoints.batches import each_message
+from hpf.entrypoints.schedules import recorded
 from hpf.observability.logging import get_logger
 from hpf.seal.collection import BusinessCollector
 
 logger = get_logger("hpf-seal")
 
 
+@recorded
 def bind_accounting_month(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (the 3rd, 02:00) and ``hpf archive bind-month``: ``{"month": "YYYY-MM"}`` binds that month; a
     scheduled event (no month) binds the month before today's (7.5.16)."""

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from hpf import bootstrap
 from hpf.common.clock import business_date
 from hpf.entrypoints.batches import each_message
+from hpf.entrypoints.schedules import recorded
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.observability.correlation import set_correlation_id
 from hpf.observability.logging import get_logger
@@ -106,6 +107,7 @@ def reconcile(org: str, day: date) -> tuple[ReconciliationReport, str]:
     return report, key
 
 
+@recorded
 def reconcile_daily(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Schedule (01:30): yesterday, every office with a special account."""
     day = business_date(bootstrap.clock()) - timedelta(days=1)

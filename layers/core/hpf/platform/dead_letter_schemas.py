@@ -1,4 +1,5 @@
-"""HTTP models of the dead-letter queues on the operations console (死信队列). Named lazily by the routes."""
+"""HTTP models of what runs unattended, on the operations console: dead-letter queues (死信队列) and schedules
+(定时任务). Named lazily by the routes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from hpf.observability.masking import mask
-from hpf.platform.ports import DeadLetter, DeadLetterQueue
+from hpf.platform.ports import DeadLetter, DeadLetterQueue, Schedules
 from hpf.web.schemas import Schema
 
 
@@ -56,3 +57,31 @@ class LetterList(Schema):
 class ReplayView(Schema):
     queue: str
     replayed: int
+
+
+class ScheduleView(Schema):
+    """定时任务 and its last run (the operations console; the same page as the dead letters' — what runs unattended)."""
+
+    name: str
+    expression: str = Field(description="cron(…) 或 rate(…)（UTC）")
+    enabled: bool
+    description: str
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_succeeded: bool | None
+    last_summary: str = Field(description="最近一次运行的结果摘要，或失败原因")
+
+
+class ScheduleList(Schema):
+    schedules: list[ScheduleView]
+
+    @classmethod
+    def of(cls, store: Schedules) -> ScheduleList:
+        views = []
+        for s in store.schedules():
+            run = store.last_run(s.name)
+            views.append(ScheduleView(
+                name=s.name, expression=s.expression, enabled=s.enabled, description=s.description,
+                last_started_at=run.started_at if run else None, last_finished_at=run.finished_at if run else None,
+                last_succeeded=run.succeeded if run else None, last_summary=run.summary if run else ""))
+        return cls(schedules=views)

@@ -89,6 +89,33 @@ class DeadLetters(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Schedule:
+    name: str  # short name: ledger-snapshot, outbox-sweep, …
+    expression: str  # cron(…) or rate(…), in UTC
+    enabled: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ScheduleRun:
+    schedule: str
+    started_at: datetime
+    finished_at: datetime
+    succeeded: bool
+    summary: str  # what the run reports (counts, the business date), or the error where it failed
+
+
+class Schedules(Protocol):
+    """The stage's schedules (定时任务) and their runs, for the operations console."""
+
+    def schedules(self) -> list[Schedule]: ...
+
+    def record(self, run: ScheduleRun) -> None: ...
+
+    def last_run(self, schedule: str) -> ScheduleRun | None: ...
+
+
 class MessageQueue(Protocol):
     def send(self, queue_url: str, messages: list[dict[str, Any]], correlation_id: str | None = None) -> int:
         """Send each message as JSON, carrying the correlation id; returns how many were sent."""

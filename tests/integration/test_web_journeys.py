@@ -146,6 +146,19 @@ def test_a_clerk_signs_in_at_the_console_finds_a_unit_and_opens_a_depositors_acc
     assert page.locator("table", has_text="1,200.00").count() >= 1  # the month's deposit in the statement
     shot(page, "console-3-account")
     no_serious_accessibility_violations(page)
+
+    # the statement as an Excel workbook: the amount a number Excel can sum, formatted to the fen
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="导出Excel").click()
+    download = exported.value
+    assert download.suggested_filename == f"个人账户明细-{account['account_no']}.xlsx"
+    import zipfile
+
+    with zipfile.ZipFile(download.path()) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+        strings = workbook.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in workbook.namelist() \
+            else sheet
+    assert "<v>1200</v>" in sheet and "摘要" in strings
     page.context.close()
 
 

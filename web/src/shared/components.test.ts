@@ -33,3 +33,18 @@ describe("useFieldErrors", () => {
     expect(general.message).toBe("数据已被他人修改，请刷新后重试");
   });
 });
+
+describe("Excel export", () => {
+  it("keeps the header, puts amounts as numbers formatted to the fen and leaves empty cells empty", async () => {
+    const { sheetOf } = await import("./excel");
+    type Row = { day: string; amount: string; note: string | null };
+    const sheet = sheetOf<Row>([
+      { header: "日期", value: (r) => r.day }, { header: "金额", value: (r) => r.amount, kind: "money" },
+      { header: "备注", value: (r) => r.note },
+    ], [{ day: "2026-11-30", amount: "-1200.50", note: null }]);
+    expect(sheet[0]).toEqual([{ value: "日期", fontWeight: "bold" }, { value: "金额", fontWeight: "bold" },
+      { value: "备注", fontWeight: "bold" }]);
+    expect(sheet[1]).toEqual([{ value: "2026-11-30", type: String }, { value: -1200.5, type: Number, format: "#,##0.00" },
+      null]);
+  });
+});

@@ -625,3 +625,52 @@ def test_an_archivist_finds_a_units_receipt_reads_it_in_the_page_and_decides_a_b
     page.get_by_text("借阅逾期未还").wait_for()
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+def test_a_clerk_takes_a_withdrawal_at_the_counter_with_its_materials_scanned_into_the_archive(
+        platform, browser, http, auth, deposited_account):
+    from tests.integration.conftest import TEST_CARD
+    from tests.integration.test_archive import PNG
+
+    _, account = deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/withdrawals")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.locator("#account-no").fill(account["account_no"])
+    page.get_by_role("button", name="查找").click()
+    form = page.locator("form[aria-label=提取办理]")
+    form.wait_for()
+    form.locator(".el-select", has=page.locator("#reason")).click()
+    page.get_by_role("option", name="购买商品房提取").click()
+    form.locator("#amount").fill("300")
+    form.locator("#payee-name").fill(account["name_full"])
+    form.locator("#id-number").fill(account["full_id_number"])
+    form.locator("#card-no").fill(TEST_CARD)
+    form.locator("#bank").fill("中国建设银行鹰潭分行")
+    form.get_by_role("button", name="提交").click()
+    form.get_by_text("请上传：身份证、购房合同（网签备案）、购房发票").wait_for()  # nothing sent without the scans
+    for code in ("id_card", "purchase_contract", "purchase_invoice"):
+        form.locator(f"#file-{code}").set_input_files(files=[{"name": f"{code}.png", "mimeType": "image/png",
+                                                               "buffer": PNG}])
+        form.locator(f"[data-testid=filed-{code}]").wait_for()
+    form.locator("#evidence-reference").fill(f"赣鹰潭网签{account['account_no']}C")
+    form.locator("#evidence-amount").fill("500000")
+    form.locator("#evidence-date").fill("2026-11-01")
+    form.locator("#evidence-date").press("Enter")
+    shot(page, "console-13-counter-withdrawal")
+    no_serious_accessibility_violations(page)
+    form.get_by_role("button", name="提交").click()
+    page.get_by_role("dialog", name="确认提取").get_by_role("button", name="确认提取").click()
+    done = page.wait_for_selector("[data-testid=withdrawal-done]")
+    withdrawal_id = re.search(r"WDR-\S+?，", done.inner_text()).group(0).rstrip("，")
+
+    # the request names each material by its archive key; the bank pays it
+    paid = eventually(lambda: (w := http.get(f"/ledger/withdrawals/{withdrawal_id}", headers=auth("finance01")).json())
+                      ["status"] == "02" and w)
+    assert paid["amount"] == "300.00"
+    filed = http.get("/archive/records", params={"business_id": withdrawal_id}, headers=auth("archivist01")).json()
+    assert sorted(r["title"] for r in filed["records"] if r["source"] == "uploaded") == [
+        "提取材料：购房发票", "提取材料：购房合同（网签备案）", "提取材料：身份证"]
+    page.get_by_role("button", name="刷新状态").click()
+    page.get_by_text("提取业务 已支付").wait_for()
+    page.context.close()

@@ -28,6 +28,9 @@ describe("useFieldErrors", () => {
     expect(general.message).toBe("");
     show(new ApiError(400, "VALIDATION_FAILED", "请求参数校验未通过", [{ field: "name", message: "too long" }]));
     expect(errors).toEqual({ name: "请求参数校验未通过：格式不正确" });
+    const nested = useFieldErrors({}, ["amount"]);
+    nested.show(new ApiError(400, "VALIDATION_FAILED", "请求参数校验未通过", [{ field: "evidence.issued_on" }]));
+    expect(nested.general.message).toBe("请求参数校验未通过（evidence.issued_on）");
     show(new ApiError(409, "CONCURRENT_UPDATE", "数据已被他人修改，请刷新后重试"));
     expect(errors).toEqual({});
     expect(general.message).toBe("数据已被他人修改，请刷新后重试");

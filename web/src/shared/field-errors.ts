@@ -3,7 +3,9 @@
 import { reactive } from "vue";
 import { ApiError } from "./api";
 
-export function useFieldErrors<F extends string>(byCode: Record<string, F>) {
+/** ``shown``: the fields the form has; a schema error naming another (a nested one, a field the form fills by
+ * itself) goes on the form rather than beside nothing. Without it, any named field is taken as shown. */
+export function useFieldErrors<F extends string>(byCode: Record<string, F>, shown?: readonly string[]) {
   const errors = reactive<Record<string, string>>({});
   const general = reactive({ message: "" });
 
@@ -22,8 +24,12 @@ export function useFieldErrors<F extends string>(byCode: Record<string, F>) {
         errors[field] = message;
         return;
       }
-      if (error.code === "VALIDATION_FAILED" && named) {
+      if (error.code === "VALIDATION_FAILED" && named && (!shown || shown.includes(named))) {
         errors[named] = `${message}：格式不正确`;
+        return;
+      }
+      if (error.code === "VALIDATION_FAILED" && named) {
+        general.message = `${message}（${named}）`;
         return;
       }
     }

@@ -175,6 +175,14 @@ def test_a_depositor_sees_the_balance_on_the_app_at_phone_width_and_signs_out(pl
     shot(page, "app-1-home")
     no_serious_accessibility_violations(page)
 
+    # installable (PWA): a manifest with its icons, and a service worker over the APP's pages
+    manifest = httpx.get(f"{platform.gateway_url}/app/manifest.json", timeout=10).json()
+    assert (manifest["display"], manifest["start_url"]) == ("standalone", "/app/")
+    for icon in manifest["icons"]:
+        served = httpx.get(f"{platform.gateway_url}{icon['src']}", timeout=10)
+        assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)").endswith("/app/")
+
     # the year's deposit statement with the center's e-seal, opened from the APP
     page.get_by_role("button", name="开具").click()
     link = page.wait_for_selector("[data-testid=statement-pdf]")

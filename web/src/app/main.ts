@@ -22,3 +22,8 @@ async function start(): Promise<void> {
 }
 
 void start();
+
+// installable, and the shell opens offline (public/app/sw.js keeps no personal data)
+if ("serviceWorker" in navigator) {
+  void navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => undefined);
+}

@@ -402,6 +402,14 @@ def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the
     eventually(lambda: http.get(instruction, headers=auth("finance01")).json().get("status") == "MANUAL_REVIEW",
                timeout=40)
 
+    # the operator sees the run stopped for a person
+    ops = page_of(browser, 1366, 768)
+    ops.goto(f"{platform.gateway_url}/ops/waiting")
+    sign_in(ops, "operator01", "demo-operator01")
+    ops.locator("[aria-label=等待人工] tr", has_text=w["withdrawal_id"]).wait_for()
+    shot(ops, "ops-3-waiting")
+    no_serious_accessibility_violations(ops)
+
     page = page_of(browser, 1366, 768)
     page.goto(f"{platform.gateway_url}/console/finance/settlement")
     sign_in(page, "finance01", "demo-finance01")
@@ -425,9 +433,10 @@ def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the
     eventually(lambda: http.get(f"/ledger/withdrawals/{w['withdrawal_id']}",
                                 headers=auth("finance01")).json()["status"] == "03")
     page.context.close()
-    page = page_of(browser, 1366, 768)
-    page.goto(f"{platform.gateway_url}/ops/")
-    sign_in(page, "operator01", "demo-operator01")
+    page = ops
+    page.get_by_role("button", name="查询").click()
+    page.locator("[aria-label=等待人工] tr", has_text=w["withdrawal_id"]).wait_for(state="detached")  # settled
+    page.get_by_role("menuitem", name="状态机执行").click()
     page.locator(".el-select", has=page.locator("#machine")).click()  # Element Plus covers the input with its label
     page.get_by_role("option", name="settlement", exact=True).click()
     page.get_by_role("button", name="查询").click()
@@ -436,7 +445,7 @@ def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the
     assert "成功" in run.inner_text()
     run.get_by_role("button", name="过程").click()
     page.wait_for_selector("text=ExecutionSucceeded")
-    shot(page, "ops-3-settlement-resumed")
+    shot(page, "ops-4-settlement-resumed")
     page.context.close()
 
 
@@ -520,7 +529,7 @@ def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_consol
     row.wait_for()
     row.get_by_role("button", name="查看").click()
     page.locator("[aria-label=死信]").get_by_text(remittance).first.wait_for()
-    shot(page, "ops-4-dead-letters")
+    shot(page, "ops-5-dead-letters")
     no_serious_accessibility_violations(page)
     row.get_by_role("button", name="重放").click()
     page.get_by_role("dialog", name="确认重放").get_by_role("button", name="确认重放").click()
@@ -528,7 +537,7 @@ def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_consol
 
     page.get_by_role("menuitem", name="定时任务").click()  # what else runs unattended, and how it last went
     page.locator("[aria-label=定时任务] tr", has_text="outbox-sweep").wait_for()
-    shot(page, "ops-5-schedules")
+    shot(page, "ops-6-schedules")
     no_serious_accessibility_violations(page)
     page.context.close()
 

@@ -13,6 +13,7 @@ async function start(): Promise<void> {
       { path: "/executions", component: () => import("./pages/ExecutionsPage.vue"), meta: { title: "状态机执行" } },
       { path: "/executions/:machine/:name", component: () => import("./pages/ExecutionPage.vue"),
         meta: { title: "执行过程" } },
+      { path: "/waiting", component: () => import("./pages/WaitingPage.vue"), meta: { title: "等待人工" } },
       { path: "/schedules", component: () => import("./pages/SchedulesPage.vue"), meta: { title: "定时任务" } },
       { path: "/dead-letters", component: () => import("./pages/DeadLettersPage.vue"), meta: { title: "死信队列" } },
     ],

@@ -691,3 +691,30 @@ def test_a_clerk_takes_a_withdrawal_at_the_counter_with_its_materials_scanned_in
     page.get_by_role("button", name="刷新状态").click()
     page.get_by_text("提取业务 已支付").wait_for()
     page.context.close()
+
+
+@pytest.mark.feature("S.9.10")
+def test_finance_reverses_a_deposit_posted_in_error_and_the_statement_keeps_both_lines(
+        platform, browser, http, auth, deposited_account):
+    _, account = deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/accounts/{account['account_no']}")
+    sign_in(page, "finance01", "demo-finance01")
+    statement = page.locator("[aria-label=账户明细]")
+    statement.get_by_role("button", name="冲正").click()
+    dialog = page.get_by_role("dialog", name="缴存明细冲正")
+    dialog.locator("input").fill("单位多报缴存基数，按单位书面申请冲正")
+    dialog.get_by_role("button", name="确认冲正").click()
+    statement.get_by_text("冲正：单位多报缴存基数，按单位书面申请冲正").wait_for()
+    assert page.locator("[data-testid=balance]").inner_text() == "¥0.00"
+    assert statement.get_by_role("button", name="冲正").count() == 0  # reversed once, never twice
+    shot(page, "console-14-reversal")
+    no_serious_accessibility_violations(page)
+    # both ledgers moved together: the day's ledger check still agrees
+    from datetime import datetime
+
+    from hpf.common.clock import SHANGHAI
+
+    day = datetime.now(SHANGHAI).date().isoformat()
+    assert http.get("/ledger/ledger-check", params={"day": day}, headers=auth("finance01")).json()["agrees"] is True
+    page.context.close()

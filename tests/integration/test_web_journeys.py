@@ -94,11 +94,21 @@ def test_a_clerk_opens_a_unit_and_an_account_at_the_console_with_checks_before_s
 
     page.get_by_role("button", name="为该单位开立个人账户").click()
     assert page.locator("#unit-account").input_value() == unit_account
-    page.fill("#name", "周芳")
-    page.fill("#id-number", fresh_resident_id())
-    page.fill("#deposit-base", "4800")
-    page.get_by_role("button", name="提交开户").click()
-    page.get_by_role("dialog").get_by_role("button", name="确认开户").click()
+    # the counter works from the keyboard: Tab from field to field, Enter sends, Enter confirms
+    page.locator("#unit-account").focus()
+    for _ in range(6):
+        if page.evaluate("document.activeElement.id") == "name":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "name"
+    page.keyboard.type("周芳")
+    page.keyboard.press("Tab")
+    page.keyboard.type(fresh_resident_id())
+    page.keyboard.press("Tab")
+    page.keyboard.type("4800")
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").get_by_role("button", name="确认开户").wait_for()
+    page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=account-no]")
     account_no = page.locator("[data-testid=account-no]").inner_text()
     shot(page, "console-open-2-account")

@@ -728,3 +728,25 @@ def test_finance_reverses_a_deposit_posted_in_error_and_the_statement_keeps_both
     day = datetime.now(SHANGHAI).date().isoformat()
     assert http.get("/ledger/ledger-check", params={"day": day}, headers=auth("finance01")).json()["agrees"] is True
     page.context.close()
+
+
+def test_a_borrower_reads_the_loan_and_a_quote_in_the_personal_web_hall(platform, browser, http, auth, add_user):
+    from tests.integration.test_lending import disbursed
+
+    loan = disbursed(platform, http, auth, add_user)
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/hall/loans")
+    sign_in(page, loan["user"], "pw")
+    page.locator("[data-testid=hall-loan-balance]").get_by_text("240,000.00").wait_for()
+    page.locator("[aria-label=还款计划]").get_by_text("2,273.41").first.wait_for()  # the plan of the periods left
+    page.get_by_role("tab", name="提前还款试算").click()
+    page.locator("#principal").fill("20000")
+    page.get_by_role("button", name="试算").click()
+    quote = page.locator("[data-testid=hall-quote]")
+    quote.get_by_text("¥220,000.00").wait_for()  # the balance after
+    shot(page, "hall-2-loan")
+    no_serious_accessibility_violations(page)
+    page.get_by_role("menuitem", name="提取记录").click()
+    page.get_by_text("暂无提取记录").wait_for()
+    no_serious_accessibility_violations(page)
+    page.context.close()

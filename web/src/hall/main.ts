@@ -8,7 +8,11 @@ async function start(): Promise<void> {
   await signIn("hall");
   const router = createRouter({
     history: createWebHistory("/hall/"),
-    routes: [{ path: "/", component: () => import("./pages/AccountPage.vue"), meta: { title: "我的公积金" } }],
+    routes: [
+      { path: "/", component: () => import("./pages/AccountPage.vue"), meta: { title: "我的公积金" } },
+      { path: "/withdrawals", component: () => import("./pages/WithdrawalsPage.vue"), meta: { title: "提取记录" } },
+      { path: "/loans", component: () => import("./pages/LoansPage.vue"), meta: { title: "我的贷款" } },
+    ],
   });
   createApp(App).use(router).mount("#app");
 }

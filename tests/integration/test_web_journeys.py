@@ -433,6 +433,8 @@ def test_finance_settles_a_payment_waiting_on_a_person_and_the_operator_sees_the
     drawer.get_by_text("请选择核实结果").wait_for()  # nothing sent without a verdict and its evidence
     drawer.get_by_text("银行未记账（款项未付出）").click()
     drawer.locator("#evidence").fill("建行鹰潭分行对账单无此笔，书面确认未入账")
+    drawer.locator("#evidence").press("Tab")  # the field checked again as a clerk leaves it
+    page.wait_for_timeout(400)  # the earlier messages fade out
     shot(page, "console-6-settlement-desk")
     no_serious_accessibility_violations(page)
     drawer.get_by_role("button", name="提交核实结果").click()

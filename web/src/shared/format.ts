@@ -29,3 +29,8 @@ export function shanghaiDate(value: string | null | undefined): string {
   }
   return value.length === 10 ? value : dayjs(value).tz(SHANGHAI).format("YYYY-MM-DD HH:mm:ss");
 }
+
+/** Today's date in Yingtan ("2026-11-30"), whatever the machine's own time zone. */
+export function shanghaiToday(): string {
+  return dayjs().tz(SHANGHAI).format("YYYY-MM-DD");
+}

@@ -752,3 +752,23 @@ def test_a_borrower_reads_the_loan_and_a_quote_in_the_personal_web_hall(platform
     page.get_by_text("暂无提取记录").wait_for()
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+def test_a_clerk_seals_and_unseals_an_account_with_the_reason_on_record(platform, browser, http, auth,
+                                                                       deposited_account):
+    _, account = deposited_account()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/accounts/{account['account_no']}")
+    sign_in(page, "clerk01", "demo-clerk01")
+    status = page.locator("[data-testid=account-status]")
+    status.get_by_text("正常").wait_for()
+    for action, reason, after in (("封存", "职工离职，单位申请封存", "封存"), ("启封", "职工入职新单位前启封", "正常")):
+        page.get_by_role("button", name=action, exact=True).click()
+        dialog = page.get_by_role("dialog", name=f"账户{action}")
+        dialog.locator("input").fill(reason)
+        dialog.get_by_role("button", name=f"确认{action}").click()
+        status.get_by_text(after).wait_for()
+    history = http.get(f"/ledger/accounts/{account['account_no']}/history", headers=auth("clerk01")).json()
+    assert "职工离职，单位申请封存" in json.dumps(history, ensure_ascii=False)
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -477,6 +477,9 @@ def test_a_leader_opens_the_cockpit_and_reads_its_three_views(platform, browser,
     assert page.locator("[data-testid=fund-balance]").inner_text() == "¥" + f"{Decimal(expected):,.2f}"
     page.wait_for_selector("canvas")  # the charts drawn
     assert page.locator("[aria-label=逐月指标]").get_by_text(day[:7]).count() == 1
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="导出Excel").click()
+    assert exported.value.suggested_filename == f"领导驾驶舱-逐月指标-{day}.xlsx"
     shot(page, "console-7-cockpit-decision")
     no_serious_accessibility_violations(page)
 

@@ -109,3 +109,12 @@ def test_every_scheduled_handler_records_its_runs():
     for area, name in scheduled:
         handler = getattr(importlib.import_module(f"hpf.entrypoints.{area}"), name)
         assert getattr(handler, "__wrapped__", None) is not None, f"{area}.{name} is not @recorded"
+
+
+def test_a_run_is_named_by_the_rule_that_fired_it_whatever_the_stages_name(monkeypatch):
+    from hpf.entrypoints.schedules import schedule_of
+
+    monkeypatch.setenv("HPF_STAGE", "prod-cn")
+    fired = {"resources": ["arn:aws-cn:events:cn-north-1:1:rule/hpf-prod-cn-ledger-snapshot"]}
+    assert schedule_of(fired, "snapshot_ledger") == "ledger-snapshot"
+    assert schedule_of({"resources": []}, "snapshot_ledger") == "snapshot-ledger"  # invoked by hand

@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from hpf import bootstrap
+from hpf import bootstrap, settings
 from hpf.observability.masking import mask_text
 from hpf.platform.ports import ScheduleRun
 
@@ -43,11 +43,12 @@ def recorded(handler: Handler) -> Handler:
 
 
 def schedule_of(event: dict[str, Any], fallback: str) -> str:
-    """``arn:…:rule/hpf-<stage>-ledger-snapshot`` → ``ledger-snapshot``."""
+    """``arn:…:rule/hpf-<stage>-ledger-snapshot`` → ``ledger-snapshot`` (a stage's name may itself hold hyphens)."""
+    prefix = f"hpf-{settings.optional('HPF_STAGE') or ''}-"
     for resource in event.get("resources", []):
         rule = str(resource).rpartition("rule/")[2]
-        if rule.startswith("hpf-") and rule.count("-") >= 2:
-            return rule.split("-", 2)[2]
+        if rule.startswith(prefix):
+            return rule.removeprefix(prefix)
     return fallback.replace("_", "-")
 
 

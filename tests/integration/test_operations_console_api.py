@@ -33,27 +33,36 @@ def test_an_operator_finds_a_remittances_posting_and_reads_its_steps(http, auth,
     assert http.get("/platform/workflows", headers=auth("clerk01")).status_code == 403  # operators only
 
 
-def test_an_operator_reads_a_dead_letter_masked_and_replays_it_to_its_queue(platform, http, auth, deposited_account):
+def dead_letter_a_remittance_arrival(platform, unit: dict, correlation: str) -> str:  # noqa: ANN001
+    """The event of a unit's remittance arrival, as the relay sent it, put in the ledger events' dead-letter queue
+    as if its deliveries had failed; returns the remittance id."""
     import json
     from datetime import datetime
 
     from hpf.adapters.aws.clients import client
     from hpf.common.clock import SHANGHAI
-    from tests.integration.conftest import eventually
 
-    unit, _ = deposited_account()
     remittance = f"RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
-    correlation = f"dlq-{unit['unit_account']}"
     sqs = client("sqs")
     dlq = sqs.get_queue_url(QueueName=platform.physical["LedgerEventsDeadLetterQueue"].rsplit("/", 1)[-1])["QueueUrl"]
-    # the event of a remittance's arrival, as the relay sent it, dead-lettered after its deliveries failed
     event = {"event_id": f"ledger.RemittanceFunded#{remittance}", "event_type": "ledger.RemittanceFunded",
              "aggregate_id": remittance, "occurred_at": datetime.now(SHANGHAI).isoformat(), "correlation_id": correlation,
              "payload": {"remittance_id": remittance, "unit_account": unit["unit_account"], "month": this_month(),
-                         "total": "1200.00", "bank_serial": "DLQ-0001", "funding": "transfer"}}
+                         "total": "1200.00", "bank_serial": f"DLQ-{correlation}", "funding": "transfer"}}
     sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(event), MessageAttributes={
         "event_type": {"DataType": "String", "StringValue": "ledger.RemittanceFunded"},
         "correlation_id": {"DataType": "String", "StringValue": correlation}})
+    return remittance
+
+
+def test_an_operator_reads_a_dead_letter_masked_and_replays_it_to_its_queue(platform, http, auth, deposited_account):
+    from hpf.adapters.aws.clients import client
+    from tests.integration.conftest import eventually
+
+    unit, _ = deposited_account()
+    correlation = f"dlq-{unit['unit_account']}"
+    remittance = dead_letter_a_remittance_arrival(platform, unit, correlation)
+    sqs = client("sqs")
     operator = auth("operator01")
 
     queues = {q["name"]: q for q in http.get("/platform/dead-letters", headers=operator).json()["queues"]}

@@ -524,18 +524,10 @@ def test_a_clerk_prints_a_depositors_statement_co_signed_and_sealed_at_the_conso
 
 
 def test_an_operator_reads_a_dead_letter_and_replays_it_in_the_operations_console(platform, browser, deposited_account):
-    from hpf.adapters.aws.clients import client
-    from tests.integration.conftest import this_month
+    from tests.integration.test_operations_console_api import dead_letter_a_remittance_arrival
 
     unit, _ = deposited_account()
-    remittance = f"RMT-{unit['unit_account']}-{this_month().replace('-', '')}"
-    sqs = client("sqs")
-    dlq = sqs.get_queue_url(QueueName=platform.physical["LedgerEventsDeadLetterQueue"].rsplit("/", 1)[-1])["QueueUrl"]
-    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({
-        "event_id": f"ledger.RemittanceFunded#{remittance}", "event_type": "ledger.RemittanceFunded",
-        "aggregate_id": remittance, "correlation_id": f"dlq-web-{unit['unit_account']}",
-        "payload": {"remittance_id": remittance, "unit_account": unit["unit_account"], "month": this_month(),
-                    "total": "1200.00", "bank_serial": "DLQ-WEB", "funding": "transfer"}}))
+    remittance = dead_letter_a_remittance_arrival(platform, unit, f"dlq-web-{unit['unit_account']}")
 
     page = page_of(browser, 1366, 768)
     page.goto(f"{platform.gateway_url}/ops/dead-letters")

@@ -603,6 +603,8 @@ def test_finance_reconciles_the_day_and_downloads_the_report_in_the_console(plat
     page.context.close()
 
 
+@pytest.mark.feature("7.5.13")
+@pytest.mark.feature("7.5.14")
 def test_an_archivist_finds_a_units_receipt_reads_it_in_the_page_and_decides_a_borrowing(
         platform, browser, http, auth, deposited_account):
     from tests.integration.conftest import this_month

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from hpf import bootstrap
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
-from hpf.web.schemas import Day, Money, Schema
+from hpf.web.schemas import Day, Money, PageQuery, Schema
 
 api = Api("lending", "个人住房贷款", "借款合同登记、放款、还款计划与明细、提前还款、批量扣款")
 app = api.app
@@ -134,6 +134,32 @@ def register_loan(ctx: RequestContext) -> LoanView:
 @api.route("/loans", roles={Role.DEPOSITOR}, response=LoanList, summary="我的公积金贷款")
 def my_loans(ctx: RequestContext) -> LoanList:
     return LoanList(loans=[LoanView.of(ln) for ln in bootstrap.loan_service().of_borrower(ctx.principal)])
+
+
+class OfficePath(Schema):
+    model_config = ConfigDict(extra="forbid")
+    org: OrgCode = Field(description="管理部代码")
+
+
+class OfficeLoansQuery(PageQuery):
+    status: Literal["01", "02", "03", "04"] | None = Field(None, description="贷款状态；不填为全部")
+
+
+class LoanPage(Schema):
+    loans: list[LoanView]
+    next_page_token: str | None
+
+
+@api.route("/offices/{org}/loans", roles=STAFF_VIEWERS, path_model=OfficePath, query=OfficeLoansQuery,
+           response=LoanPage, summary="贷款台账（按管理部、状态）")
+def office_loans(ctx: RequestContext, org: str) -> LoanPage:
+    from hpf.common.paging import PageRequest
+    from hpf.lending.model import LoanStatus
+
+    q = ctx.query
+    page = bootstrap.loan_service().of_office(org, LoanStatus(q.status) if q.status else None,
+                                              PageRequest(q.page_size, q.page_token), ctx.principal)
+    return LoanPage(loans=[LoanView.of(ln) for ln in page.items], next_page_token=page.next_token)
 
 
 @api.route("/loans/{loan_no}", roles={Role.DEPOSITOR, *STAFF_VIEWERS}, path_model=LoanPath, response=LoanView,

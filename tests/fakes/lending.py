@@ -65,6 +65,16 @@ class FakeLoanStore:
         with self._lock:
             return [copy.deepcopy(ln) for ln in self.loans.values() if ln.org == org]
 
+    def list_by_org(self, org, status, page):  # type: ignore[no-untyped-def]
+        from hpf.common.paging import Page, encode_token
+
+        with self._lock:
+            after = (page.cursor or {}).get("after", "")
+            found = sorted((ln for ln in self.loans.values() if ln.org == org and ln.loan_no > after
+                            and (status is None or ln.status is status)), key=lambda ln: ln.loan_no)
+        shown = [copy.deepcopy(ln) for ln in found[:page.size]]
+        return Page(shown, encode_token({"after": shown[-1].loan_no}) if len(found) > page.size else None)
+
     def of_borrower(self, id_number):  # type: ignore[no-untyped-def]
         with self._lock:
             return [copy.deepcopy(ln) for ln in self.loans.values() if ln.borrower.id_number == id_number]

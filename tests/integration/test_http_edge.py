@@ -37,7 +37,7 @@ SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "36060099999
                       "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601",
                       "borrowing_id": "BRW-AUD-20260101-0001", "loan_no": "DKJK2026999999",
                       "batch_id": "BAT-360600-20260101", "machine": "settlement", "name": "settle-WDR-0001",
-                      "queue": "ledger-events-dlq"}
+                      "queue": "ledger-events-dlq", "org": "360600"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:

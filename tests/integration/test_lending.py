@@ -208,3 +208,27 @@ def test_early_repayment_collects_from_the_card_and_settles_the_loan(platform, h
     assert (record["status"], record["direction"], record["business"]) == ("APPLIED", "collect", "05")
     day = moved_clock.now().date()
     assert reconciled(http, auth, day, {f"PRE-ER-{no}-1", f"PRE-ER-{no}-2"}) == []
+
+
+def test_an_office_lists_its_loans_by_status_a_page_at_a_time(platform, http, auth, add_user):
+    waiting = [new_loan(platform, http, auth, add_user)["loan_no"] for _ in range(2)]
+    repaying = disbursed(platform, http, auth, add_user)["loan_no"]
+
+    def every(status: str) -> list[str]:
+        found, token = [], None
+        while True:
+            page = http.get("/lending/offices/360600/loans", headers=auth("approver01"),
+                            params={"status": status, "page_size": 1, **({"page_token": token} if token else {})})
+            assert page.status_code == 200, page.text
+            assert len(page.json()["loans"]) <= 1 and all(ln["status"] == status for ln in page.json()["loans"])
+            found += [ln["loan_no"] for ln in page.json()["loans"]]
+            if not (token := page.json()["next_page_token"]):
+                return found
+
+    awaiting = every("01")
+    assert set(waiting) <= set(awaiting) and repaying not in awaiting and awaiting == sorted(awaiting)
+    assert repaying in every("03")
+    other_office = http.get("/lending/offices/360600/loans", headers=auth("clerk-gx"))
+    assert other_office.status_code == 403
+    bad = http.get("/lending/offices/360600/loans", headers=auth("approver01"), params={"status": "09"})
+    assert bad.status_code == 400

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -768,4 +769,102 @@ def test_a_clerk_seals_and_unseals_an_account_with_the_reason_on_record(platform
     history = http.get(f"/ledger/accounts/{account['account_no']}/history", headers=auth("clerk01")).json()
     assert "职工离职，单位申请封存" in json.dumps(history, ensure_ascii=False)
     no_serious_accessibility_violations(page)
+    page.context.close()
+
+
+@pytest.mark.feature("4.2.3")
+def test_an_approver_registers_a_loan_finance_pays_it_out_and_the_counter_repays_part_early(
+        platform, browser, http, auth):
+    from tests.integration.test_lending import RUN
+
+    id_number, name, card, seller = fresh_resident_id(), "钱进", f"621700{RUN}90001", f"3605010{RUN}9000001"
+    platform.banks["105"].issue_card(card, name, id_number)
+    platform.banks["105"].deposit(card, "100000.00")
+    platform.banks["104"].open_account(seller, "鹰潭页面房地产开发有限公司")
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/loans/register")
+    sign_in(page, "approver01", "demo-approver01")
+    form = page.locator("form[aria-label=贷款登记]")
+    page.fill("#contract-no", f"JKWEB{RUN}")
+    page.fill("#principal", "300000")
+    page.fill("#rate", "2.85")
+    page.fill("#house-address", "鹰潭市月湖区页面小区2栋202")
+    page.fill("#borrower-name", name)
+    page.fill("#id-number", id_number)
+    page.fill("#account-no", f"3606009{RUN}01")
+    page.fill("#card-no", f"621799{RUN}90001")  # a card the bank does not know: refused beside the field
+    page.fill("#payee-name", "鹰潭页面房地产开发有限公司")
+    page.locator(".el-select", has=page.get_by_label("收款账户开户银行")).click()
+    page.get_by_role("option", name="中国银行").click()
+    page.fill("#payee-no", seller)
+    form.get_by_role("button", name="提交登记").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认登记").click()
+    form.get_by_text("还款账户校验未通过").wait_for()
+    page.fill("#card-no", card)
+    form.get_by_role("button", name="提交登记").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认登记").click()
+    loan_no = page.locator("[data-testid=loan-no]").inner_text()
+    shot(page, "console-loan-1-registered")
+    no_serious_accessibility_violations(page)
+    registered = http.get(f"/lending/loans/{loan_no}", headers=auth("finance01")).json()
+    assert (registered["principal"], registered["annual_rate"], registered["months"]) == ("300000.00", "0.0285", 240)
+
+    page.context.close()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/loans")
+    sign_in(page, "finance01", "demo-finance01")
+    page.locator(".el-select", has=page.locator("#status")).click()
+    page.get_by_role("option", name="待放款").click()
+    page.get_by_role("button", name="查询").click()
+    table = page.locator("[aria-label=贷款台账]")
+    row = table.locator("tr", has=page.get_by_text(loan_no))
+    while not row.count() and page.get_by_role("button", name="下一页").is_enabled():
+        page.get_by_role("button", name="下一页").click()
+        page.wait_for_timeout(300)
+    row.get_by_role("button", name="详情").click()
+    page.get_by_role("button", name="发放贷款").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认发放").click()
+    page.locator("[data-testid=loan-status]").get_by_text("还款中").wait_for(timeout=40_000)
+    assert page.locator("[data-testid=loan-balance]").inner_text() == "¥300,000.00"
+    page.get_by_role("tab", name="还款流水").click()
+    page.locator("[aria-label=还款流水]").get_by_text(f"DSB-{loan_no}-1").wait_for()
+    shot(page, "console-loan-2-disbursed")
+    assert platform.banks["104"].balance(seller) == Decimal("300000.00")
+
+    page.context.close()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/loans/{loan_no}")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.get_by_role("tab", name="提前还款试算").click()
+    page.locator("#principal").fill("30000")
+    page.get_by_role("button", name="试算").click()
+    page.locator("[data-testid=hall-quote]").get_by_text("¥270,000.00").wait_for()
+    page.get_by_role("button", name="按此试算办理提前还款").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认还款").click()
+    page.locator("[data-testid=loan-balance]").get_by_text("¥270,000.00").wait_for(timeout=40_000)
+    shot(page, "console-loan-3-early-repayment")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+
+def test_finance_starts_a_days_deduction_batch_and_follows_it_to_the_banks_results(
+        platform, browser, http, auth, add_user, moved_clock):
+    from tests.integration.test_lending import disbursed
+
+    loan = disbursed(platform, http, auth, add_user)
+    due = loan["next_installment"]["due"]
+    moved_clock.move_to(date.fromisoformat(due))
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/finance/deductions")
+    sign_in(page, "finance01", "demo-finance01")
+    page.locator("#day").fill(due)
+    page.locator("#day").press("Enter")
+    page.get_by_role("button", name="发起扣款批次").click()
+    assert page.locator("[data-testid=batch-id]").inner_text() == f"BAT-360600-{due.replace('-', '')}"
+    page.locator("[data-testid=batch-status]").get_by_text("结果已明").wait_for(timeout=60_000)
+    page.locator("[aria-label=逐笔结果]").get_by_text(loan["loan_no"]).first.wait_for()
+    shot(page, "console-loan-4-deductions")
+    no_serious_accessibility_violations(page)
+    eventually(lambda: http.get(f"/lending/loans/{loan['loan_no']}", headers=auth("finance01")).json()
+               ["paid_periods"] == 1, timeout=30)
     page.context.close()

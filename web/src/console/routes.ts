@@ -22,11 +22,19 @@ export const menu: MenuGroup[] = [
     ],
   },
   {
+    title: "贷款",
+    items: [
+      { path: "/loans", title: "贷款台账", roles: ["counter_clerk", "approver", "finance", "auditor", "leader"] },
+      { path: "/loans/register", title: "贷款登记", roles: ["approver"] },
+    ],
+  },
+  {
     title: "财务",
     items: [
       { path: "/finance/funds", title: "汇缴到账确认", roles: ["finance"] },
       { path: "/finance/settlement", title: "结算待办", roles: ["finance"] },
       { path: "/finance/reconciliation", title: "资金对账", roles: ["finance"] },
+      { path: "/finance/deductions", title: "批量扣款", roles: ["finance"] },
     ],
   },
   {
@@ -58,6 +66,16 @@ export const routes: RouteRecordRaw[] = [
   { path: "/leader/cockpit", component: () => import("./pages/leader/CockpitPage.vue"), meta: { title: "领导驾驶舱" } },
   { path: "/finance/reconciliation", component: () => import("./pages/finance/ReconciliationPage.vue"),
     meta: { title: "资金对账" } },
+  { path: "/loans", component: () => import("./pages/loans/LoansPage.vue"), meta: { title: "贷款台账" } },
+  { path: "/loans/register", component: () => import("./pages/loans/LoanRegisterPage.vue"), meta: { title: "贷款登记" } },
+  { path: "/loans/:loanNo", component: () => import("./pages/loans/LoanPage.vue"), meta: { title: "贷款详情" } },
+  { path: "/finance/deductions", component: () => import("./pages/finance/DeductionRunPage.vue"),
+    meta: { title: "批量扣款" } },
+  { path: "/loans", component: () => import("./pages/loans/LoansPage.vue"), meta: { title: "贷款台账" } },
+  { path: "/loans/register", component: () => import("./pages/loans/LoanRegisterPage.vue"), meta: { title: "贷款登记" } },
+  { path: "/loans/:loanNo", component: () => import("./pages/loans/LoanPage.vue"), meta: { title: "贷款详情" } },
+  { path: "/finance/deductions", component: () => import("./pages/finance/DeductionRunPage.vue"),
+    meta: { title: "批量扣款" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

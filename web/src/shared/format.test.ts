@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shanghaiDate, yuan } from "./format";
+import { percentToFraction, shanghaiDate, yuan } from "./format";
 
 describe("yuan", () => {
   it("groups thousands and keeps the fen exactly", () => {
@@ -19,5 +19,16 @@ describe("shanghaiDate", () => {
   it("reads an instant in Shanghai time and leaves a plain date alone", () => {
     expect(shanghaiDate("2026-11-30T16:30:00Z")).toBe("2026-12-01 00:30:00");
     expect(shanghaiDate("2026-11-30")).toBe("2026-11-30");
+  });
+});
+
+describe("percentToFraction", () => {
+  it("moves the point two places in the string", () => {
+    expect(percentToFraction("2.6")).toBe("0.026");
+    expect(percentToFraction("3.25")).toBe("0.0325");
+    expect(percentToFraction("12")).toBe("0.12");
+    expect(percentToFraction("15.5")).toBe("0.155");
+    expect(percentToFraction("0.5")).toBe("0.005");
+    expect(percentToFraction(" 2.875 ")).toBe("0.02875");
   });
 });

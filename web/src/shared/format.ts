@@ -34,3 +34,12 @@ export function shanghaiDate(value: string | null | undefined): string {
 export function shanghaiToday(): string {
   return dayjs().tz(SHANGHAI).format("YYYY-MM-DD");
 }
+
+/** A rate as a contract prints it (2.6, in per cent) → the fraction the API takes ("0.026"): the decimal point
+ * moved in the string, so no binary rounding creeps in. */
+export function percentToFraction(percent: string): string {
+  const [whole, part = ""] = percent.trim().split(".");
+  const scale = part.length + 2;
+  const padded = (whole + part).padStart(scale + 1, "0");
+  return `${padded.slice(0, -scale)}.${padded.slice(-scale)}`.replace(/^0+(?=\d)/, "");
+}

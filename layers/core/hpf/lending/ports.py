@@ -7,9 +7,10 @@ from datetime import date
 from typing import Protocol
 
 from hpf.common.events import DomainEvent
+from hpf.common.paging import Page, PageRequest
 from hpf.ledger.accounting import JournalEntry
 from hpf.ledger.settlement_port import SettlementInstruction
-from hpf.lending.model import Loan, LoanDetail
+from hpf.lending.model import Loan, LoanDetail, LoanStatus
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class LoanStore(Protocol):
     def detail(self, loan_no: str, detail_id: str) -> LoanDetail | None: ...  # one movement of a loan (consistent)
     def find_detail(self, detail_id: str) -> LoanDetail | None: ...  # one movement by its id alone (an index)
     def of_org(self, org: str) -> list[Loan]: ...  # the office's loans being repaid
+    def list_by_org(self, org: str, status: LoanStatus | None, page: PageRequest) -> Page[Loan]:
+        """贷款台账: one office's loans in loan-number order, of one status or all, a page at a time."""
+        ...
+
     def of_borrower(self, id_number: str) -> list[Loan]: ...
     def add_batch(self, batch: DeductionBatch, event: DomainEvent) -> None: ...  # Conflict BATCH_EXISTS
     def batch(self, batch_id: str) -> DeductionBatch | None: ...

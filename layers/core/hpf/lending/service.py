@@ -27,6 +27,7 @@ from hpf.common.clock import Clock, business_date
 from hpf.common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
 from hpf.common.events import DomainEvent
 from hpf.common.money import ZERO, to_money
+from hpf.common.paging import Page, PageRequest
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Role
 from hpf.ledger.settlement_port import Counterparty, SettlementInstruction
@@ -300,6 +301,11 @@ class LoanService:
         if detail is None:
             raise NotFound("贷款业务不存在或尚未记账", code="LOAN_DETAIL_NOT_FOUND")
         return self.get(detail.loan_no, actor), detail
+
+    def of_office(self, org: str, status: LoanStatus | None, page: PageRequest, actor: Principal) -> Page[Loan]:
+        """贷款台账 of one office, for its own staff."""
+        actor.require_org(org)
+        return self._store.list_by_org(org, status, page)
 
     def of_borrower(self, actor: Principal) -> list[Loan]:
         if not actor.id_number:

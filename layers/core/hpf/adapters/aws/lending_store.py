@@ -22,12 +22,14 @@ from hpf.adapters.aws.dynamodb import CheckedPut, TransactionBuffer, from_item, 
 from hpf.adapters.aws.outbox import buffer_event
 from hpf.common.errors import Conflict, TransientFailure
 from hpf.common.events import DomainEvent
+from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.lending.amortization import Installment, RepaymentMethod
 from hpf.lending.model import DetailType, FlightKind, InFlight, Loan, LoanDetail, LoanStatus, Party
 from hpf.lending.ports import DeductionBatch
 
 LINES_PER_PART = 200  # ~70 KB an item (the item limit is 400 KB)
+_READS_PER_PAGE = 10
 
 
 class DynamoLoanStore:
@@ -86,6 +88,28 @@ class DynamoLoanStore:
 
     def of_borrower(self, id_number: str) -> list[Loan]:
         return self._index("gsi2", _borrower_key(id_number))
+
+    def list_by_org(self, org: str, status: LoanStatus | None, page: PageRequest) -> Page[Loan]:
+        # A status is a filter, and DynamoDB filters after it reads: one query of Limit n may hand back fewer than n
+        # loans. Ask again for what is missing, from where the last query stopped, so a page is full unless the
+        # office has no more — but stop after a few reads, so a rare status does not read a whole office at once
+        # (the token carries on from there).
+        query: dict[str, Any] = {"TableName": self._table, "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :k",
+                                 "ExpressionAttributeValues": {":k": {"S": f"ORG#{org}"}}}
+        if status is not None:
+            query["FilterExpression"] = "#s = :s"
+            query["ExpressionAttributeNames"] = {"#s": "status"}
+            query["ExpressionAttributeValues"][":s"] = {"S": status.value}
+        loans: list[Loan] = []
+        last = {k: {"S": str(v)} for k, v in page.cursor.items()} if page.cursor else None
+        for _ in range(_READS_PER_PAGE):
+            asked = {**query, "Limit": page.size - len(loans), **({"ExclusiveStartKey": last} if last else {})}
+            answer = client("dynamodb").query(**asked)
+            loans += [_loan(from_item(i)) for i in answer.get("Items", [])]
+            last = answer.get("LastEvaluatedKey")
+            if not last or len(loans) >= page.size:
+                break
+        return Page(loans, encode_token({k: v["S"] for k, v in last.items()}) if last else None)
 
     def save_many(self, loans: list[Loan]) -> list[str]:
         puts = [CheckedPut(self._loan_item(loan), "#v = :expected", {"#v": "version"}, {":expected": loan.version})

@@ -50,7 +50,7 @@ def list_units(ctx: RequestContext) -> a.UnitPage:
     return a.UnitPage(units=[s.UnitView.of(u) for u in page.items], next_page_token=page.next_token)
 
 
-@api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath, response=s.UnitView,
+@api.route("/units/{unit_account}", roles=VIEWERS | {Role.UNIT_AGENT, Role.FINANCE}, path_model=s.UnitPath, response=s.UnitView,
            summary="单位信息查询")
 def get_unit(ctx: RequestContext, unit_account: str) -> s.UnitView:
     return s.UnitView.of(bootstrap.ledger_service().get_unit(unit_account, ctx.principal))
@@ -105,6 +105,13 @@ def record_supplementary(ctx: RequestContext, unit_account: str) -> s.Remittance
     b = ctx.body
     return s.RemittanceView.of(bootstrap.ledger_service().record_supplementary(
         unit_account, b.month, b.account_nos, ctx.principal, b.reason, ctx.correlation_id))
+
+
+@api.route("/units/{unit_account}/remittances", roles=VIEWERS | {Role.UNIT_AGENT, Role.FINANCE}, path_model=s.UnitPath,
+           query=f"{ADMIN}:MonthQuery", response=f"{ADMIN}:RemittanceList", summary="单位某月的汇补缴清册")
+def remittances_of_month(ctx: RequestContext, unit_account: str) -> a.RemittanceList:
+    found = bootstrap.ledger_service().remittances_of_month(unit_account, ctx.query.month, ctx.principal)
+    return a.RemittanceList(remittances=[s.RemittanceView.of(r) for r in found])
 
 
 @api.route("/remittances/{remittance_id}", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.RemittancePath,
@@ -216,7 +223,7 @@ def unit_status_event(ctx: RequestContext, unit_account: str) -> s.UnitView:
         correlation_id=ctx.correlation_id))
 
 
-@api.route("/units/{unit_account}/history", roles=VIEWERS | {Role.UNIT_AGENT}, path_model=s.UnitPath,
+@api.route("/units/{unit_account}/history", roles=VIEWERS | {Role.UNIT_AGENT, Role.FINANCE}, path_model=s.UnitPath,
            response=f"{ADMIN}:HistoryView", summary="单位业务变更记录")
 def unit_history(ctx: RequestContext, unit_account: str) -> a.HistoryView:
     records = bootstrap.ledger_maintenance().unit_history(unit_account, ctx.principal)

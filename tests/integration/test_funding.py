@@ -3,7 +3,7 @@ collected → posted by the workflow → receipt; and transfers whose amount or 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hpf.adapters.aws.clients import client
@@ -106,3 +106,33 @@ def test_a_unit_s_transfer_is_confirmed_by_the_bank_s_arrival_notice(platform, h
     differences = report.json()["differences"]
     assert any(d["cause"] == "LINE_WITHOUT_BUSINESS" and d["bank_amount"] == "77.00" for d in differences)
     assert not [d for d in differences if d["reference"] in {r["remittance_id"] for r, _ in lists}]
+
+
+def test_a_units_month_lists_its_regular_and_supplementary_remittances(http, auth, new_unit, new_account, add_user,
+                                                                        moved_clock):
+    unit = new_unit()
+    unit_no, month = unit["unit_account"], this_month()
+    new_account(unit_no)
+    regular = http.post(f"/ledger/units/{unit_no}/remittances", json={"month": month}, headers=auth("clerk01"))
+    assert regular.status_code == 202, regular.text
+    regular = regular.json()
+    late_joiner = new_account(unit_no, base="3000.00")
+    moved_clock.move_to(datetime.now(SHANGHAI).date().replace(day=1) + timedelta(days=40))  # 补缴 is of a past month
+    extra = http.post(f"/ledger/units/{unit_no}/supplementary-remittances", headers=auth("clerk01"), json={
+        "month": month, "account_nos": [late_joiner["account_no"]], "reason": "新入职职工补缴"})
+    assert extra.status_code == 202, extra.text
+
+    listed = http.get(f"/ledger/units/{unit_no}/remittances", params={"month": month}, headers=auth("finance01"))
+    assert listed.status_code == 200, listed.text
+    assert [(r["remittance_id"], r["kind"], r["total"]) for r in listed.json()["remittances"]] == [
+        (regular["remittance_id"], "remittance", "1200.00"), (extra.json()["remittance_id"], "supplementary", "720.00")]
+    assert http.get(f"/ledger/units/{unit_no}/remittances", params={"month": "2001-01"},
+                    headers=auth("clerk01")).json()["remittances"] == []
+    assert http.get(f"/ledger/units/{unit_no}/remittances", params={"month": "2026-13"},
+                    headers=auth("clerk01")).status_code == 400
+    other = new_unit()
+    add_user(SandboxUser("agent-of-another-unit", "pw", "unit_agent", ["unit_agent"], "钱敏", unit_account=other["unit_account"]))
+    refused = http.get(f"/ledger/units/{unit_no}/remittances", params={"month": month},
+                       headers=auth("agent-of-another-unit"))
+    assert (refused.status_code, refused.json()["code"]) == (403, "FORBIDDEN_SCOPE")
+

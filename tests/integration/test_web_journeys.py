@@ -868,3 +868,86 @@ def test_finance_starts_a_days_deduction_batch_and_follows_it_to_the_banks_resul
     eventually(lambda: http.get(f"/lending/loans/{loan['loan_no']}", headers=auth("finance01")).json()
                ["paid_periods"] == 1, timeout=30)
     page.context.close()
+
+
+def test_a_clerk_maintains_a_unit_and_finance_confirms_its_months_list_from_the_unit_page(
+        platform, browser, http, auth, new_unit, new_account):
+    from tests.integration.conftest import this_month
+
+    unit = new_unit()
+    no = unit["unit_account"]
+    new_account(no)
+    recorded = http.post(f"/ledger/units/{no}/remittances", json={"month": this_month()}, headers=auth("clerk01")).json()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/units/{no}")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.get_by_role("button", name="比例调整").click()
+    dialog = page.get_by_role("dialog", name="缴存比例调整")
+    dialog.locator("#action-unit_ratio").fill("0.15")  # outside the policy: refused before sending
+    dialog.locator("#action-reason").click()
+    dialog.get_by_text("比例应在 0.05 至 0.12 之间").wait_for()
+    dialog.locator("#action-unit_ratio").fill("0.10")
+    dialog.locator("#action-personal_ratio").fill("0.10")
+    dialog.locator("#action-reason").fill("单位职代会决议下调比例")
+    dialog.get_by_role("button", name="确认调整").click()
+    page.locator("[data-testid=unit-ratios]").get_by_text("0.10 / 0.10").wait_for()
+    page.get_by_role("button", name="信息变更").click()
+    dialog = page.get_by_role("dialog", name="单位信息变更")
+    dialog.locator("#action-name").fill("鹰潭页面更名测试有限公司")
+    dialog.locator("#action-reason").fill("工商变更登记")
+    dialog.get_by_role("button", name="确认变更").click()
+    page.locator("[data-testid=unit-name]").get_by_text("鹰潭页面更名测试有限公司").wait_for()
+    page.get_by_role("tab", name="变更记录").click()
+    page.locator("[aria-label=单位变更记录]").get_by_text("单位职代会决议下调比例").wait_for()
+    shot(page, "console-unit-1-maintained")
+    no_serious_accessibility_violations(page)
+    assert http.get(f"/ledger/units/{no}", headers=auth("clerk01")).json()["unit_ratio"] == "0.10"
+
+    page.context.close()
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/units/{no}")
+    sign_in(page, "finance01", "demo-finance01")
+    lists = page.locator("[aria-label=汇补缴清册]")
+    lists.get_by_text(recorded["remittance_id"]).wait_for()
+    lists.get_by_role("button", name="到账确认").click()
+    assert page.locator("#remittance-id").input_value() == recorded["remittance_id"]
+    page.fill("#amount", "1200.00")
+    page.fill("#bank-serial", f"PAGE-{no}")
+    page.get_by_role("button", name="确认到账").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认到账").click()
+    eventually(lambda: http.get(f"/ledger/remittances/{recorded['remittance_id']}",
+                                headers=auth("clerk01")).json()["status"] == "POSTED", timeout=30)
+    page.context.close()
+
+
+def test_a_clerk_adjusts_a_deposit_base_and_merges_a_persons_two_accounts(
+        platform, browser, http, auth, deposited_account, new_account):
+    unit, wrong = deposited_account()
+    keeper = new_account(unit["unit_account"])  # the same person, the ID entered correctly this time
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/accounts/{keeper['account_no']}")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.get_by_role("button", name="基数调整").click()
+    dialog = page.get_by_role("dialog", name="缴存基数调整")
+    dialog.locator("#action-deposit_base").fill("6200")
+    dialog.locator("#action-reason").fill("年度基数调整")
+    dialog.get_by_role("button", name="确认调整").click()
+    page.get_by_text("¥6,200.00").wait_for()
+
+    page.goto(f"{platform.gateway_url}/console/accounts/{wrong['account_no']}")
+    page.get_by_role("button", name="账户合并").click()
+    dialog = page.get_by_role("dialog", name="账户合并（本账户并入保留账户后销户）")
+    dialog.locator("#action-into").fill(wrong["account_no"])  # into itself: the platform refuses, the dialog stays
+    dialog.locator("#action-reason").fill("原账户证件号码登记错误")
+    dialog.get_by_role("button", name="确认合并").click()
+    dialog.get_by_text("不能将账户合并到自身").wait_for()
+    dialog.locator("#action-into").fill(keeper["account_no"])
+    dialog.get_by_role("button", name="确认合并").click()
+    page.wait_for_url(re.compile(keeper["account_no"]))  # the account kept, with the balance moved into it
+    page.locator("[data-testid=balance]").get_by_text("¥1,200.00").wait_for()
+    page.locator("[aria-label=账户明细]").get_by_text(f"由{wrong['account_no']}合并转入").wait_for()
+    shot(page, "console-account-merged")
+    no_serious_accessibility_violations(page)
+    closed = http.get(f"/ledger/accounts/{wrong['account_no']}", headers=auth("clerk01")).json()
+    assert (closed["status"], closed["balance"]) == ("03", "0.00")
+    page.context.close()

@@ -56,6 +56,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/", redirect: "/units" },
   { path: "/units", component: () => import("./pages/UnitsPage.vue"), meta: { title: "单位查询" } },
   { path: "/units/open", component: () => import("./pages/UnitOpenPage.vue"), meta: { title: "单位开户" } },
+  { path: "/units/:unitAccount(\\d{12})", component: () => import("./pages/UnitPage.vue"), meta: { title: "单位详情" } },
   { path: "/accounts/open", component: () => import("./pages/AccountOpenPage.vue"), meta: { title: "个人开户" } },
   { path: "/accounts/:accountNo?", component: () => import("./pages/AccountPage.vue"), meta: { title: "个人账户查询" } },
   { path: "/withdrawals", component: () => import("./pages/WithdrawalPage.vue"), meta: { title: "提取办理" } },

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from hpf.ledger.model import ChangeRecord
-from hpf.ledger.schemas import AccountView, Amount, OpenAccountRequest, Ratio, Reason, Text, UnitView, _Strict
+from hpf.ledger.schemas import (
+    AccountView,
+    Amount,
+    OpenAccountRequest,
+    Ratio,
+    Reason,
+    RemittanceView,
+    Text,
+    UnitView,
+    _Strict,
+)
 from hpf.observability.masking import mask, mask_text
 from hpf.web.schemas import Day, PageQuery, Schema
 
@@ -30,6 +40,14 @@ class UnitListQuery(PageQuery):
 class UnitPage(Schema):
     units: list[UnitView]
     next_page_token: str | None
+
+
+class MonthQuery(Schema):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="缴存年月")
+
+
+class RemittanceList(Schema):
+    remittances: list[RemittanceView] = Field(description="该月的汇缴与补缴清册，按登记先后")
 
 
 class RegisterVoluntaryRequest(OpenAccountRequest):

@@ -353,6 +353,13 @@ class LedgerService:
         if collect:
             uow.publish(collection_requested(unit, remittance, self._clock.now(), correlation_id))
 
+    def remittances_of_month(self, unit_account: str, month: str, actor: Principal) -> list[Remittance]:
+        """汇补缴清册 of one unit and month (the regular one and any supplementary), in the order recorded."""
+        with self._uow() as uow:
+            require_unit_visible(actor, unit_of(uow, unit_account))
+            found = uow.remittances.of_unit_month(unit_account, month)
+        return sorted(found, key=lambda r: (r.recorded_at, r.remittance_id))
+
     def get_remittance(self, remittance_id: str, actor: Principal) -> Remittance:
         with self._uow() as uow:
             remittance = remittance_of(uow, remittance_id)

@@ -951,3 +951,53 @@ def test_a_clerk_adjusts_a_deposit_base_and_merges_a_persons_two_accounts(
     closed = http.get(f"/ledger/accounts/{wrong['account_no']}", headers=auth("clerk01")).json()
     assert (closed["status"], closed["balance"]) == ("03", "0.00")
     page.context.close()
+
+
+def test_a_depositor_applies_in_the_personal_web_hall_and_reads_the_movements_as_notices(
+        platform, browser, deposited_account):
+    from tests.integration.conftest import TEST_CARD
+
+    _, account = deposited_account()
+    holder = account["full_id_number"]
+    platform.licences.add_licence(holder, account["name_full"], "ID_CARD", "鹰潭市公安局月湖分局")
+    platform.licences.add_licence(holder, account["name_full"], "CONTRACT_FILING", "鹰潭市住房和城乡建设局")
+    code = platform.licences.authorize(holder, ["ID_CARD", "CONTRACT_FILING"])
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/hall/withdraw")
+    sign_in(page, *depositor_of(platform, account, "web"))
+    form = page.locator("form[aria-label=提取申请]")
+    form.get_by_text("购买商品房提取").click()
+    form.get_by_text("¥1,200.00").wait_for()
+    page.fill("#amount", "300")
+    page.fill("#card-no", TEST_CARD)
+    page.fill("#bank", "中国建设银行鹰潭分行")
+    page.fill("#licence-code", code)
+    form.get_by_role("button", name="调用电子证照").click()
+    form.locator("[data-testid=material-purchase_contract]").get_by_text("已调用").wait_for()
+    page.fill("#material-purchase_invoice", "36062600000012345999")
+    page.fill("#evidence-reference", f"赣鹰潭网签WEB{account['account_no']}")
+    page.fill("#evidence-amount", "500000")
+    page.locator("#evidence-date").fill("2026-11-01")
+    page.locator("#evidence-date").press("Enter")
+    no_serious_accessibility_violations(page)
+    form.get_by_role("button", name="提交申请").click()
+    page.get_by_role("dialog").get_by_role("button", name="提交申请").click()
+    accepted = page.locator("[data-testid=accepted]")
+    accepted.get_by_text("已支付").wait_for(timeout=60_000)  # followed until the bank has paid
+    shot(page, "hall-3-withdrawal-accepted")
+
+    page.get_by_role("menuitem", name="动账通知").click()
+    notices = page.locator("[data-testid=notices]")
+    notices.get_by_text("公积金账户支出 300.00 元，余额 900.00 元").wait_for()
+    notices.get_by_text("公积金账户收入 1,200.00 元，余额 1,200.00 元").wait_for()
+    shot(page, "hall-4-notices")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+    phone = page_of(browser, 375, 812)
+    phone.goto(f"{platform.gateway_url}/app/notices")
+    sign_in(phone, *depositor_of(platform, account, "app"))
+    phone.locator("[data-testid=notices]").get_by_text("公积金账户支出 300.00 元，余额 900.00 元").wait_for()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    no_serious_accessibility_violations(phone)
+    phone.context.close()

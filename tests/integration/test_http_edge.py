@@ -37,7 +37,8 @@ SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "36060099999
                       "voucher_no": "HJHD-RMT-360600999999-202601", "document_key": "HJHD-RMT-360600999999-202601",
                       "borrowing_id": "BRW-AUD-20260101-0001", "loan_no": "DKJK2026999999",
                       "batch_id": "BAT-360600-20260101", "machine": "settlement", "name": "settle-WDR-0001",
-                      "queue": "ledger-events-dlq", "org": "360600"}
+                      "queue": "ledger-events-dlq", "org": "360600",
+                      "authorization_id": "DSA-0123456789abcdef01234567"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:
@@ -45,7 +46,7 @@ def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> st
 
 
 def test_there_are_routes_in_every_app():
-    assert AREAS == ["archive", "ledger", "lending", "platform", "seal", "settlement"]
+    assert AREAS == ["archive", "datashare", "ledger", "lending", "platform", "seal", "settlement"]
     assert {area for area, _ in ROUTES} == set(AREAS)
 
 

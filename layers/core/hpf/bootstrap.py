@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from hpf.archive.text import ArchiveText, TextStore
     from hpf.archive.treehead import TreeHeadSigner
     from hpf.common.clock import Clock
+    from hpf.datashare.checks import ScenarioChecks
+    from hpf.datashare.ports import SolidificationLog, SourceGateway, TrailStore
+    from hpf.datashare.service import DataShareService
     from hpf.identity.tokens import TokenVerifier
     from hpf.ledger.corrections import LedgerCorrections
     from hpf.ledger.funding import RemittanceFunding
@@ -463,6 +466,52 @@ def workflow_monitor() -> WorkflowMonitor:
     return StepFunctionsMonitor(settings.env("HPF_STAGE"))
 
 
+@lru_cache(maxsize=1)
+def exchange_gateway() -> SourceGateway:
+    """Kept per warm instance: its circuits remember which sources just failed."""
+    from hpf.adapters.partners.exchange_gateway import ExchangeGatewayClient
+    from hpf.datashare.dialect import dialects
+
+    return ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
+                                 settings.env("HPF_BIGDATA_SECRET"), dialects()["bigdata"])
+
+
+def datashare_trail() -> TrailStore:
+    from hpf.adapters.aws.datashare_store import DynamoTrailStore
+
+    return DynamoTrailStore(settings.env("HPF_DATASHARE_TABLE"))
+
+
+@lru_cache(maxsize=1)
+def datashare() -> DataShareService:
+    from hpf.adapters.aws.datashare_store import (
+        DynamoAnswerCache,
+        DynamoAuthorizationStore,
+        DynamoRateStorage,
+        LimitsThrottle,
+    )
+    from hpf.datashare.service import DataShareService, Rates
+
+    table = settings.env("HPF_DATASHARE_TABLE")
+    rates = Rates(settings.optional("HPF_DATASHARE_CALLER_RATE") or Rates.per_caller,
+                  settings.optional("HPF_DATASHARE_SOURCE_RATE") or Rates.per_source)
+    return DataShareService(exchange_gateway(), DynamoAuthorizationStore(table), datashare_trail(),
+                            DynamoAnswerCache(table), LimitsThrottle(DynamoRateStorage(table)), clock(), rates)
+
+
+def solidification_log() -> SolidificationLog:
+    """The archive's log alone (the trail's solidification needs nothing else of the archive)."""
+    from hpf.adapters.aws.archive_store import DynamoLogStore
+
+    return DynamoLogStore(settings.env("HPF_ARCHIVE_TABLE"))
+
+
+def scenario_checks() -> ScenarioChecks:
+    from hpf.datashare.checks import ScenarioChecks
+
+    return ScenarioChecks(datashare())
+
+
 def reset() -> None:
     """Forget every built service (tests that change settings between cases)."""
     for factory in (clock, ledger_service, general_ledger, ledger_maintenance, interest_service, withdrawal_service,
@@ -470,5 +519,5 @@ def reset() -> None:
                     reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service,
                     voucher_service, analytics_files,
                     borrowing_service, shared_licences, public_verification,
-                    operation_log, token_verifier, outbox_relay, workflows, cockpit):
+                    operation_log, token_verifier, outbox_relay, workflows, cockpit, exchange_gateway, datashare):
         factory.cache_clear()

@@ -40,6 +40,7 @@ class LocalPlatform:
     banks: dict[str, Any] = field(default_factory=dict)  # bank code → BankSandbox (tests inject faults here)
     seal: Any = None  # the e-seal system's sandbox (SealSandbox)
     licences: Any = None  # the e-licence library's sandbox (LicenceLibrarySandbox)
+    bigdata: Any = None  # the big-data center's exchange gateway sandbox (ExchangeGatewaySandbox)
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -47,6 +48,7 @@ class LocalPlatform:
     identity_url: str = ""
     seal_url: str = ""
     licence_url: str = ""
+    bigdata_url: str = ""
 
     @property
     def log_file(self) -> Path:
@@ -69,6 +71,7 @@ class LocalPlatform:
         self.banks, bank_links = start_banks(self.bank_timeout)
         self.seal_url = self._start_seal_system()
         self.licence_url = self._start_licence_library()
+        self.bigdata_url = self._start_exchange_gateway()
         # The gateway's port is chosen now: vouchers print it in their QR codes (PublicBaseUrl).
         self.port = self.port or free_port()
         template = platform_template()
@@ -81,7 +84,9 @@ class LocalPlatform:
                       "SealAppKey": self.seal.app_key, "SealTimeStamp": "with_signature",
                       "SealTrustRoots": self.seal.root_pem().decode(),
                       "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": self.licence_url,
-                      "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex()}
+                      "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex(),
+                      "BigDataUrl": self.bigdata_url, "BigDataClientId": next(iter(self.bigdata.clients)),
+                      "BigDataSecret": next(iter(self.bigdata.clients.values()))}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -145,6 +150,14 @@ class LocalPlatform:
         self._servers.append(server)
         return server.url
 
+    def _start_exchange_gateway(self) -> str:
+        from hpf.sandbox.bigdata import ExchangeGatewaySandbox
+
+        self.bigdata = ExchangeGatewaySandbox()
+        server = BackgroundServer(self.bigdata).start()
+        self._servers.append(server)
+        return server.url
+
     def _connect_bank_fronts(self) -> None:
         """The center's front machine: each bank's arrival notices go to the settlement-notices queue."""
         from hpf.settlement.notices import NoticeFront
@@ -171,6 +184,7 @@ class LocalPlatform:
     def _write_state(self) -> None:
         state = {"gateway": self.gateway_url, "aws_endpoint": self.aws.endpoint if self.aws else None,
                  "identity": self.identity_url, "seal_system": self.seal_url, "licence_library": self.licence_url,
+                 "bigdata": self.bigdata_url,
                  "stage": STAGE, "stack": STACK, "pid": os.getpid(),
                  "region": REGION, "log_file": str(self.log_file)}
         (self.state_dir / "local.json").write_text(json.dumps(state, indent=2), encoding="utf-8")

@@ -1,0 +1,112 @@
+"""Data-sharing function app (政务数据共享): authorizations, queries of the 21 sources and the banks, scenario checks,
+the trail a person and the auditors read, the gateway's catalogue and figures; and the trail's solidification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hpf import bootstrap
+from hpf.datashare import schemas as s
+from hpf.identity.roles import Role
+from hpf.web.api import Api, RequestContext
+
+api = Api("datashare", "政务数据共享", "共享数据查询授权、21类数据源查询、共享数据场景核验、查询留痕、接口与统计")
+app = api.app
+handler = api.lambda_handler
+
+ASKERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.DEPOSITOR}
+WATCHERS = {Role.OPERATOR, Role.AUDITOR, Role.LEADER, Role.COUNTER_CLERK, Role.APPROVER}
+
+
+@api.route("/authorizations", method="POST", roles={Role.COUNTER_CLERK, Role.APPROVER, Role.DEPOSITOR},
+           body=s.GrantBody, response=s.AuthorizationView, status=201, summary="记录数据查询授权（书面授权书或本人线上授权）")
+def grant(ctx: RequestContext) -> s.AuthorizationView:
+    from hpf.datashare.service import GrantRequest
+
+    b = ctx.body
+    return s.AuthorizationView.of(bootstrap.datashare().grant(GrantRequest(
+        b.subject_kind, b.subject_id, b.subject_name, tuple(b.scenarios), b.valid_days, b.evidence_kind,
+        b.evidence_reference), ctx.principal))
+
+
+@api.route("/authorization-searches", method="POST", roles={Role.COUNTER_CLERK, Role.APPROVER, Role.AUDITOR,
+           Role.DEPOSITOR}, body=s.SubjectBody, response=s.AuthorizationList, summary="查询某人（单位）的授权记录")
+def authorizations_of(ctx: RequestContext) -> s.AuthorizationList:
+    found = bootstrap.datashare().authorizations_of(ctx.body.subject_kind, ctx.body.subject_id, ctx.principal)
+    return s.AuthorizationList(authorizations=[s.AuthorizationView.of(a) for a in found])
+
+
+@api.route("/authorizations/{authorization_id}/revocation", method="POST", roles={Role.COUNTER_CLERK, Role.DEPOSITOR},
+           path_model=s.AuthorizationPath, response=s.AuthorizationView, summary="撤销授权")
+def revoke(ctx: RequestContext, authorization_id: str) -> s.AuthorizationView:
+    return s.AuthorizationView.of(bootstrap.datashare().revoke(authorization_id, ctx.principal))
+
+
+@api.route("/queries", method="POST", roles=ASKERS, body=s.QueryBody, response=s.AnswerView,
+           summary="共享数据查询（须有授权；留痕）")
+def query(ctx: RequestContext) -> s.AnswerView:
+    from hpf.datashare.service import ShareQuery
+
+    b = ctx.body
+    answer = bootstrap.datashare().query(ShareQuery(b.source, b.scenario, b.subject_id, b.business_id,
+                                                    b.authorization_id, b.key or ""), ctx.principal)
+    return s.AnswerView(query_id=answer.query_id, source=answer.source, records=answer.records,
+                        fetched_at=answer.fetched_at, cached=answer.cached)
+
+
+@api.route("/checks", method="POST", roles=ASKERS, body=s.CheckBody, response=s.CheckView,
+           summary="共享数据场景核验：自动填充、差异比对、免交材料、纸质办理原因")
+def check(ctx: RequestContext) -> s.CheckView:
+    from hpf.datashare.checks import CheckRequest
+
+    b = ctx.body
+    return s.CheckView.of(bootstrap.scenario_checks().check(CheckRequest(
+        b.scenario, b.subject_id, b.business_id, b.authorization_id, dict(b.typed), dict(b.keys)), ctx.principal))
+
+
+@api.route("/trail-searches", method="POST", roles={Role.AUDITOR, Role.DEPOSITOR}, body=s.SubjectBody,
+           response=s.TrailList, summary="查询留痕：谁为何查询了某人（单位）的哪些数据")
+def trail(ctx: RequestContext) -> s.TrailList:
+    found = bootstrap.datashare().trail_of(ctx.body.subject_kind, ctx.body.subject_id, ctx.principal)
+    return s.TrailList(records=[s.TrailView.of(r) for r in found])
+
+
+@api.route("/sources", roles=WATCHERS, response=s.SourceList, summary="数据源（接口）目录与熔断状态")
+def sources(ctx: RequestContext) -> s.SourceList:
+    from hpf.datashare.catalog import catalog
+
+    circuits = bootstrap.exchange_gateway().status()
+    return s.SourceList(sources=[s.SourceView(
+        code=x.code, feature=x.feature, name=x.name, agency=x.agency, interface=x.interface, subject=x.subject,
+        freshness_seconds=int(x.freshness.total_seconds()), circuit=circuits.get(x.code, "closed"))
+        for x in catalog().values()])
+
+
+@api.route("/scenarios", roles=WATCHERS | {Role.DEPOSITOR}, response=s.ScenarioList, summary="共享数据场景")
+def scenario_list(ctx: RequestContext) -> s.ScenarioList:
+    from hpf.datashare.scenarios import scenarios
+
+    return s.ScenarioList(scenarios=[s.ScenarioView(code=x.code, feature=x.feature, name=x.name, subject=x.subject,
+                                                    sources=list(x.sources), materials=sorted(x.materials))
+                                     for x in scenarios().values()])
+
+
+@api.route("/statistics", roles={Role.OPERATOR, Role.AUDITOR, Role.LEADER}, query=s.StatisticsQuery,
+           response=s.StatisticsView, summary="统计分析：各数据源调用量、结果、缓存命中")
+def statistics(ctx: RequestContext) -> s.StatisticsView:
+    from hpf.datashare.trail import figures
+
+    since = bootstrap.clock().now() - timedelta(hours=ctx.query.hours)
+    f = figures(bootstrap.datashare().since(since))
+    return s.StatisticsView(since=since, total=f["total"], offices=f["offices"], scenarios=f["scenarios"],
+                            sources=[s.SourceFigureView(source=x.source, queries=x.queries,
+                                                        outcomes=dict(x.outcomes), cached=x.cached,
+                                                        hit_rate=round(x.hit_rate, 4)) for x in f["sources"]])
+
+
+@app.lambda_function(name="solidify_trail")
+def solidify_trail(event, context):
+    """Schedule (each minute): the query trail appended to the archive's log."""
+    from hpf.entrypoints import datashare as entrypoints
+
+    return entrypoints.solidify_trail(event, context)

@@ -1,0 +1,59 @@
+"""What data sharing needs from outside: the exchange gateways, where authorizations and the trail are kept, a
+cache of answers, the rate limits, and the archive's log the trail is solidified into."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from hpf.datashare.catalog import Source
+from hpf.datashare.model import Authorization, TrailRecord
+
+
+class SourceGateway(Protocol):
+    def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
+        """The source's records for the keys, in the source's own field names (all pages). Raises
+        SourceUnavailable when the source is down, slow or answers what cannot be read, DataShareThrottled when
+        the gateway limits us; an empty list is an answer (no record)."""
+        ...
+
+    def status(self) -> dict[str, str]:
+        """Each gateway's circuit: closed (in use), open (down: not asked until it cools), half-open."""
+        ...
+
+
+class AuthorizationStore(Protocol):
+    def add(self, authorization: Authorization) -> Authorization:
+        """Keep it; the same id again (a retried request) returns the one kept."""
+        ...
+
+    def get(self, authorization_id: str) -> Authorization | None: ...
+    def of_subject(self, subject: str) -> list[Authorization]: ...
+    def save(self, authorization: Authorization) -> None: ...  # a revocation
+
+
+class TrailStore(Protocol):
+    def add(self, record: TrailRecord) -> None: ...  # append-only: an id twice is refused
+    def of_subject(self, subject: str, limit: int) -> list[TrailRecord]: ...  # newest first
+    def unsolidified(self, limit: int) -> list[TrailRecord]: ...  # oldest first
+    def solidified(self, query_id: str, at: datetime, log_index: int) -> None: ...
+    def since(self, start: datetime) -> list[TrailRecord]: ...  # the statistics' window, oldest first
+
+
+class AnswerCache(Protocol):
+    def get(self, source: str, subject: str, max_age: timedelta, now: datetime) -> tuple[list[dict[str, Any]],
+                                                                                          datetime] | None: ...
+    def put(self, source: str, subject: str, records: list[dict[str, Any]], fetched_at: datetime,
+            keep: timedelta) -> None: ...
+
+
+class Throttle(Protocol):
+    def allow(self, key: str, rate: str) -> bool:
+        """Count one hit of ``key`` against ``rate`` ("120/minute"); False when over it."""
+        ...
+
+
+class SolidificationLog(Protocol):
+    def append(self, key: str, leaf: bytes, at: datetime) -> Any:
+        """The archive's log (hpf.archive.ports.LogStore): gap-free, idempotent by key; returns the entry."""
+        ...

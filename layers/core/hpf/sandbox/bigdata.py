@@ -1,0 +1,160 @@
+"""Sandbox of an exchange gateway (the 鹰潭市大数据中心's 政务数据共享交换), speaking a dialect of dialects.yaml: the
+requests signed as the dialect says (client id, millisecond timestamp within its window, a nonce used once, the
+HMAC), the interfaces of sources.yaml, each answering its records a page at a time inside the gateway's envelope
+(with the extra fields a real gateway adds: a request id, its own timestamp, an update time on each record).
+
+It validates what it receives (signature, clock, replay, the interface's key, the page), keeps its records and a
+log of every request, and injects faults per interface: ``down`` (HTTP 503), ``slow`` (answers after a delay),
+``wrong`` (HTTP 200 with an envelope that is not one), ``throttle`` (the gateway's 429 code), ``error`` (its 500).
+
+- ``POST <dialect path>``       the query (the interface from the path)
+- ``POST /admin/records``       ``{"source": code, "records": [{...source field names...}]}``
+- ``POST /admin/faults``        ``{"source": code | "*", "mode": "down"|"slow"|"wrong"|"throttle"|"error"|null,
+                                   "seconds": n}``
+- ``GET  /admin/requests``      the request log (interface, client, outcome)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from hpf.datashare.catalog import Source, catalog
+from hpf.datashare.dialect import Dialect, dialects
+
+CLIENT_ID, CLIENT_SECRET = "YTGJJ-HPF", "sandbox-bigdata-secret"
+_STALE_NONCES = 10_000
+
+
+class ExchangeGatewaySandbox:
+    def __init__(self, dialect: str = "bigdata", clients: dict[str, str] | None = None):
+        self.dialect: Dialect = dialects()[dialect]
+        self.clients = clients or {CLIENT_ID: CLIENT_SECRET}
+        self.sources: dict[str, Source] = {s.interface: s for s in catalog().values() if s.gateway == dialect}
+        self._records: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._faults: dict[str, tuple[str, float]] = {}
+        self._nonces: deque[str] = deque(maxlen=_STALE_NONCES)
+        self._seen: set[str] = set()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        pattern = re.escape(self.dialect.path).replace(re.escape("{interface}"), r"(?P<interface>[A-Za-z0-9_]+)")
+        self._path = re.compile(f"^{pattern}$")
+
+    # -- administration ------------------------------------------------------------------------------------------
+    def add_records(self, code: str, records: list[dict[str, Any]]) -> None:
+        """Records of a source in its own field names; each is found by the source's first key."""
+        src = catalog()[code]
+        with self._lock:
+            for record in records:
+                self._records.setdefault((src.interface, str(record[src.keys[0]])), []).append(dict(record))
+
+    def fault(self, code: str, mode: str | None, seconds: float = 0.0) -> None:
+        interface = "*" if code == "*" else catalog()[code].interface
+        with self._lock:
+            if mode:
+                self._faults[interface] = (mode, seconds)
+            else:
+                self._faults.pop(interface, None)
+
+    def asked(self, code: str) -> int:
+        interface = catalog()[code].interface
+        with self._lock:
+            return sum(1 for r in self.requests if r["interface"] == interface and r["outcome"] == "200")
+
+    # -- WSGI ------------------------------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._dispatch(Request(environ))(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return self._envelope("400", "请求体不是合法的JSON")
+        if request.path == "/admin/records" and request.method == "POST":
+            self.add_records(body["source"], body["records"])
+            return _json({"added": len(body["records"])}, 201)
+        if request.path == "/admin/faults" and request.method == "POST":
+            self.fault(body.get("source", "*"), body.get("mode"), float(body.get("seconds", 0)))
+            return _json({"ok": True})
+        if request.path == "/admin/requests" and request.method == "GET":
+            with self._lock:
+                return _json({"requests": list(self.requests)})
+        matched = self._path.match(request.path)
+        if not matched or request.method != self.dialect.method:
+            return _json({"code": "404", "msg": "接口不存在"}, 404)
+        interface = matched.group("interface")
+        client, outcome, response = request.headers.get(self.dialect.headers["client"], ""), "", None
+        why = self._refusal(request)
+        if why:
+            outcome, response = "401", self._envelope("401", why)
+        elif interface not in self.sources:
+            outcome, response = "404", self._envelope("404", "接口不存在或未授权")
+        else:
+            outcome, response = self._answer(self.sources[interface], body)
+        with self._lock:
+            self.requests.append({"interface": interface, "client": client, "outcome": outcome})
+        return response
+
+    def _refusal(self, request: Request) -> str:
+        h = self.dialect.headers
+        client, stamp = request.headers.get(h["client"], ""), request.headers.get(h["timestamp"], "")
+        nonce, signature = request.headers.get(h["nonce"], ""), request.headers.get(h["signature"], "")
+        if client not in self.clients:
+            return "应用标识无效"
+        if not (stamp.isdigit() and nonce and signature):
+            return "缺少签名参数"
+        seconds = int(stamp) / (1000 if self.dialect.timestamp_unit == "ms" else 1)
+        if abs(time.time() - seconds) > self.dialect.window_seconds:
+            return "时间戳已过期"
+        if not secrets.compare_digest(signature, self.dialect.sign(client, stamp, nonce, self.clients[client])):
+            return "签名校验失败"
+        with self._lock:
+            if nonce in self._seen:
+                return "请求重复（随机数已使用）"
+            if len(self._nonces) == self._nonces.maxlen:
+                self._seen.discard(self._nonces[0])
+            self._nonces.append(nonce)
+            self._seen.add(nonce)
+        return ""
+
+    def _answer(self, src: Source, body: dict[str, Any]) -> tuple[str, Response]:
+        mode, seconds = self._faults.get(src.interface) or self._faults.get("*") or ("", 0.0)
+        if mode == "down":
+            return "503", _json({"code": "503", "msg": "服务不可用"}, 503)
+        if mode == "slow":
+            time.sleep(seconds)
+        if mode == "wrong":
+            return "200", Response("<html>网关维护中</html>", status=200, mimetype="text/html")
+        if mode == "throttle":
+            return "429", self._envelope("429", "调用频率超限")
+        if mode == "error":
+            return "500", self._envelope("500", "数据源系统异常")
+        p = self.dialect.paging
+        key = str(body.get(src.keys[0], "")).strip()
+        page, size = body.get(p["page"]), body.get(p["size"])
+        if not key:
+            return "400", self._envelope("400", f"参数错误：{src.keys[0]}不能为空")
+        if not (isinstance(page, int) and isinstance(size, int) and page >= p["first"] and 1 <= size <= p["max_size"]):
+            return "400", self._envelope("400", f"参数错误：{p['page']}/{p['size']}")
+        with self._lock:
+            found = list(self._records.get((src.interface, key), []))
+        start = (page - p["first"]) * size
+        stamped = [{**r, "GXSJ": time.strftime("%Y-%m-%d %H:%M:%S")} for r in found[start:start + size]]
+        e = self.dialect.envelope
+        return "200", self._envelope(e["ok"][0], "成功", {e["total"]: len(found), e["records"]: stamped})
+
+    def _envelope(self, code: str, message: str, data: Any = None) -> Response:
+        e = self.dialect.envelope
+        return _json({e["code"]: code, e["message"]: message, e["data"]: data,
+                      "requestId": secrets.token_hex(8), "timestamp": int(time.time() * 1000)})
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")

@@ -1,0 +1,142 @@
+"""Data sharing on the local platform: each of the 21 sources of the big-data center asked through the datashare
+API, the client signing and paging in the gateway's dialect, the sandbox answering over HTTP — under an
+authorization recorded first, and on the trail the person reads and the archive's log solidifies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hpf.datashare.catalog import catalog
+from hpf.datashare.scenarios import scenarios
+from hpf.sandbox.identity import SandboxUser
+from tests.integration.conftest import fresh_credit_code, fresh_resident_id
+
+PROJECT = "YS2026-0088"
+
+
+def sample(code: str, person: str, unit: str) -> tuple[str, str, str, dict[str, Any]]:
+    """(the subject's identifier, the source's key value, a scenario reading it, a record in the source's names)."""
+    src = catalog()[code]
+    purpose = next(s for s in scenarios().values() if code in s.sources)
+    subject = {"person": person, "unit": unit, "project": PROJECT}[purpose.subject]
+    key = {"mortgage": "360602001001GB00001F00010001", "planning_permit": "JSGH2026-015",
+           "land_planning_permit": "YDGH2026-009", "construction_permit": "SGXK2026-031"}.get(code, subject)
+    record = {name: f"{code}-{name}" for name in src.fields}
+    record[src.keys[0]] = key
+    return subject, key, purpose.code, record
+
+
+def authorize(http, auth, kind: str, subject: str, scenario: str, who: str = "clerk01") -> str:  # type: ignore[no-untyped-def]
+    granted = http.post("/datashare/authorizations", headers=auth(who), json={
+        "subject_kind": kind, "subject_id": subject, "subject_name": "李华", "scenarios": [scenario],
+        "valid_days": 30, "evidence_kind": "signed_form" if who != "holder" else "online_consent",
+        "evidence_reference": f"DOC-AUTH-{subject}-{scenario}"})
+    assert granted.status_code == 201, granted.text
+    return str(granted.json()["authorization_id"])
+
+
+SOURCES = [pytest.param(code, marks=pytest.mark.feature(src.feature), id=code) for code, src in catalog().items()]
+
+
+@pytest.mark.parametrize("code", SOURCES)
+def test_each_source_is_asked_under_an_authorization_and_answers_in_our_names(platform, http, auth, code):
+    person, unit = fresh_resident_id(), fresh_credit_code()
+    subject, key, purpose, record = sample(code, person, unit)
+    platform.bigdata.add_records(code, [{**record, "XZZD": "网关新增字段"}])
+    body = {"source": code, "scenario": purpose, "subject_id": subject, "business_id": f"IT-{code}",
+            "authorization_id": "DSA-0123456789abcdef01234567", **({"key": key} if key != subject else {})}
+    refused = http.post("/datashare/queries", headers=auth("clerk01"), json=body)
+    assert (refused.status_code, refused.json()["code"]) == (403, "DATASHARE_UNAUTHORIZED")
+    asked_before = platform.bigdata.asked(code)
+
+    body["authorization_id"] = authorize(http, auth, scenarios()[purpose].subject, subject, purpose)
+    answer = http.post("/datashare/queries", headers=auth("clerk01"), json=body)
+    assert answer.status_code == 200, answer.text
+    [got] = answer.json()["records"]
+    src = catalog()[code]
+    assert {ours: got[ours] for ours in src.fields.values()} == {ours: record[theirs] for theirs, ours in
+                                                                  src.fields.items()}
+    assert got["XZZD"] == "网关新增字段" and got["GXSJ"]  # what the gateway adds is kept, not refused
+    assert platform.bigdata.asked(code) == asked_before + 1  # the refused query never reached the source
+
+
+@pytest.mark.feature("S.9.7")
+def test_the_person_reads_who_queried_what_and_why_and_the_trail_is_solidified(platform, http, auth, add_user):
+    person = fresh_resident_id()
+    platform.bigdata.add_records("marriage", [{"SFZH": person, "XM": "李华", "HYZT": "已婚", "POXM": "王强"}])
+    consent = authorize(http, auth, "person", person, "loan_application")
+    body = {"source": "marriage", "scenario": "loan_application", "subject_id": person, "business_id": "DKSQ-0001",
+            "authorization_id": consent}
+    assert http.post("/datashare/queries", headers=auth("approver01"), json=body).status_code == 200
+    bad = http.post("/datashare/queries", headers=auth("clerk01"),
+                    json={**body, "scenario": "rent_withdrawal", "business_id": "TQ-0009"})
+    assert bad.status_code == 403  # another purpose than the one authorized
+
+    add_user(SandboxUser(f"holder-{person}", "pw", "depositor", ["depositor"], "李华", id_number=person))
+    mine = http.post("/datashare/trail-searches", headers=auth(f"holder-{person}"),
+                     json={"subject_kind": "person", "subject_id": person})
+    assert mine.status_code == 200, mine.text
+    seen = [(r["caller_name"], r["source_name"], r["scenario_name"], r["business_id"], r["outcome"])
+            for r in mine.json()["records"]]
+    assert seen == [("王敏", "民政婚姻信息", "租房提取", "TQ-0009", "refused"),
+                    ("陈静", "民政婚姻信息", "贷款申请", "DKSQ-0001", "answered")]
+    stranger = http.post("/datashare/trail-searches", headers=auth(f"holder-{person}"),
+                         json={"subject_kind": "person", "subject_id": fresh_resident_id()})
+    assert stranger.status_code == 403
+
+    solidified = platform.registry.invoke(platform.physical["SolidifyTrailFunction"], {"resources": []})
+    assert solidified["solidified"] >= 2
+    audited = http.post("/datashare/trail-searches", headers=auth("auditor01"),
+                        json={"subject_kind": "person", "subject_id": person}).json()["records"]
+    assert all(r["log_index"] is not None for r in audited)
+    from hpf.adapters.aws.archive_store import DynamoLogStore
+
+    entry = DynamoLogStore(platform.physical["ArchiveTable"]).entry_for(f"DSQ#{audited[0]['query_id']}")
+    assert entry is not None and entry.index == audited[0]["log_index"] and person not in entry.leaf.decode()
+
+
+@pytest.mark.feature("6.2.1")
+def test_opening_an_account_checks_the_person_against_identity_and_a_source_down_is_the_paper_path(
+        platform, http, auth):
+    person = fresh_resident_id()
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "李华", "HJDZ": "鹰潭市月湖区胜利东路1号"}])
+    consent = authorize(http, auth, "person", person, "depositor_registration")
+    body = {"scenario": "depositor_registration", "subject_id": person, "business_id": "KH-0001",
+            "authorization_id": consent, "typed": {"name": "李桦"}}
+    check = http.post("/datashare/checks", headers=auth("clerk01"), json=body).json()
+    assert check["online"] and check["review"] and check["materials"] == ["id_card"]
+    assert check["differences"] == [{"field": "name", "typed": "李桦", "shared": "李华", "source": "resident_identity"}]
+    assert check["prefill"] == {"address": "鹰潭市月湖区胜利东路1号"}
+
+    other = fresh_resident_id()
+    other_consent = authorize(http, auth, "person", other, "depositor_registration")
+    platform.bigdata.fault("resident_identity", "down")
+    try:
+        down = http.post("/datashare/checks", headers=auth("clerk01"), json={
+            **body, "subject_id": other, "authorization_id": other_consent, "business_id": "KH-0002"})
+        assert down.status_code == 200, down.text  # never a 500: the check says take the paper path
+        assert down.json()["online"] is False and down.json()["paper"] == ["个人身份信息暂不可用"]
+        direct = http.post("/datashare/queries", headers=auth("clerk01"), json={
+            "source": "resident_identity", "scenario": "depositor_registration", "subject_id": other,
+            "business_id": "KH-0003", "authorization_id": other_consent})
+        assert (direct.status_code, direct.json()["code"]) == (503, "SOURCE_UNAVAILABLE")
+        assert "纸质材料" in direct.json()["message"]
+        # the first person's answer is fresh enough (identity: a day) and still served while the source is down
+        again = http.post("/datashare/checks", headers=auth("clerk01"), json={**body, "business_id": "KH-0004"})
+        assert again.json()["online"] is True
+    finally:
+        platform.bigdata.fault("resident_identity", None)
+
+
+@pytest.mark.feature("6.2.12")
+def test_a_unit_closes_only_when_business_registration_says_it_is_cancelled(platform, http, auth):
+    unit = fresh_credit_code()
+    platform.bigdata.add_records("business_registration", [{"TYSHXYDM": unit, "QYMC": "鹰潭注销测试有限公司",
+                                                             "DJZT": "存续"}])
+    consent = authorize(http, auth, "unit", unit, "unit_closure")
+    check = http.post("/datashare/checks", headers=auth("clerk01"), json={
+        "scenario": "unit_closure", "subject_id": unit, "business_id": "ZX-0001", "authorization_id": consent})
+    assert check.status_code == 200 and check.json()["online"] is False
+    assert "应为注销、吊销" in check.json()["paper"][0]

@@ -24,6 +24,7 @@ export default defineConfig({
         unit: fileURLToPath(new URL("./unit/index.html", import.meta.url)),
         ops: fileURLToPath(new URL("./ops/index.html", import.meta.url)),
         hall: fileURLToPath(new URL("./hall/index.html", import.meta.url)),
+        developer: fileURLToPath(new URL("./developer/index.html", import.meta.url)),
       },
     },
   },

@@ -282,6 +282,73 @@ def run_deductions(ctx: RequestContext) -> DeductionRunView:
                             total=f"{total:.2f}")
 
 
+DEV = "hpf.lending.developer_schemas"
+
+
+@api.route("/developers", method="POST", roles={Role.APPROVER, Role.COUNTER_CLERK}, body=f"{DEV}:DeveloperRegistration",
+           response=f"{DEV}:DeveloperView", status=201, summary="开发商登记（核验工商登记信息）")
+def register_developer(ctx: RequestContext):
+    from hpf.lending.developer_schemas import DeveloperView
+    from hpf.lending.developers import RegisterDeveloper, SupervisedAccount
+
+    b = ctx.body
+    return DeveloperView.of(bootstrap.developer_service().register(RegisterDeveloper(
+        b.credit_code, b.name, b.legal_representative, b.address,
+        tuple(SupervisedAccount(a.bank, a.account_no, a.account_name) for a in b.accounts), b.authorization_id),
+        ctx.principal))
+
+
+@api.route("/developers/{credit_code}", roles={*STAFF_VIEWERS, Role.DEVELOPER}, path_model=f"{DEV}:DeveloperPath",
+           response=f"{DEV}:DeveloperView", summary="开发商信息")
+def get_developer(ctx: RequestContext, credit_code: str):
+    from hpf.lending.developer_schemas import DeveloperView
+
+    return DeveloperView.of(bootstrap.developer_service().developer(credit_code, ctx.principal))
+
+
+@api.route("/developers/{credit_code}/confirmation", method="POST", roles={Role.APPROVER},
+           path_model=f"{DEV}:DeveloperPath", body=f"{DEV}:ConfirmationBody", response=f"{DEV}:DeveloperView",
+           summary="待核验的开发商登记：核验纸质材料后确认")
+def confirm_developer(ctx: RequestContext, credit_code: str):
+    from hpf.lending.developer_schemas import DeveloperView
+
+    return DeveloperView.of(bootstrap.developer_service().confirm(credit_code, ctx.body.materials_reference,
+                                                                  ctx.principal))
+
+
+@api.route("/developers/{credit_code}/projects", method="POST", roles={Role.APPROVER, Role.COUNTER_CLERK},
+           path_model=f"{DEV}:DeveloperPath", body=f"{DEV}:ProjectRegistration", response=f"{DEV}:ProjectView",
+           status=201, summary="项目登记（核验预售、规划、施工许可证）")
+def register_project(ctx: RequestContext, credit_code: str):
+    from hpf.lending.developer_schemas import ProjectView
+    from hpf.lending.developers import RegisterProject
+
+    b = ctx.body
+    return ProjectView.of(bootstrap.developer_service().add_project(credit_code, RegisterProject(
+        b.name, b.location, b.presale_permit, b.planning_permit, b.land_planning_permit, b.construction_permit,
+        b.authorization_id), ctx.principal))
+
+
+@api.route("/developers/{credit_code}/projects", roles={*STAFF_VIEWERS, Role.DEVELOPER},
+           path_model=f"{DEV}:DeveloperPath", response=f"{DEV}:ProjectList", summary="开发商的项目")
+def developer_projects(ctx: RequestContext, credit_code: str):
+    from hpf.lending.developer_schemas import ProjectList, ProjectView
+
+    return ProjectList(projects=[ProjectView.of(p) for p in bootstrap.developer_service().projects(
+        credit_code, ctx.principal)])
+
+
+@api.route("/developers/{credit_code}/loans", roles={*STAFF_VIEWERS, Role.DEVELOPER},
+           path_model=f"{DEV}:DeveloperPath", response=f"{DEV}:BuyerLoanList",
+           summary="购房人贷款：发放至开发商资金监管账户的公积金贷款")
+def developer_loans(ctx: RequestContext, credit_code: str):
+    from hpf.lending.developer_schemas import BuyerLoanList, buyer_loan
+
+    found = bootstrap.developer_service().loans(credit_code, ctx.principal)
+    total = sum((loan.principal for _, loan in found if loan.disbursed_on), Decimal("0.00"))
+    return BuyerLoanList(loans=[buyer_loan(a.account_no, loan) for a, loan in found], total_disbursed=f"{total:.2f}")
+
+
 @app.lambda_function(name="deduction_run")
 def deduction_run(event, context):
     """Schedule (06:00): every office's installments due by today, one batch each."""

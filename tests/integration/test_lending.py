@@ -22,10 +22,10 @@ RUN = datetime.now().strftime("%H%M%S")  # contract numbers differ between runs 
 
 
 def new_loan(platform, http, auth, add_user, *, principal="240000.00", months=120, method="01",  # type: ignore[no-untyped-def]
-             card_balance="100000.00") -> dict[str, Any]:
+             card_balance="100000.00", payee_account: str = "") -> dict[str, Any]:
     n = next(_serial)
     id_number, name = fresh_resident_id(), "赵磊"
-    card, seller = f"621700{RUN}{n:05d}", f"3605010{RUN}{n:07d}"
+    card, seller = f"621700{RUN}{n:05d}", payee_account or f"3605010{RUN}{n:07d}"
     ccb, boc = platform.banks["105"], platform.banks["104"]
     ccb.issue_card(card, name, id_number)
     ccb.deposit(card, card_balance)

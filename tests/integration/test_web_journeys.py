@@ -854,9 +854,9 @@ def test_an_approver_registers_a_loan_finance_pays_it_out_and_the_counter_repays
 
 def test_finance_starts_a_days_deduction_batch_and_follows_it_to_the_banks_results(
         platform, browser, http, auth, add_user, moved_clock):
-    from tests.integration.test_lending import disbursed
-
     from datetime import timedelta
+
+    from tests.integration.test_lending import disbursed
 
     loan = disbursed(platform, http, auth, add_user)
     # three days after the first due date: a day no other test runs a batch for (a day's batch is made once, and
@@ -1007,3 +1007,29 @@ def test_a_depositor_applies_in_the_personal_web_hall_and_reads_the_movements_as
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     no_serious_accessibility_violations(phone)
     phone.context.close()
+
+
+def test_a_developer_signs_in_at_the_developer_hall_and_reads_its_projects_and_buyers_loans(
+        platform, browser, http, auth, add_user):
+    from tests.integration.test_developers import registered
+    from tests.integration.test_lending import disbursed
+
+    account = "36050100000000019001"
+    code = registered(platform, http, auth, account)
+    loan = disbursed(platform, http, auth, add_user, payee_account=account)
+    add_user(SandboxUser(f"dev-{code}", "demo-pass", "developer", ["developer"], "鹰潭测试置业有限公司",
+                         credit_code=code, default_channel="developer_web"))
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/developer/")
+    sign_in(page, f"dev-{code}", "demo-pass")
+    page.locator("[data-testid=developer-status]").get_by_text("已登记").wait_for()
+    page.locator("[aria-label=资金监管账户]").get_by_text(account).wait_for()
+    page.locator(".el-loading-mask").wait_for(state="hidden")
+    shot(page, "developer-1-company")
+    no_serious_accessibility_violations(page)
+    page.get_by_role("menuitem", name="购房人贷款").click()
+    page.locator("[aria-label=购房人贷款]").get_by_text(loan["loan_no"]).wait_for()
+    assert page.locator("[data-testid=total-disbursed]").inner_text() == "¥240,000.00"
+    shot(page, "developer-2-buyer-loans")
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hpf.ledger.settlement_port import SettlementPort
     from hpf.ledger.withdrawal_service import WithdrawalService
     from hpf.lending.deduction import DeductionRun
+    from hpf.lending.developers import DeveloperService
     from hpf.lending.ports import LoanStore
     from hpf.lending.service import LoanService
     from hpf.platform.cockpit import CockpitService
@@ -497,6 +498,15 @@ def datashare() -> DataShareService:
                   settings.optional("HPF_DATASHARE_SOURCE_RATE") or Rates.per_source)
     return DataShareService(exchange_gateway(), DynamoAuthorizationStore(table), datashare_trail(),
                             DynamoAnswerCache(table), LimitsThrottle(DynamoRateStorage(table)), clock(), rates)
+
+
+def developer_service() -> DeveloperService:
+    from hpf.adapters.aws.lending_store import DynamoDeveloperStore, DynamoLoanStore
+    from hpf.lending.developers import DeveloperService
+
+    table = settings.env("HPF_LENDING_TABLE")
+    store = DynamoDeveloperStore(table, DynamoLoanStore(table, settings.env("HPF_OUTBOX_TABLE")))
+    return DeveloperService(store, scenario_checks(), clock())
 
 
 def solidification_log() -> SolidificationLog:

@@ -96,7 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         platform.start()
         demo = None if args.no_demo else load_demo(platform.identity, platform.gateway_url, platform.banks,
-                                                   platform.licences)
+                                                   platform.licences, platform.bigdata)
         _print_summary(platform, demo, state_dir)
         if demo:
             write_tokens(platform.identity, demo.users, state_dir / "tokens")

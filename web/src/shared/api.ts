@@ -3,6 +3,7 @@
 // with the platform's stable code and its Chinese message, shown to the user as it comes.
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths as ArchivePaths } from "@/api/archive";
+import type { paths as DataSharePaths } from "@/api/datashare";
 import type { paths as LedgerPaths } from "@/api/ledger";
 import type { paths as LendingPaths } from "@/api/lending";
 import type { paths as PlatformPaths } from "@/api/platform";
@@ -51,6 +52,8 @@ export const archive = createClient<ArchivePaths>({ baseUrl: "/archive" });
 archive.use(bearer);
 export const lending = createClient<LendingPaths>({ baseUrl: "/lending" });
 lending.use(bearer);
+export const datashare = createClient<DataSharePaths>({ baseUrl: "/datashare" });
+datashare.use(bearer);
 
 /** The data of an answer, or an ApiError with the platform's code and message. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {

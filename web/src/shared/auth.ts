@@ -14,6 +14,7 @@ export interface Claims {
   org?: string;
   id_number?: string;
   unit_account?: string;
+  credit_code?: string;
 }
 
 interface WebConfig {

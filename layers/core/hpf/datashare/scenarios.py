@@ -71,6 +71,7 @@ class Evaluation:
     materials: list[str] = field(default_factory=list)  # satisfied by shared data: not asked for on paper
     paper: list[str] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)
+    unmet: list[str] = field(default_factory=list)  # what the answered data says against the business
     query_ids: dict[str, str] = field(default_factory=dict)  # source → its trail record
 
     @property
@@ -137,6 +138,7 @@ def evaluate(s: Scenario, typed: dict[str, str], answers: dict[str, list[dict[st
         if records is not None:
             why = requirement.unmet(records, names[requirement.source])
             if why:
+                result.unmet.append(why)
                 result.paper.append(why)
     result.materials = [m for m, src in s.materials.items() if answers.get(src)]
     return result

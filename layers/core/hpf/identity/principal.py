@@ -17,6 +17,7 @@ class Principal:
     org: str | None = None  # staff and terminals: the office they belong to
     id_number: str | None = None  # depositors: their resident ID (from the identity system)
     unit_account: str | None = None  # unit agents: the unit account they act for
+    credit_code: str | None = None  # developers (法人): their unified social credit code
     channel: Channel = Channel.SYSTEM
     token_id: str = ""
     extra: dict = field(default_factory=dict, compare=False)

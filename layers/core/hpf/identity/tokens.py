@@ -108,6 +108,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         org=claims.get("org"),
         id_number=claims.get("id_number"),
         unit_account=claims.get("unit_account"),
+        credit_code=claims.get("credit_code"),
         channel=channel,
         token_id=claims["jti"],
     )

@@ -22,6 +22,8 @@ def valid_resident_id(body17: str) -> str:
     return body17 + ric.calc_check_digit(body17 + "0")  # stdnum wants a placeholder check digit
 
 
+DEMO_DEVELOPER_CREDIT_CODE = valid_credit_code("91360600MA35KF008")  # 鹰潭示范置业有限公司
+
 STAFF = [
     SandboxUser("clerk01", "demo-clerk01", "staff", ["counter_clerk"], "王敏", org="360600", default_channel="counter"),
     SandboxUser("clerk-gx", "demo-clerk-gx", "staff", ["counter_clerk"], "刘洋", org="360681", default_channel="counter"),
@@ -34,7 +36,7 @@ STAFF = [
     SandboxUser("terminal01", "demo-terminal01", "terminal", ["terminal"], "月湖大厅1号终端", org="360602",
                 default_channel="terminal"),
     SandboxUser("developer01", "demo-developer01", "developer", ["developer"], "鹰潭示范置业有限公司",
-                default_channel="developer_web"),
+                credit_code=DEMO_DEVELOPER_CREDIT_CODE, default_channel="developer_web"),
     SandboxUser("regulator01", "demo-regulator01", "partner", ["regulator"], "江西省住房公积金监管平台",
                 default_channel="partner"),
 ]
@@ -67,7 +69,7 @@ DEMO_SELLER = "36050100000000000888"  # the demo developer's supervised account 
 
 
 def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = None,
-              licences: Any = None) -> DemoData:
+              licences: Any = None, bigdata: Any = None) -> DemoData:
     demo = DemoData()
     for user in STAFF:
         identity.add_user(user)
@@ -99,7 +101,64 @@ def load_demo(identity: IdentitySandbox, gateway_url: str, banks: dict | None = 
         demo.loans.append(_demo_loan(identity, gateway_url, banks, demo.account_numbers[0]))
     if licences is not None:
         demo.licence_code = _demo_licences(licences)
+    if bigdata is not None:
+        _demo_shared_data(bigdata)
+        _demo_developer(identity, gateway_url)
     return demo
+
+
+DEMO_PROJECT_PERMIT = "YS2026-YT-0018"  # 鹰潭示范花园's presale permit
+
+
+def _demo_shared_data(bigdata: Any) -> None:
+    """The big-data center's records of the demo's people, units and developer: what its 21 sources would say."""
+    for person in PEOPLE:
+        id_number, sex = person["id_number"], "1" if int(person["id_number"][16]) % 2 else "2"
+        bigdata.add_records("resident_identity", [{"SFZH": id_number, "XM": person["name"], "XB": sex, "MZ": "汉",
+                                                   "CSRQ": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+                                                   "HJDZ": "江西省鹰潭市月湖区胜利东路32号"}])
+        bigdata.add_records("social_security_card", [{"SFZH": id_number, "XM": person["name"],
+                                                      "SBKH": f"J36{id_number[-8:]}", "KZT": "正常"}])
+    bigdata.add_records("marriage", [{"SFZH": PEOPLE[0]["id_number"], "XM": PEOPLE[0]["name"], "HYZT": "已婚",
+                                      "POXM": PEOPLE[1]["name"], "POSFZH": PEOPLE[1]["id_number"]}])
+    bigdata.add_records("contract_filing", [{"SFZH": PEOPLE[0]["id_number"], "MSR": PEOPLE[0]["name"],
+                                             "BAH": "YTBA2026000318", "HTBH": "YTWQ2026000318", "XMMC": "鹰潭示范花园",
+                                             "ZL": "鹰潭市月湖区示范花园3栋502", "HTJE": "820000.00",
+                                             "BARQ": "2026-11-01"}])
+    for unit in UNITS:
+        bigdata.add_records("business_registration", [{"TYSHXYDM": unit["credit_code"], "QYMC": unit["name"],
+                                                       "FDDBR": "王建", "DJZT": "存续", "ZS": "江西省鹰潭市"}])
+    bigdata.add_records("business_registration", [{"TYSHXYDM": DEMO_DEVELOPER_CREDIT_CODE, "QYMC": "鹰潭示范置业有限公司",
+                                                   "FDDBR": "赵志远", "DJZT": "存续", "ZS": "鹰潭市月湖区站江路18号"}])
+    bigdata.add_records("presale_permit", [{"XKZH": DEMO_PROJECT_PERMIT, "KFQY": "鹰潭示范置业有限公司",
+                                            "TYSHXYDM": DEMO_DEVELOPER_CREDIT_CODE, "XMMC": "鹰潭示范花园",
+                                            "YSMJ": "42000", "JGZH": DEMO_SELLER, "FZRQ": "2026-03-01"}])
+    for source, number in (("planning_permit", "JSGH2026-YT-0031"), ("land_planning_permit", "YDGH2026-YT-0012"),
+                           ("construction_permit", "SGXK2026-YT-0045")):
+        bigdata.add_records(source, [{"XKZH": number, "XMMC": "鹰潭示范花园", "JSDW": "鹰潭示范置业有限公司"}])
+
+
+def _demo_developer(identity: IdentitySandbox, gateway_url: str) -> None:
+    """鹰潭示范置业 registered at the counter (its signed authorization recorded first) and its project, both checked
+    against the shared data; the demo loan is paid into its supervised account, so the developer hall shows it."""
+    clerk = {"Authorization": f"Bearer {identity.token_for('clerk01')}"}
+    with httpx.Client(base_url=gateway_url, timeout=30, headers=clerk) as http:
+        def consent(kind: str, subject: str, scenario: str) -> str:
+            return str(_ok(http.post("/datashare/authorizations", json={
+                "subject_kind": kind, "subject_id": subject, "subject_name": "鹰潭示范置业有限公司",
+                "scenarios": [scenario], "valid_days": 365, "evidence_kind": "signed_form",
+                "evidence_reference": f"DEMO-AUTH-{subject}"}))["authorization_id"])
+
+        _ok(http.post("/lending/developers", json={
+            "credit_code": DEMO_DEVELOPER_CREDIT_CODE, "name": "鹰潭示范置业有限公司", "legal_representative": "赵志远",
+            "address": "鹰潭市月湖区站江路18号",
+            "accounts": [{"bank": "104", "account_no": DEMO_SELLER, "account_name": "鹰潭示范置业有限公司"}],
+            "authorization_id": consent("unit", DEMO_DEVELOPER_CREDIT_CODE, "developer_registration")}))
+        _ok(http.post(f"/lending/developers/{DEMO_DEVELOPER_CREDIT_CODE}/projects", json={
+            "name": "鹰潭示范花园", "location": "鹰潭市月湖区示范花园", "presale_permit": DEMO_PROJECT_PERMIT,
+            "planning_permit": "JSGH2026-YT-0031", "land_planning_permit": "YDGH2026-YT-0012",
+            "construction_permit": "SGXK2026-YT-0045",
+            "authorization_id": consent("project", DEMO_PROJECT_PERMIT, "project_registration")}))
 
 
 def _demo_licences(licences: Any) -> str:

@@ -31,6 +31,7 @@ FRONT_ENDS = (
     FrontEnd("hall", "hpf-hall", "鹰潭市住房公积金个人网上服务大厅", "web"),
     FrontEnd("unit", "hpf-unit", "鹰潭市住房公积金单位网上服务大厅", "unit_web"),
     FrontEnd("ops", "hpf-ops", "鹰潭市住房公积金运维控制台", "web"),
+    FrontEnd("developer", "hpf-developer", "鹰潭市住房公积金开发商网上服务大厅", "developer_web"),
 )
 DIST = Path(__file__).resolve().parents[4] / "web" / "dist"
 # Pages load only their own scripts and styles and talk only to the platform and the identity system; Element

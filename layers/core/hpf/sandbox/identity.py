@@ -53,6 +53,7 @@ class SandboxUser:
     org: str | None = None
     id_number: str | None = None
     unit_account: str | None = None
+    credit_code: str | None = None  # developers: the legal person's unified social credit code
     default_channel: str = Channel.WEB.value
 
     def validate(self) -> list[str]:
@@ -70,6 +71,8 @@ class SandboxUser:
             problems.append("depositors need an id_number")
         if self.kind == "unit_agent" and not self.unit_account:
             problems.append("unit agents need a unit_account")
+        if self.kind == "developer" and not self.credit_code:
+            problems.append("developers need a credit_code")
         return problems
 
 
@@ -112,7 +115,7 @@ class TokenIssuer:
             "name": user.name,
             "channel": channel,
         }
-        for optional in ("org", "id_number", "unit_account"):
+        for optional in ("org", "id_number", "unit_account", "credit_code"):
             value = getattr(user, optional)
             if value:
                 claims[optional] = value

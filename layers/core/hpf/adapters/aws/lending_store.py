@@ -2,11 +2,14 @@
 
 Keys (pk / sk):
   LOAN#<loan no>    / META             the loan, version-checked (gsi1: ORG#<org> / <loan no>;
-                                       gsi2: BORROWER#<sha256(id)> / <loan no> — the ID itself is not a key)
+                                       gsi2: BORROWER#<sha256(id)> / <loan no> — the ID itself is not a key;
+                                       gsi3: PAYEE#<account no> / <loan no> — a developer's buyers' loans)
   LOAN#<loan no>    / DETAIL#<id>      贷款业务明细, append-only, one per settlement instruction
                                        (gsi1: DETAIL#<id> / <loan no> — a voucher finds its movement by id)
   BATCH#<batch id>  / META             a deduction batch: office, day, how many parts and their digest
   BATCH#<batch id>  / LINES#<digest>#<nnnnn>   its lines, up to 200 a part, written before the META
+  DEV#<credit code> / META             a developer (开发商登记)
+  DEV#<credit code> / PROJECT#<permit> one of its projects (项目登记), by presale permit number
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from hpf.adapters.aws.clients import client
-from hpf.adapters.aws.dynamodb import CheckedPut, TransactionBuffer, from_item, key, put_all, put_each_checked
+from hpf.adapters.aws.dynamodb import CheckedPut, TransactionBuffer, from_item, key, put_all, put_each_checked, to_item
 from hpf.adapters.aws.outbox import buffer_event
 from hpf.common.errors import Conflict, TransientFailure
 from hpf.common.events import DomainEvent
 from hpf.common.paging import Page, PageRequest, encode_token
 from hpf.ledger.settlement_port import SettlementInstruction
 from hpf.lending.amortization import Installment, RepaymentMethod
+from hpf.lending.developer_codec import developer_dict, developer_of, project_dict, project_of
+from hpf.lending.developers import Developer, Project
 from hpf.lending.model import DetailType, FlightKind, InFlight, Loan, LoanDetail, LoanStatus, Party
 from hpf.lending.ports import DeductionBatch
 
@@ -88,6 +95,9 @@ class DynamoLoanStore:
 
     def of_borrower(self, id_number: str) -> list[Loan]:
         return self._index("gsi2", _borrower_key(id_number))
+
+    def of_payee(self, account_no: str) -> list[Loan]:
+        return self._index("gsi3", f"PAYEE#{account_no}")
 
     def list_by_org(self, org: str, status: LoanStatus | None, page: PageRequest) -> Page[Loan]:
         # A status is a filter, and DynamoDB filters after it reads: one query of Limit n may hand back fewer than n
@@ -171,7 +181,51 @@ class DynamoLoanStore:
         return {"pk": f"LOAN#{loan.loan_no}", "sk": "META", "version": loan.version + 1,
                 "gsi1pk": f"ORG#{loan.org}", "gsi1sk": loan.loan_no,
                 "gsi2pk": _borrower_key(loan.borrower.id_number), "gsi2sk": loan.loan_no,
+                "gsi3pk": f"PAYEE#{loan.payee.account_no}", "gsi3sk": loan.loan_no,
                 "status": loan.status.value, "loan": json.dumps(_loan_dict(loan), ensure_ascii=False)}
+
+
+class DynamoDeveloperStore:
+    """Developers and projects in the lending table (port ``hpf.lending.developers.DeveloperStore``)."""
+
+    def __init__(self, table: str, loans: DynamoLoanStore):
+        self._table, self._loans = table, loans
+
+    def add_developer(self, developer: Developer) -> None:
+        self._put_new(f"DEV#{developer.credit_code}", "META", developer_dict(developer),
+                      Conflict("该开发商已登记", code="DEVELOPER_EXISTS"))
+
+    def developer(self, credit_code: str) -> Developer | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"DEV#{credit_code}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return developer_of(json.loads(from_item(item)["body"])) if item else None
+
+    def save_developer(self, developer: Developer) -> None:
+        client("dynamodb").put_item(TableName=self._table, Item=to_item({
+            "pk": f"DEV#{developer.credit_code}", "sk": "META",
+            "body": json.dumps(developer_dict(developer), ensure_ascii=False)}))
+
+    def add_project(self, project: Project) -> None:
+        self._put_new(f"DEV#{project.developer}", f"PROJECT#{project.project_id}", project_dict(project),
+                      Conflict("该预售许可证的项目已登记", code="PROJECT_EXISTS"))
+
+    def projects(self, credit_code: str) -> list[Project]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table, KeyConditionExpression="pk = :p AND begins_with(sk, :s)", ConsistentRead=True,
+            ExpressionAttributeValues={":p": {"S": f"DEV#{credit_code}"}, ":s": {"S": "PROJECT#"}})
+        return [project_of(json.loads(from_item(i)["body"])) for page in pages for i in page.get("Items", [])]
+
+    def loans_paid_to(self, account_no: str) -> list[Loan]:
+        return self._loans.of_payee(account_no)
+
+    def _put_new(self, pk: str, sk: str, body: dict[str, Any], conflict: Conflict) -> None:
+        try:
+            client("dynamodb").put_item(TableName=self._table, ConditionExpression="attribute_not_exists(pk)",
+                                        Item=to_item({"pk": pk, "sk": sk, "body": json.dumps(body, ensure_ascii=False)}))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise conflict from error
+            raise
 
 
 def _borrower_key(id_number: str) -> str:

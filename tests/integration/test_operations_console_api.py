@@ -128,3 +128,10 @@ def test_each_schedule_shows_its_last_run_succeeded_or_failed(platform, http, au
                   if s["name"] == "ledger-snapshot")
     assert failed["last_succeeded"] is False and "ValueError" in failed["last_summary"]
     assert http.get("/platform/schedules", headers=auth("auditor01")).status_code == 403
+
+    from hpf.adapters.aws.clients import client
+
+    runs = client("dynamodb").query(TableName=platform.physical["OperationLogTable"], KeyConditionExpression="pk = :p",
+                                    ExpressionAttributeValues={":p": {"S": "SCHEDULE#ledger-snapshot"}})["Items"]
+    kept = {int(r["expires"]["N"]) - int(datetime.fromisoformat(r["started_at"]["S"]).timestamp()) for r in runs}
+    assert kept == {30 * 24 * 3600}  # a month, then the table's TTL removes the run

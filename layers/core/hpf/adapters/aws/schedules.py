@@ -12,6 +12,9 @@ from hpf.adapters.aws.dynamodb import from_item, to_item
 from hpf.platform.ports import Schedule, ScheduleRun
 
 
+KEEP_RUNS_SECONDS = 30 * 24 * 3600
+
+
 class AwsSchedules:
     def __init__(self, stage: str, table: str):
         self._prefix, self._table = f"hpf-{stage}-", table
@@ -28,7 +31,10 @@ class AwsSchedules:
         client("dynamodb").put_item(TableName=self._table, Item=to_item({
             "pk": f"SCHEDULE#{run.schedule}", "sk": run.started_at.isoformat(), "schedule": run.schedule,
             "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat(),
-            "succeeded": run.succeeded, "summary": run.summary}))
+            "succeeded": run.succeeded, "summary": run.summary,
+            # the table's TTL removes a run a month on: the console shows the last one, and a schedule each minute
+            # would otherwise keep half a million of them a year (operation records carry no expiry: kept for good)
+            "expires": int(run.started_at.timestamp()) + KEEP_RUNS_SECONDS}))
 
     def last_run(self, schedule: str) -> ScheduleRun | None:
         items = client("dynamodb").query(

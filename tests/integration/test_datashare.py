@@ -1,6 +1,7 @@
-"""Data sharing on the local platform: each of the 21 sources of the big-data center asked through the datashare
-API, the client signing and paging in the gateway's dialect, the sandbox answering over HTTP — under an
-authorization recorded first, and on the trail the person reads and the archive's log solidifies."""
+"""Data sharing on the local platform: each of the 21 sources of the big-data center, and the three banks'
+commercial-loan repayment details (S.6.1), asked through the datashare API, the client signing and paging in each
+gateway's dialect, the sandboxes answering over HTTP — under an authorization recorded first, and on the trail the
+person reads and the archive's log solidifies."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ def sample(code: str, person: str, unit: str) -> tuple[str, str, str, dict[str, 
     return subject, key, purpose.code, record
 
 
+def sandbox_of(platform, code: str):  # type: ignore[no-untyped-def]
+    """The big-data center's gateway, or the bank's whose loan details the source is (S.6.1)."""
+    gateway = catalog()[code].gateway
+    return platform.bigdata if gateway == "bigdata" else platform.bank_data[gateway]
+
+
 def authorize(http, auth, kind: str, subject: str, scenario: str, who: str = "clerk01") -> str:  # type: ignore[no-untyped-def]
     granted = http.post("/datashare/authorizations", headers=auth(who), json={
         "subject_kind": kind, "subject_id": subject, "subject_name": "李华", "scenarios": [scenario],
@@ -44,12 +51,13 @@ SOURCES = [pytest.param(code, marks=pytest.mark.feature(src.feature), id=code) f
 def test_each_source_is_asked_under_an_authorization_and_answers_in_our_names(platform, http, auth, code):
     person, unit = fresh_resident_id(), fresh_credit_code()
     subject, key, purpose, record = sample(code, person, unit)
-    platform.bigdata.add_records(code, [{**record, "XZZD": "网关新增字段"}])
+    gateway = sandbox_of(platform, code)
+    gateway.add_records(code, [{**record, "XZZD": "网关新增字段"}])
     body = {"source": code, "scenario": purpose, "subject_id": subject, "business_id": f"IT-{code}",
             "authorization_id": "DSA-0123456789abcdef01234567", **({"key": key} if key != subject else {})}
     refused = http.post("/datashare/queries", headers=auth("clerk01"), json=body)
     assert (refused.status_code, refused.json()["code"]) == (403, "DATASHARE_UNAUTHORIZED")
-    asked_before = platform.bigdata.asked(code)
+    asked_before = gateway.asked(code)
 
     body["authorization_id"] = authorize(http, auth, scenarios()[purpose].subject, subject, purpose)
     answer = http.post("/datashare/queries", headers=auth("clerk01"), json=body)
@@ -59,7 +67,7 @@ def test_each_source_is_asked_under_an_authorization_and_answers_in_our_names(pl
     assert {ours: got[ours] for ours in src.fields.values()} == {ours: record[theirs] for theirs, ours in
                                                                   src.fields.items()}
     assert got["XZZD"] == "网关新增字段" and got["GXSJ"]  # what the gateway adds is kept, not refused
-    assert platform.bigdata.asked(code) == asked_before + 1  # the refused query never reached the source
+    assert gateway.asked(code) == asked_before + 1  # the refused query never reached the source
 
 
 @pytest.mark.feature("S.9.7")

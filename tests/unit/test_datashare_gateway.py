@@ -102,3 +102,27 @@ def test_the_gateways_own_limit_is_throttling_not_a_failure(gateway):  # type: i
         with pytest.raises(DataShareThrottled):
             c.fetch(catalog()["low_income"], {"SFZH": PERSON})
     assert c.status()["low_income"] == "closed"
+
+
+@pytest.mark.parametrize("bank, code", [("icbc", "icbc_loan_repayments"), ("ccb", "ccb_loan_repayments"),
+                                        ("boc", "boc_loan_repayments")])
+def test_each_banks_dialect_signs_pages_and_throttles_in_its_own_way(bank, code):
+    sandbox = ExchangeGatewaySandbox(bank)
+    server = BackgroundServer(sandbox).start()
+    try:
+        client_id, secret = next(iter(sandbox.clients.items()))
+        c = ExchangeGatewayClient(server.url, client_id, secret, dialects()[bank])
+        src = catalog()[code]
+        size = int(dialects()[bank].paging["max_size"])
+        sandbox.add_records(code, [{src.keys[0]: PERSON, **{k: f"{k}-{n}" for k in list(src.fields)[1:]}}
+                                   for n in range(size + 7)])
+        records = c.fetch(src, {src.keys[0]: PERSON})
+        assert len(records) == size + 7 and records[-1][list(src.fields)[2]].endswith(f"-{size + 6}")  # in order
+        wrong = ExchangeGatewayClient(server.url, client_id, "not-the-secret", dialects()[bank])
+        with pytest.raises(SourceUnavailable), stamina.set_testing(True, attempts=1):
+            wrong.fetch(src, {src.keys[0]: PERSON})
+        sandbox.fault(code, "throttle")  # the bank's own code for it (42900, FLOW01, TOO_MANY_REQUESTS)
+        with pytest.raises(DataShareThrottled):
+            c.fetch(src, {src.keys[0]: PERSON})
+    finally:
+        server.stop()

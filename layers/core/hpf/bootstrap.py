@@ -469,12 +469,18 @@ def workflow_monitor() -> WorkflowMonitor:
 
 @lru_cache(maxsize=1)
 def exchange_gateway() -> SourceGateway:
-    """Kept per warm instance: its circuits remember which sources just failed."""
-    from hpf.adapters.partners.exchange_gateway import ExchangeGatewayClient
+    """Kept per warm instance: its circuits remember which sources just failed. The big-data center's exchange,
+    and each bank's gateway configured in HPF_BANK_DATA_GATEWAYS ({"icbc": {"url", "client_id", "secret"}, …})."""
+    import json
+
+    from hpf.adapters.partners.exchange_gateway import ExchangeGatewayClient, GatewayRouter
     from hpf.datashare.dialect import dialects
 
-    return ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
-                                 settings.env("HPF_BIGDATA_SECRET"), dialects()["bigdata"])
+    clients = {"bigdata": ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
+                                                settings.env("HPF_BIGDATA_SECRET"), dialects()["bigdata"])}
+    for name, link in json.loads(settings.optional("HPF_BANK_DATA_GATEWAYS") or "{}").items():
+        clients[name] = ExchangeGatewayClient(link["url"], link["client_id"], link["secret"], dialects()[name])
+    return GatewayRouter(clients)
 
 
 def datashare_trail() -> TrailStore:

@@ -41,6 +41,7 @@ class LocalPlatform:
     seal: Any = None  # the e-seal system's sandbox (SealSandbox)
     licences: Any = None  # the e-licence library's sandbox (LicenceLibrarySandbox)
     bigdata: Any = None  # the big-data center's exchange gateway sandbox (ExchangeGatewaySandbox)
+    bank_data: dict[str, Any] = field(default_factory=dict)  # icbc, ccb, boc → their loan-detail gateway sandboxes
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -86,7 +87,8 @@ class LocalPlatform:
                       "PublicBaseUrl": f"http://127.0.0.1:{self.port}", "LicenceLibraryUrl": self.licence_url,
                       "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex(),
                       "BigDataUrl": self.bigdata_url, "BigDataClientId": next(iter(self.bigdata.clients)),
-                      "BigDataSecret": next(iter(self.bigdata.clients.values()))}
+                      "BigDataSecret": next(iter(self.bigdata.clients.values())),
+                      "BankDataGateways": self._start_bank_data_gateways()}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -157,6 +159,19 @@ class LocalPlatform:
         server = BackgroundServer(self.bigdata).start()
         self._servers.append(server)
         return server.url
+
+    def _start_bank_data_gateways(self) -> str:
+        """ICBC's, CCB's and BOC's loan-detail gateways (S.6.1), each in its own dialect; their links as JSON."""
+        from hpf.sandbox.bigdata import ExchangeGatewaySandbox
+
+        links = {}
+        for name in ("icbc", "ccb", "boc"):
+            self.bank_data[name] = sandbox = ExchangeGatewaySandbox(name)
+            server = BackgroundServer(sandbox).start()
+            self._servers.append(server)
+            client_id, secret = next(iter(sandbox.clients.items()))
+            links[name] = {"url": server.url, "client_id": client_id, "secret": secret}
+        return json.dumps(links)
 
     def _connect_bank_fronts(self) -> None:
         """The center's front machine: each bank's arrival notices go to the settlement-notices queue."""

@@ -30,13 +30,15 @@ from hpf.datashare.catalog import Source, catalog
 from hpf.datashare.dialect import Dialect, dialects
 
 CLIENT_ID, CLIENT_SECRET = "YTGJJ-HPF", "sandbox-bigdata-secret"
+# what the dialect's own codes mean; a fault answers with the dialect's code of that meaning (its 429 may be "42900")
+_MEANINGS = {"refused": "401", "not_found": "404", "throttled": "429", "unavailable": "500"}
 _STALE_NONCES = 10_000
 
 
 class ExchangeGatewaySandbox:
     def __init__(self, dialect: str = "bigdata", clients: dict[str, str] | None = None):
         self.dialect: Dialect = dialects()[dialect]
-        self.clients = clients or {CLIENT_ID: CLIENT_SECRET}
+        self.clients = clients or {CLIENT_ID: f"sandbox-{dialect}-secret"}
         self.sources: dict[str, Source] = {s.interface: s for s in catalog().values() if s.gateway == dialect}
         self._records: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._faults: dict[str, tuple[str, float]] = {}
@@ -44,7 +46,7 @@ class ExchangeGatewaySandbox:
         self._seen: set[str] = set()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        pattern = re.escape(self.dialect.path).replace(re.escape("{interface}"), r"(?P<interface>[A-Za-z0-9_]+)")
+        pattern = re.escape(self.dialect.path).replace(re.escape("{interface}"), r"(?P<interface>[A-Za-z0-9_.]+)")
         self._path = re.compile(f"^{pattern}$")
 
     # -- administration ------------------------------------------------------------------------------------------
@@ -93,9 +95,9 @@ class ExchangeGatewaySandbox:
         client, outcome, response = request.headers.get(self.dialect.headers["client"], ""), "", None
         why = self._refusal(request)
         if why:
-            outcome, response = "401", self._envelope("401", why)
+            outcome, response = "401", self._envelope(self._code("refused"), why)
         elif interface not in self.sources:
-            outcome, response = "404", self._envelope("404", "接口不存在或未授权")
+            outcome, response = "404", self._envelope(self._code("not_found"), "接口不存在或未授权")
         else:
             outcome, response = self._answer(self.sources[interface], body)
         with self._lock:
@@ -133,9 +135,9 @@ class ExchangeGatewaySandbox:
         if mode == "wrong":
             return "200", Response("<html>网关维护中</html>", status=200, mimetype="text/html")
         if mode == "throttle":
-            return "429", self._envelope("429", "调用频率超限")
+            return "429", self._envelope(self._code("throttled"), "调用频率超限")
         if mode == "error":
-            return "500", self._envelope("500", "数据源系统异常")
+            return "500", self._envelope(self._code("unavailable"), "数据源系统异常")
         p = self.dialect.paging
         key = str(body.get(src.keys[0], "")).strip()
         page, size = body.get(p["page"]), body.get(p["size"])
@@ -149,6 +151,9 @@ class ExchangeGatewaySandbox:
         stamped = [{**r, "GXSJ": time.strftime("%Y-%m-%d %H:%M:%S")} for r in found[start:start + size]]
         e = self.dialect.envelope
         return "200", self._envelope(e["ok"][0], "成功", {e["total"]: len(found), e["records"]: stamped})
+
+    def _code(self, meaning: str) -> str:
+        return next((code for code, means in self.dialect.errors.items() if means == meaning), _MEANINGS[meaning])
 
     def _envelope(self, code: str, message: str, data: Any = None) -> Response:
         e = self.dialect.envelope

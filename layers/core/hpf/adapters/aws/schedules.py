@@ -11,7 +11,6 @@ from hpf.adapters.aws.clients import client
 from hpf.adapters.aws.dynamodb import from_item, to_item
 from hpf.platform.ports import Schedule, ScheduleRun
 
-
 KEEP_RUNS_SECONDS = 30 * 24 * 3600
 
 

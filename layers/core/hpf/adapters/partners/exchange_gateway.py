@@ -122,3 +122,21 @@ class ExchangeGatewayClient:
             self._breakers[code] = pybreaker.CircuitBreaker(fail_max=self._fail_max, reset_timeout=self._reset,
                                                             exclude=[DataShareThrottled], name=code)
         return self._breakers[code]
+
+
+class GatewayRouter:
+    """服务路由 (6.3.9): each source reached through the client of its gateway (sources.yaml's ``gateway``) — the
+    big-data center's exchange for the 21 government sources, each bank's open platform for its loan details."""
+
+    def __init__(self, clients: dict[str, ExchangeGatewayClient]):
+        self._clients = clients
+
+    def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
+        client = self._clients.get(source.gateway)
+        if client is None:
+            raise SourceUnavailable(f"“{source.name}”的接入尚未配置，请按纸质材料办理",
+                                    details={"source": source.code, "gateway": source.gateway})
+        return client.fetch(source, keys)
+
+    def status(self) -> dict[str, str]:
+        return {code: state for client in self._clients.values() for code, state in client.status().items()}

@@ -1033,3 +1033,69 @@ def test_a_developer_signs_in_at_the_developer_hall_and_reads_its_projects_and_b
     shot(page, "developer-2-buyer-loans")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("7.2.8")
+def test_a_depositor_authorizes_queries_in_the_web_hall_reads_who_queried_and_revokes(
+        platform, browser, http, auth, deposited_account):
+    _, account = deposited_account()
+    person = account["full_id_number"]
+    platform.bigdata.add_records("contract_filing", [{"SFZH": person, "MSR": "李华", "BAH": "YTBA-WEB-1"}])
+    username, password = depositor_of(platform, account, "web")
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/hall/consents")
+    sign_in(page, username, password)
+    form = page.locator("form[aria-label=数据查询授权]")
+    form.get_by_text("购买商品房提取").click()
+    form.get_by_role("button", name="授权").click()
+    page.get_by_role("dialog").get_by_role("button", name="同意授权").click()
+    page.locator("[aria-label=我的授权]").get_by_text("本人线上授权").wait_for()
+    consent = http.post("/datashare/authorization-searches", headers=auth(username),
+                        json={"subject_kind": "person", "subject_id": person}).json()["authorizations"][0]
+    assert consent["scenarios"] == ["purchase_withdrawal"] and consent["evidence_kind"] == "online_consent"
+
+    # the counter queries under it; the depositor sees who did, for what
+    query = {"source": "contract_filing", "scenario": "purchase_withdrawal", "subject_id": person,
+             "business_id": "TQ-WEB-0001", "authorization_id": consent["authorization_id"]}
+    assert http.post("/datashare/queries", headers=auth("clerk01"), json=query).status_code == 200
+    page.reload()
+    trail = page.locator("[data-testid=trail]")
+    trail.get_by_text("商品房买卖网签合同登记备案证明书信息").wait_for()
+    assert "王敏" in trail.inner_text() and "TQ-WEB-0001" in trail.inner_text()
+    shot(page, "hall-5-consents")
+    no_serious_accessibility_violations(page)
+
+    page.locator("[aria-label=我的授权]").get_by_role("button", name="撤销").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认撤销").click()
+    page.locator("[aria-label=我的授权]").get_by_text("已于").wait_for()  # "已于 <day> 撤销": the platform's answer
+    refused = http.post("/datashare/queries", headers=auth("clerk01"), json={**query, "business_id": "TQ-WEB-0002"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "DATASHARE_UNAUTHORIZED")
+    page.context.close()
+
+
+@pytest.mark.feature("7.1.8")
+def test_a_depositor_authorizes_queries_on_the_app_and_reads_the_trail(platform, browser, http, auth,
+                                                                       deposited_account):
+    _, account = deposited_account()
+    person = account["full_id_number"]
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "李华"}])
+    username, password = depositor_of(platform, account, "app")
+    page = page_of(browser, 375, 812)
+    page.goto(f"{platform.gateway_url}/app/consents")
+    sign_in(page, username, password)
+    page.get_by_text("离、退休提取").click()
+    page.get_by_role("button", name="授权（90天）").click()
+    page.get_by_role("dialog").get_by_role("button", name="同意授权").click()
+    page.get_by_text("有效期至").wait_for()
+    consent = http.post("/datashare/authorization-searches", headers=auth(username),
+                        json={"subject_kind": "person", "subject_id": person}).json()["authorizations"][0]
+    answer = http.post("/datashare/queries", headers=auth("clerk01"), json={
+        "source": "resident_identity", "scenario": "retirement_withdrawal", "subject_id": person,
+        "business_id": "TQ-APP-0001", "authorization_id": consent["authorization_id"]})
+    assert answer.status_code == 200 and answer.json()["records"][0]["name"] == "李华"
+    page.reload()
+    page.locator("[data-testid=trail]").get_by_text("王敏 查询了个人身份信息").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "app-9-consents")
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -14,6 +14,7 @@ async function start(): Promise<void> {
       { path: "/withdrawals", component: () => import("./pages/WithdrawalsPage.vue"), meta: { title: "我的提取" } },
       { path: "/withdraw", component: () => import("./pages/WithdrawPage.vue"), meta: { title: "提取申请" } },
       { path: "/loans", component: () => import("./pages/LoansPage.vue"), meta: { title: "我的贷款" } },
+      { path: "/consents", component: () => import("./pages/ConsentsPage.vue"), meta: { title: "数据授权" } },
       { path: "/notices", component: () => import("./pages/NoticesPage.vue"), meta: { title: "动账通知" } },
       { path: "/loans/:no", component: () => import("./pages/LoanPage.vue"), meta: { title: "贷款详情" } },
       { path: "/withdrawals/:id", component: () => import("./pages/WithdrawalPage.vue"), meta: { title: "提取进度" } },

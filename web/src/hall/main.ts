@@ -13,6 +13,7 @@ async function start(): Promise<void> {
       { path: "/withdrawals", component: () => import("./pages/WithdrawalsPage.vue"), meta: { title: "提取记录" } },
       { path: "/withdraw", component: () => import("./pages/WithdrawPage.vue"), meta: { title: "提取申请" } },
       { path: "/loans", component: () => import("./pages/LoansPage.vue"), meta: { title: "我的贷款" } },
+      { path: "/consents", component: () => import("./pages/ConsentsPage.vue"), meta: { title: "数据授权" } },
       { path: "/notices", component: () => import("./pages/NoticesPage.vue"), meta: { title: "动账通知" } },
     ],
   });

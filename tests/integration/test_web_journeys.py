@@ -1099,3 +1099,87 @@ def test_a_depositor_authorizes_queries_on_the_app_and_reads_the_trail(platform,
     shot(page, "app-9-consents")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("7.3.8")
+@pytest.mark.feature("S.9.7")
+def test_the_counter_records_a_signed_authorization_checks_a_person_and_the_auditor_reads_the_trail(
+        platform, browser, http, auth):
+    from tests.integration.test_archive import PNG
+
+    person = fresh_resident_id()
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "孙悦", "HJDZ": "鹰潭市余江区中童镇1号"}])
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/datashare/authorizations")
+    sign_in(page, "clerk01", "demo-clerk01")
+    form = page.locator("form[aria-label=记录数据查询授权]")
+    page.fill("#subject", person)
+    page.fill("#subject-name", "孙悦")
+    form.get_by_text("缴存人登记").click()
+    form.get_by_role("button", name="记录授权").click()
+    form.get_by_text("请先上传签字的授权书扫描件").wait_for()  # nothing recorded without the signed form
+    form.get_by_label("上传签字授权书").set_input_files(files=[{"name": "consent.png", "mimeType": "image/png",
+                                                               "buffer": PNG}])
+    form.locator("[data-testid=scan]").wait_for()
+    form.get_by_role("button", name="记录授权").click()
+    page.locator("[data-testid=recorded]").wait_for()
+    page.locator("[aria-label=已有授权]").get_by_text("缴存人登记").wait_for()
+    shot(page, "console-datashare-1-authorization")
+    no_serious_accessibility_violations(page)
+
+    page.get_by_role("menuitem", name="共享数据核验").click()
+    check = page.locator("form[aria-label=共享数据核验]")
+    check.locator(".el-select", has=page.locator("#scenario")).click()
+    page.get_by_role("option", name="缴存人登记").click()
+    page.fill("#subject", person)
+    page.locator("#subject").blur()
+    page.fill("#typed-name", "孙月")
+    page.fill("#business", "KH-PAGE-0001")
+    page.locator(".el-select", has=page.locator("#authorization")).click()
+    page.get_by_role("option").filter(has_text="DSA-").first.click()
+    check.get_by_role("button", name="核验").click()
+    page.locator("[data-testid=check-verdict]").get_by_text("共享数据满足办理条件").wait_for()
+    page.get_by_text("填报内容与共享数据不一致").wait_for()
+    assert "填报“孙月”，共享数据“孙悦”" in page.locator("[aria-label=核验结果]").inner_text()
+    shot(page, "console-datashare-2-check")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+    platform.registry.invoke(platform.physical["SolidifyTrailFunction"], {"resources": []})
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/datashare/trail")
+    sign_in(page, "auditor01", "demo-auditor01")
+    page.fill("#subject", person)
+    page.get_by_role("button", name="查询").click()
+    row = page.locator("[aria-label=查询留痕] tr", has=page.get_by_text("KH-PAGE-0001"))
+    row.get_by_text("已返回").wait_for()
+    assert "王敏" in row.inner_text() and re.search(r"\d+\s*$", row.inner_text())  # its solidification index
+    shot(page, "console-datashare-3-trail")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+
+@pytest.mark.feature("6.3.5")
+@pytest.mark.feature("6.3.10")
+def test_an_operator_sees_each_sources_figures_and_a_failing_source_cut_off(platform, browser, http, auth):
+    unit = fresh_credit_code()
+    consent = http.post("/datashare/authorizations", headers=auth("clerk01"), json={
+        "subject_kind": "unit", "subject_id": unit, "subject_name": "鹰潭某协会", "scenarios": ["unit_registration"],
+        "valid_days": 30, "evidence_kind": "signed_form", "evidence_reference": f"DOC-AUTH-{unit}"}).json()
+    query = {"source": "social_organisation", "scenario": "unit_registration", "subject_id": unit,
+             "business_id": "DWDJ-OPS-1", "authorization_id": consent["authorization_id"]}
+    platform.bigdata.fault("social_organisation", "down")
+    try:
+        answers = [http.post("/datashare/queries", headers=auth("clerk01"), json=query).status_code for _ in range(6)]
+    finally:
+        platform.bigdata.fault("social_organisation", None)
+    assert answers == [503] * 6  # the last ones without asking the source: its circuit is open
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/ops/datashare")
+    sign_in(page, "operator01", "demo-operator01")
+    row = page.locator("[aria-label=共享数据源] tr", has=page.get_by_text("社会团体信息"))
+    row.get_by_text("熔断（暂停调用）").wait_for()
+    assert re.search(r"\b6\b", row.inner_text())  # six queries, all failed, in the last 24 hours
+    shot(page, "ops-5-datashare")
+    no_serious_accessibility_violations(page)
+    page.context.close()

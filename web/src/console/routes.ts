@@ -43,6 +43,16 @@ export const menu: MenuGroup[] = [
       "finance"] }],
   },
   {
+    title: "政务数据共享",
+    items: [
+      { path: "/datashare/authorizations", title: "数据查询授权", roles: ["counter_clerk"] },
+      { path: "/datashare/checks", title: "共享数据核验", roles: ["counter_clerk", "approver"] },
+      { path: "/datashare/trail", title: "查询留痕", roles: ["auditor"] },
+      { path: "/datashare/sources", title: "接口与统计", roles: ["counter_clerk", "approver", "auditor", "leader",
+        "operator"] },
+    ],
+  },
+  {
     title: "领导",
     items: [{ path: "/leader/cockpit", title: "领导驾驶舱", roles: ["leader"] }],
   },
@@ -77,6 +87,13 @@ export const routes: RouteRecordRaw[] = [
   { path: "/loans/:loanNo", component: () => import("./pages/loans/LoanPage.vue"), meta: { title: "贷款详情" } },
   { path: "/finance/deductions", component: () => import("./pages/finance/DeductionRunPage.vue"),
     meta: { title: "批量扣款" } },
+  { path: "/datashare/authorizations", component: () => import("./pages/datashare/AuthorizationsPage.vue"),
+    meta: { title: "数据查询授权" } },
+  { path: "/datashare/checks", component: () => import("./pages/datashare/CheckPage.vue"),
+    meta: { title: "共享数据核验" } },
+  { path: "/datashare/trail", component: () => import("./pages/datashare/TrailPage.vue"), meta: { title: "查询留痕" } },
+  { path: "/datashare/sources", component: () => import("./pages/datashare/SourcesPage.vue"),
+    meta: { title: "接口与统计" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

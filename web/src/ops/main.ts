@@ -16,6 +16,7 @@ async function start(): Promise<void> {
       { path: "/waiting", component: () => import("./pages/WaitingPage.vue"), meta: { title: "等待人工" } },
       { path: "/schedules", component: () => import("./pages/SchedulesPage.vue"), meta: { title: "定时任务" } },
       { path: "/dead-letters", component: () => import("./pages/DeadLettersPage.vue"), meta: { title: "死信队列" } },
+      { path: "/datashare", component: () => import("@/shared/DataShareFigures.vue"), meta: { title: "共享数据接口" } },
     ],
   });
   createApp(App).use(router).mount("#app");

@@ -204,3 +204,26 @@ def test_each_scenario_checks_its_sources_online_and_names_the_paper_it_spares(p
         assert down["online"] is cached and (cached or down["unavailable"] == [required])
     finally:
         sandbox_of(platform, required).fault(required, None)
+
+
+@pytest.mark.feature("6.3.9")
+def test_each_source_is_routed_to_its_own_gateway(platform, http, auth):
+    """服务路由: one loan-application check reads the big-data center and the three banks, each request reaching
+    the gateway of its source, signed in that gateway's dialect."""
+    person = fresh_resident_id()
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "李华"}])
+    platform.bank_data["ccb"].add_records("ccb_loan_repayments", [{"CRDT_NO": person, "LN_ACCNO": "CCB-LN-1",
+                                                                    "RPYMT_AMT": "3120.55"}])
+    before = {name: len(gw.requests) for name, gw in {"bigdata": platform.bigdata, **platform.bank_data}.items()}
+    consent = authorize(http, auth, "person", person, "loan_application", who="approver01")
+    check = http.post("/datashare/checks", headers=auth("approver01"), json={
+        "scenario": "loan_application", "subject_id": person, "business_id": "DKSQ-ROUTE-1",
+        "authorization_id": consent}).json()
+    assert check["online"] is True and set(check["query_ids"]) >= {"icbc_loan_repayments", "ccb_loan_repayments",
+                                                                     "boc_loan_repayments"}
+    after = {name: len(gw.requests) for name, gw in {"bigdata": platform.bigdata, **platform.bank_data}.items()}
+    assert {name: after[name] - before[name] for name in after} == {"bigdata": 5, "icbc": 1, "ccb": 1, "boc": 1}
+    answer = http.post("/datashare/queries", headers=auth("approver01"), json={
+        "source": "ccb_loan_repayments", "scenario": "loan_application", "subject_id": person,
+        "business_id": "DKSQ-ROUTE-1", "authorization_id": consent}).json()
+    assert answer["records"][0]["loan_no"] == "CCB-LN-1" and answer["cached"] is True  # a day's freshness

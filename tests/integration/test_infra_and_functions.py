@@ -25,7 +25,7 @@ def resources(kind: str) -> list[str]:
 
 def test_every_table_is_encrypted_with_the_data_key(platform):
     tables = resources("AWS::DynamoDB::Table")
-    assert len(tables) == 6
+    assert len(tables) == 7
     for logical_id in tables:
         description = client("dynamodb").describe_table(TableName=platform.physical[logical_id])["Table"]
         assert description["SSEDescription"]["Status"] == "ENABLED", logical_id

@@ -1183,3 +1183,41 @@ def test_an_operator_sees_each_sources_figures_and_a_failing_source_cut_off(plat
     shot(page, "ops-5-datashare")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("6.2.10")
+@pytest.mark.feature("6.2.1")
+def test_opening_a_unit_and_an_account_checks_them_against_shared_data_on_the_form(platform, browser, http, auth):
+    from tests.integration.test_datashare import authorize
+
+    credit_code, person = fresh_credit_code(), fresh_resident_id()
+    platform.bigdata.add_records("business_registration", [{"TYSHXYDM": credit_code, "QYMC": "鹰潭共享核验有限责任公司",
+                                                             "DJZT": "存续"}])
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "周敏"}])
+    authorize(http, auth, "unit", credit_code, "unit_registration")
+    authorize(http, auth, "person", person, "depositor_registration")
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/units/open")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.fill("#name", "鹰潭共享核验有限公司")
+    page.fill("#credit-code", credit_code)
+    panel = page.locator("[data-testid=shared-data]")
+    panel.get_by_text("共享数据核验通过，免交：营业执照").wait_for()
+    panel.get_by_text("与共享数据“鹰潭共享核验有限责任公司”不一致").wait_for()  # the reviewer decides, nothing overwritten
+    page.fill("#name", "鹰潭共享核验有限责任公司")
+    panel.get_by_text("共享数据核验通过").wait_for()
+    assert "不一致" not in panel.inner_text()
+    page.get_by_role("button", name="提交开户").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认开户").click()
+    unit_account = page.locator("[data-testid=unit-account]").inner_text()
+    page.get_by_role("button", name="为该单位开立个人账户").click()
+    page.fill("#name", "周敏")
+    page.fill("#id-number", person)
+    page.locator("[data-testid=shared-data]").get_by_text("共享数据核验通过，免交：居民身份证").wait_for()
+    shot(page, "console-open-3-shared-data")
+    no_serious_accessibility_violations(page)
+    trail = http.post("/datashare/trail-searches", headers=auth("auditor01"),
+                      json={"subject_kind": "person", "subject_id": person}).json()["records"]
+    assert trail and trail[0]["business_id"] == f"KH-{person}" and trail[0]["caller_name"] == "王敏"
+    assert unit_account
+    page.context.close()

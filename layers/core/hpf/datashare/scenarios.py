@@ -15,6 +15,11 @@ import yaml
 from hpf.common.errors import NotFound
 from hpf.datashare.catalog import catalog
 
+MATERIAL_NAMES = {"id_card": "居民身份证", "business_licence": "营业执照", "purchase_contract": "购房合同（网签备案）",
+                  "property_certificate": "不动产权证书", "marriage_certificate": "结婚证", "death_certificate": "死亡证明",
+                  "cancellation_notice": "注销登记通知书", "presale_permit": "商品房预售许可证",
+                  "planning_permit": "建设工程规划许可证"}
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -97,8 +102,9 @@ def scenarios() -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
     for s in raw["scenarios"]:
         unknown = [src for src in s["sources"] if src not in catalog()]
+        unknown += [m for m in (s.get("materials") or {}) if m not in MATERIAL_NAMES]
         if unknown:
-            raise ValueError(f"{s['code']}: unknown sources {unknown}")
+            raise ValueError(f"{s['code']}: unknown sources or materials {unknown}")
         requirements = tuple(Requirement(r["source"], r.get("present"), r.get("field", ""), tuple(r.get("in", ())),
                                          tuple(r.get("not_in", ()))) for r in s.get("require", []))
         found[s["code"]] = Scenario(

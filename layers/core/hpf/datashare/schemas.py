@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf.datashare.model import EVIDENCE_KINDS, OUTCOMES, Authorization, TrailRecord
-from hpf.datashare.scenarios import Evaluation
+from hpf.datashare.scenarios import MATERIAL_NAMES, Evaluation
 from hpf.observability.masking import mask_name
 from hpf.web.schemas import Schema
 
@@ -110,7 +110,8 @@ class CheckView(Schema):
     review: bool = Field(description="填报内容与共享数据不一致，需审核人员核对")
     prefill: dict[str, str]
     differences: list[DifferenceView]
-    materials: list[str] = Field(description="由共享数据替代、免于提交的材料")
+    materials: list[str] = Field(description="由共享数据替代、免于提交的材料（代码）")
+    material_names: list[str] = Field(description="免于提交的材料（名称）")
     paper: list[str] = Field(description="需按纸质材料办理的原因")
     unavailable: list[str]
     query_ids: dict[str, str]
@@ -119,7 +120,8 @@ class CheckView(Schema):
     def of(cls, e: Evaluation) -> CheckView:
         return cls(scenario=e.scenario, online=e.online, review=e.review, prefill=e.prefill,
                    differences=[DifferenceView(field=d.field, typed=d.typed, shared=d.shared, source=d.source)
-                                for d in e.differences], materials=e.materials, paper=e.paper,
+                                for d in e.differences], materials=e.materials,
+                   material_names=[MATERIAL_NAMES[m] for m in e.materials], paper=e.paper,
                    unavailable=e.unavailable, query_ids=e.query_ids)
 
 

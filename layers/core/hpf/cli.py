@@ -155,6 +155,7 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         f"  personal web hall  {platform.gateway_url}/hall/   (sign in as depositor01)",
         f"  unit web hall      {platform.gateway_url}/unit/   (sign in as unitagent01)",
         f"  operations console {platform.gateway_url}/ops/   (sign in as operator01)",
+        f"  developer hall     {platform.gateway_url}/developer/   (sign in as developer01)",
         *[f"  openapi            {platform.gateway_url}/{area}/openapi.json" for area in platform.areas],
         f"  AWS endpoint       {platform.aws.endpoint}   (AWS_ENDPOINT_URL; any access key)",
         f"  identity sandbox   {platform.identity_url}   admin key: {platform.identity.admin_key}",
@@ -166,6 +167,9 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         + "   (BDC over TCP; settlement pays through them)",
         f"  e-seal sandbox     {platform.seal_url}   (the center's seal, clerks' signatures, time stamps; root at /ca)",
         f"  e-licence sandbox  {platform.licence_url}   (licences and holders' authorization codes: /admin/...)",
+        f"  big-data center    {platform.bigdata_url}   (the exchange gateway's 21 sources: /admin/records, /admin/faults)",
+        "  banks' loan data   " + ", ".join(f"{name} {gateway.dialect.name}" for name, gateway in platform.bank_data.items())
+        + "   (S.6.1, each its own dialect)",
         f"  leader cockpit     {platform.gateway_url}/console/leader/cockpit   (leader01; from the nightly ledger "
         f"snapshot: the demo takes one {SNAPSHOT_DELAY_SECONDS} s after start, another: hpf run-schedule ledger-snapshot)",
         "  archive            hpf archive verify | tree-head | bind-month   (the solidification trail, monthly volumes)",

@@ -79,8 +79,10 @@ def test_a_source_down_or_answering_nonsense_is_unavailable(gateway, mode):  # t
     assert client(url).fetch(catalog()["marriage"], {"SFZH": PERSON}) == []
 
 
-def test_the_circuit_opens_after_repeated_failures_and_spares_the_source(gateway):  # type: ignore[no-untyped-def]
+def test_the_circuit_opens_after_repeated_failures_and_spares_the_source(gateway, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     sandbox, url = gateway
+    metrics = tmp_path / "functions.log"
+    monkeypatch.setenv("HPF_LOG_FILE", str(metrics))
     sandbox.fault("funeral", "down")
     c = client(url, fail_max=3, reset_seconds=60)
     for _ in range(3):
@@ -91,6 +93,7 @@ def test_the_circuit_opens_after_repeated_failures_and_spares_the_source(gateway
         c.fetch(catalog()["funeral"], {"SFZH": PERSON})
     assert len(sandbox.requests) == asked  # not asked while the circuit is open
     assert c.status()["funeral"] == "open"
+    assert metrics.read_text(encoding="utf-8").count('"DataShareCircuitOpened"') >= 1  # what the alarm watches
     assert c.fetch(catalog()["marriage"], {"SFZH": PERSON}) == []  # another source is not affected
 
 

@@ -28,6 +28,22 @@ TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 MAX_PAGES = 20  # a subject's records fit in far fewer; more means the key matched what it should not
 
 
+class _Alerting(pybreaker.CircuitBreakerListener):
+    """告警 (S.6.2): a source's circuit opening is an error in the log and one DataShareCircuitOpened — the
+    operators' alarm watches it (infra/areas/datashare.yaml); its closing again is logged too."""
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        from hpf.observability.logging import get_logger
+        from hpf.observability.metrics import count
+
+        logger = get_logger("hpf-datashare")
+        if getattr(new_state, "name", new_state) == "open":
+            logger.error("shared-data source cut off", extra={"source": cb.name, "after": cb.fail_max})
+            count("DataShareCircuitOpened")
+        elif getattr(new_state, "name", new_state) == "closed" and getattr(old_state, "name", old_state) != "closed":
+            logger.info("shared-data source back", extra={"source": cb.name})
+
+
 class _Transient(Exception):
     """A failure worth one more try (transport, timeout, 5xx)."""
 
@@ -120,7 +136,8 @@ class ExchangeGatewayClient:
         # a throttled call says nothing about the source's health: it does not count towards opening the circuit
         if code not in self._breakers:
             self._breakers[code] = pybreaker.CircuitBreaker(fail_max=self._fail_max, reset_timeout=self._reset,
-                                                            exclude=[DataShareThrottled], name=code)
+                                                            exclude=[DataShareThrottled], name=code,
+                                                            listeners=[_Alerting()])
         return self._breakers[code]
 
 

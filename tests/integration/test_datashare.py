@@ -227,3 +227,29 @@ def test_each_source_is_routed_to_its_own_gateway(platform, http, auth):
         "source": "ccb_loan_repayments", "scenario": "loan_application", "subject_id": person,
         "business_id": "DKSQ-ROUTE-1", "authorization_id": consent}).json()
     assert answer["records"][0]["loan_no"] == "CCB-LN-1" and answer["cached"] is True  # a day's freshness
+
+
+def test_a_caller_over_its_rate_is_throttled_in_a_window_every_instance_shares(platform, http, auth, add_user,
+                                                                               monkeypatch):
+    """The per-caller rate through the real path: the limits library's fixed window over the DynamoDB counters."""
+    from hpf import bootstrap
+
+    monkeypatch.setenv("HPF_DATASHARE_CALLER_RATE", "3/minute")
+    bootstrap.reset()  # the service is rebuilt with the lowered rate
+    try:
+        add_user(SandboxUser("rate-clerk", "pw", "staff", ["counter_clerk"], "赵敏", org="360600"))
+        person = fresh_resident_id()
+        platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "赵敏"}])
+        query = {"source": "resident_identity", "scenario": "depositor_registration", "subject_id": person,
+                 "business_id": "RATE-1", "authorization_id": authorize(http, auth, "person", person,
+                                                                        "depositor_registration")}
+        answers = [http.post("/datashare/queries", headers=auth("rate-clerk"), json=query) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert answers[-1].json()["code"] == "DATASHARE_THROTTLED"
+        assert http.post("/datashare/queries", headers=auth("clerk01"), json=query).status_code == 200  # per caller
+        trail = http.post("/datashare/trail-searches", headers=auth("auditor01"),
+                          json={"subject_kind": "person", "subject_id": person}).json()["records"]
+        assert [r["outcome"] for r in trail].count("throttled") == 1
+    finally:
+        monkeypatch.undo()
+        bootstrap.reset()

@@ -181,3 +181,13 @@ def test_the_trail_is_read_by_the_person_and_by_auditors_only(world):  # type: i
     for refused in (OTHER, CLERK):
         with pytest.raises(Exception, match="本人|稽核"):
             service.trail_of("person", PERSON, refused)
+
+
+def test_a_source_no_requirement_rests_on_does_not_send_the_business_to_paper():
+    unit = scenario("unit_registration")  # reads social organisations too; requires business registration only
+    answers = {"business_registration": [{"status": "存续", "name": "鹰潭某有限公司"}], "social_organisation": None,
+               "enterprise_social_insurance": []}
+    e = evaluate(unit, {"name": "鹰潭某有限公司"}, answers)
+    assert e.online and e.unavailable == ["social_organisation"] and e.materials == ["business_licence"]
+    down = evaluate(unit, {}, {**answers, "business_registration": None})
+    assert not down.online and down.paper == ["企业工商登记信息暂不可用"]

@@ -127,8 +127,12 @@ def evaluate(s: Scenario, typed: dict[str, str], answers: dict[str, list[dict[st
     result = Evaluation(s.code)
     names = {code: catalog()[code].name for code in s.sources}
     result.unavailable = [code for code in s.sources if answers.get(code) is None]
+    # a source that could not be asked sends the business to paper only if a requirement rests on it; one the
+    # scenario merely reads (to compare, to fill in) leaves that part undone and the business online
+    required = {r.source for r in s.requirements}
     for code in result.unavailable:
-        result.paper.append(f"{names[code]}暂不可用")
+        if code in required:
+            result.paper.append(f"{names[code]}暂不可用")
     for ours, (src, theirs) in s.compare.items():
         records, value = answers.get(src), str(typed.get(ours, "")).strip()
         if records and value:

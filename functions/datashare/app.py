@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hpf import bootstrap
+from hpf.datashare import governance_schemas as g
 from hpf.datashare import schemas as s
+from hpf.datashare.governance import GatewayPolicy
 from hpf.identity.roles import Role
 from hpf.web.api import Api, RequestContext
 
@@ -102,6 +104,33 @@ def statistics(ctx: RequestContext) -> s.StatisticsView:
                             sources=[s.SourceFigureView(source=x.source, queries=x.queries,
                                                         outcomes=dict(x.outcomes), cached=x.cached,
                                                         hit_rate=round(x.hit_rate, 4)) for x in f["sources"]])
+
+
+# -- 数据共享管理 (6.3.1, 6.3.3, 6.3.4, 6.3.6, 6.3.12, 6.3.13) ------------------------------------------------------
+@api.route("/governance", roles={Role.DATA_ADMIN, Role.AUDITOR, Role.OPERATOR, Role.LEADER},
+           response=g.PolicyView, summary="数据共享管理配置：机构、用户、接口、访问授权、设置")
+def governance(ctx: RequestContext) -> g.PolicyView:
+    return _policy_view(bootstrap.datashare_governance().policy())
+
+
+@api.route("/governance/changes", method="POST", roles={Role.DATA_ADMIN}, body=g.ChangeBody,
+           response=g.PolicyView, summary="变更数据共享管理配置（说明原因；依据读取时的版本）")
+def change_governance(ctx: RequestContext) -> g.PolicyView:
+    b = ctx.body
+    return _policy_view(bootstrap.datashare_governance().change(
+        b.kind, b.target, b.values.model_dump(exclude_none=True), b.reason, b.expected_version, ctx.principal))
+
+
+@api.route("/governance/changes", roles={Role.DATA_ADMIN, Role.AUDITOR}, query=g.ChangesQuery,
+           response=g.ChangeList, summary="数据共享管理的变更记录")
+def governance_changes(ctx: RequestContext) -> g.ChangeList:
+    return g.ChangeList(changes=[g.ChangeView.of(c) for c in bootstrap.datashare_governance().changes(
+        ctx.query.limit)])
+
+
+def _policy_view(policy: GatewayPolicy) -> g.PolicyView:
+    rates = bootstrap.datashare().rates
+    return g.PolicyView.of(policy, rates.per_caller, rates.per_source)
 
 
 @app.lambda_function(name="solidify_trail")

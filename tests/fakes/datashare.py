@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hpf.common.errors import Conflict
+from hpf.datashare.governance import Change, GatewayPolicy, PolicyVersionMoved, baseline
 from hpf.datashare.model import DataShareThrottled, SourceUnavailable
 
 
@@ -90,7 +91,29 @@ class CountingThrottle:
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit, self.hits = limit, {}  # type: ignore[var-annotated]
+        self.rates: dict[str, str] = {}  # the rate each key was last counted against
 
     def allow(self, key: str, rate: str) -> bool:
         self.hits[key] = self.hits.get(key, 0) + 1
+        self.rates[key] = rate
         return bool(self.hits[key] <= self.limit)
+
+
+class FakePolicyStore:
+    """The policy document and its changes in memory, with the same version rule as DynamoDB's."""
+
+    def __init__(self) -> None:
+        self.policy: GatewayPolicy = baseline()
+        self.history: list[Change] = []
+
+    def current(self) -> GatewayPolicy:
+        return self.policy
+
+    def save(self, policy: GatewayPolicy, change: Change) -> None:
+        if policy.version != self.policy.version + 1:
+            raise PolicyVersionMoved()
+        self.policy = policy
+        self.history.append(change)
+
+    def changes(self, limit: int) -> list[Change]:
+        return list(reversed(self.history))[:limit]

@@ -17,7 +17,14 @@ from hpf.datashare.trail import figures, solidify
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Channel, Role
 from tests.fakes.archive import MemoryLog
-from tests.fakes.datashare import CountingThrottle, FakeAuthorizationStore, FakeCache, FakeGateway, FakeTrailStore
+from tests.fakes.datashare import (
+    CountingThrottle,
+    FakeAuthorizationStore,
+    FakeCache,
+    FakeGateway,
+    FakePolicyStore,
+    FakeTrailStore,
+)
 
 PERSON = "360602199003150021"
 CLERK = Principal("clerk01", "staff", frozenset({Role.COUNTER_CLERK}), "王敏", org="360600", channel=Channel.COUNTER)
@@ -30,7 +37,8 @@ OTHER = Principal("u-x", "depositor", frozenset({Role.DEPOSITOR}), "某人", id_
 @pytest.fixture
 def world():  # type: ignore[no-untyped-def]
     gateway, trail, clock = FakeGateway(), FakeTrailStore(), FixedClock(datetime(2026, 11, 30, 10, tzinfo=SHANGHAI))
-    service = DataShareService(gateway, FakeAuthorizationStore(), trail, FakeCache(), CountingThrottle(), clock)
+    service = DataShareService(gateway, FakeAuthorizationStore(), trail, FakeCache(), CountingThrottle(),
+                               FakePolicyStore(), clock)
     gateway.add("resident_identity", PERSON, XM="李华", SFZH=PERSON, XB="2", HJDZ="鹰潭市月湖区胜利东路1号", QTZD="新增字段")
     return service, gateway, trail, clock
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hpf.archive.treehead import TreeHeadSigner
     from hpf.common.clock import Clock
     from hpf.datashare.checks import ScenarioChecks
+    from hpf.datashare.management import GovernanceService
     from hpf.datashare.ports import SolidificationLog, SourceGateway, TrailStore
     from hpf.datashare.service import DataShareService
     from hpf.identity.tokens import TokenVerifier
@@ -491,6 +492,7 @@ def datashare_trail() -> TrailStore:
 
 @lru_cache(maxsize=1)
 def datashare() -> DataShareService:
+    from hpf.adapters.aws.datashare_policy_store import DynamoPolicyStore
     from hpf.adapters.aws.datashare_store import (
         DynamoAnswerCache,
         DynamoAuthorizationStore,
@@ -503,7 +505,15 @@ def datashare() -> DataShareService:
     rates = Rates(settings.optional("HPF_DATASHARE_CALLER_RATE") or Rates.per_caller,
                   settings.optional("HPF_DATASHARE_SOURCE_RATE") or Rates.per_source)
     return DataShareService(exchange_gateway(), DynamoAuthorizationStore(table), datashare_trail(),
-                            DynamoAnswerCache(table), LimitsThrottle(DynamoRateStorage(table)), clock(), rates)
+                            DynamoAnswerCache(table), LimitsThrottle(DynamoRateStorage(table)),
+                            DynamoPolicyStore(table), clock(), rates)
+
+
+def datashare_governance() -> GovernanceService:
+    from hpf.adapters.aws.datashare_policy_store import DynamoPolicyStore
+    from hpf.datashare.management import GovernanceService
+
+    return GovernanceService(DynamoPolicyStore(settings.env("HPF_DATASHARE_TABLE")), clock())
 
 
 def developer_service() -> DeveloperService:

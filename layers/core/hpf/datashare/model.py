@@ -110,6 +110,13 @@ class DataShareUnauthorized(Forbidden):
     message = "没有查询对象的有效授权，不能查询共享数据"
 
 
+class DataShareAccessDenied(Forbidden):
+    """The caller itself may not query (访问授权, 用户管理, 机构管理), whatever the person authorized."""
+
+    code = "DATASHARE_ACCESS_DENIED"
+    message = "调用方未获共享数据访问授权"
+
+
 class SourceUnavailable(TransientFailure):
     code = "SOURCE_UNAVAILABLE"
     message = "共享数据源暂不可用，请按纸质材料办理"

@@ -1,5 +1,5 @@
 """What data sharing needs from outside: the exchange gateways, where authorizations and the trail are kept, a
-cache of answers, the rate limits, and the archive's log the trail is solidified into."""
+cache of answers, the rate limits, the archive's log the trail is solidified into, and the management policy."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from hpf.datashare.catalog import Source
+from hpf.datashare.governance import Change, GatewayPolicy
 from hpf.datashare.model import Authorization, TrailRecord
 
 
@@ -57,3 +58,15 @@ class SolidificationLog(Protocol):
     def append(self, key: str, leaf: bytes, at: datetime) -> Any:
         """The archive's log (hpf.archive.ports.LogStore): gap-free, idempotent by key; returns the entry."""
         ...
+
+
+class PolicyStore(Protocol):
+    def current(self) -> GatewayPolicy:
+        """The policy in force: the recorded one, or the baseline (version 0) before any change."""
+        ...
+
+    def save(self, policy: GatewayPolicy, change: Change) -> None:
+        """The next version and its change, together; PolicyVersionMoved if another version got there first."""
+        ...
+
+    def changes(self, limit: int) -> list[Change]: ...  # newest first

@@ -138,6 +138,7 @@ class TrailView(Schema):
     channel: str
     outcome: str
     outcome_label: str
+    detail: str = Field(description="未返回的原因：无授权、调用方未获授权、接口停用、数据源不可用")
     cached: bool
     answer_digest: str
     log_index: int | None = Field(description="在档案固化日志中的序号；每分钟固化一次，之前为空")
@@ -150,7 +151,7 @@ class TrailView(Schema):
         return cls(query_id=r.query_id, at=r.at, source=r.source, source_name=catalog()[r.source].name,
                    scenario=r.scenario, scenario_name=scenarios()[r.scenario].name, business_id=r.business_id,
                    caller_name=r.caller.name, caller_org=r.caller.org, channel=r.caller.channel, outcome=r.outcome,
-                   outcome_label=OUTCOMES[r.outcome], cached=r.cached, answer_digest=r.answer_digest,
+                   outcome_label=OUTCOMES[r.outcome], detail=r.detail, cached=r.cached, answer_digest=r.answer_digest,
                    log_index=r.log_index)
 
 

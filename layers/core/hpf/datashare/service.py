@@ -16,10 +16,12 @@ from typing import Any
 from hpf.common.clock import Clock, business_date
 from hpf.common.errors import Forbidden, NotFound, ValidationFailed
 from hpf.datashare.catalog import Source, source
+from hpf.datashare.governance import GatewayPolicy
 from hpf.datashare.model import (
     EVIDENCE_KINDS,
     Authorization,
     Caller,
+    DataShareAccessDenied,
     DataShareThrottled,
     DataShareUnauthorized,
     SharedAnswer,
@@ -27,7 +29,7 @@ from hpf.datashare.model import (
     TrailRecord,
     subject_digest,
 )
-from hpf.datashare.ports import AnswerCache, AuthorizationStore, SourceGateway, Throttle, TrailStore
+from hpf.datashare.ports import AnswerCache, AuthorizationStore, PolicyStore, SourceGateway, Throttle, TrailStore
 from hpf.datashare.scenarios import scenario
 from hpf.identity.principal import Principal
 from hpf.identity.roles import Role
@@ -64,9 +66,15 @@ class GrantRequest:
 
 class DataShareService:
     def __init__(self, gateway: SourceGateway, authorizations: AuthorizationStore, trail: TrailStore,
-                 cache: AnswerCache, throttle: Throttle, clock: Clock, rates: Rates = Rates()):
+                 cache: AnswerCache, throttle: Throttle, policies: PolicyStore, clock: Clock, rates: Rates = Rates()):
         self._gateway, self._authorizations, self._trail = gateway, authorizations, trail
-        self._cache, self._throttle, self._clock, self._rates = cache, throttle, clock, rates
+        self._cache, self._throttle, self._policies = cache, throttle, policies
+        self._clock, self._rates = clock, rates
+
+    @property
+    def rates(self) -> Rates:
+        """The deployment's default rates (the management settings may override them)."""
+        return self._rates
 
     # -- authorizations ------------------------------------------------------------------------------------------
     def grant(self, request: GrantRequest, actor: Principal) -> Authorization:
@@ -119,20 +127,32 @@ class DataShareService:
         now = self._clock.now()
         record = TrailRecord(f"DSQ-{now:%Y%m%d}-{uuid.uuid4().hex[:20]}", now, src.code, purpose.code, q.business_id,
                              q.authorization_id, purpose.subject, subject, _caller(actor), "answered")
+        policy = self._policies.current()
+        barred = policy.refusal(actor, purpose.code)
+        if barred:  # the caller itself (访问授权, 用户管理, 机构管理), before anything about the person
+            self._trail.add(_with(record, "refused", detail=barred))
+            raise DataShareAccessDenied(f"{DataShareAccessDenied.message}：{barred}", details={"reason": barred})
         granted = self._authorizations.get(q.authorization_id)
         why = "授权不存在" if granted is None else granted.allows(subject, src.code, purpose.code, now.date())
         if why:
             self._trail.add(_with(record, "refused", detail=why))
             raise DataShareUnauthorized(f"{DataShareUnauthorized.message}：{why}", details={"reason": why})
-        if not (self._throttle.allow(f"caller:{actor.subject}", self._rates.per_caller)
-                and self._throttle.allow(f"source:{src.code}", self._rates.per_source)):
+        if not (self._throttle.allow(f"caller:{actor.subject}", policy.caller_rate(actor, self._rates.per_caller))
+                and self._throttle.allow(f"source:{src.code}", policy.source_rate(src.code, self._rates.per_source))):
             self._trail.add(_with(record, "throttled"))
             raise DataShareThrottled()
-        return self._answer(src, q, subject, record, now)
+        return self._answer(src, q, subject, record, now, policy)
 
-    def _answer(self, src: Source, q: ShareQuery, subject: str, record: TrailRecord, now: datetime) -> SharedAnswer:
-        if src.freshness > timedelta(0):
-            hit = self._cache.get(src.code, _cache_key(subject, q.key), src.freshness, now)
+    def _answer(self, src: Source, q: ShareQuery, subject: str, record: TrailRecord, now: datetime,
+                policy: GatewayPolicy) -> SharedAnswer:
+        offline = policy.unavailable(src.code)
+        if offline:  # taken offline by the administrator: not asked, nor served from the cache (its data may be wrong)
+            self._trail.add(_with(record, "unavailable", detail=offline))
+            raise SourceUnavailable(f"“{src.name}”暂停使用（{offline}），请按纸质材料办理",
+                                    details={"source": src.code, "reason": offline})
+        freshness = timedelta(seconds=policy.freshness_seconds(src.code))
+        if freshness > timedelta(0):
+            hit = self._cache.get(src.code, _cache_key(subject, q.key), freshness, now)
             if hit is not None:
                 records, fetched_at = hit
                 self._trail.add(_with(record, _outcome(records), cached=True, answer=records))
@@ -146,8 +166,8 @@ class DataShareService:
             self._trail.add(_with(record, "throttled", detail="数据源限流"))
             raise
         records = [src.ours(r) for r in raw]
-        if src.freshness > timedelta(0):
-            self._cache.put(src.code, _cache_key(subject, q.key), records, now, src.freshness)
+        if freshness > timedelta(0):
+            self._cache.put(src.code, _cache_key(subject, q.key), records, now, freshness)
         self._trail.add(_with(record, _outcome(records), answer=records))
         return SharedAnswer(src.code, records, now, False, record.query_id)
 

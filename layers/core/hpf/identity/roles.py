@@ -16,6 +16,7 @@ class Role(StrEnum):
     LEADER = "leader"  # 领导: cockpit and statistics
     OPERATOR = "operator"  # 运维: watches state machines, queues, schedules
     ARCHIVIST = "archivist"  # 档案管理员: files, appraises and lends the electronic archive
+    DATA_ADMIN = "data_admin"  # 数据共享管理员: the exchange's users, organisations, interfaces, grants, settings
     DEPOSITOR = "depositor"  # 缴存职工: APP, web hall, mini program
     UNIT_AGENT = "unit_agent"  # 单位经办人: unit web hall
     DEVELOPER = "developer"  # 开发商: developer web hall
@@ -24,7 +25,8 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset(
-    {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.OPERATOR, Role.ARCHIVIST}
+    {Role.COUNTER_CLERK, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.LEADER, Role.OPERATOR, Role.ARCHIVIST,
+     Role.DATA_ADMIN}
 )
 ALL_ROLES = frozenset(Role)
 

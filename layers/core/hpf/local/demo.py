@@ -33,6 +33,7 @@ STAFF = [
     SandboxUser("leader01", "demo-leader01", "staff", ["leader"], "周强", org="360600", default_channel="web"),
     SandboxUser("operator01", "demo-operator01", "staff", ["operator"], "吴昊", org="360600", default_channel="web"),
     SandboxUser("archivist01", "demo-archivist01", "staff", ["archivist"], "郑洁", org="360600", default_channel="web"),
+    SandboxUser("dataadmin01", "demo-dataadmin01", "staff", ["data_admin"], "钱进", org="360600", default_channel="web"),
     SandboxUser("terminal01", "demo-terminal01", "terminal", ["terminal"], "月湖大厅1号终端", org="360602",
                 default_channel="terminal"),
     SandboxUser("developer01", "demo-developer01", "developer", ["developer"], "鹰潭示范置业有限公司",

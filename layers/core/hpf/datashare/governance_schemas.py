@@ -1,0 +1,165 @@
+"""HTTP models of 数据共享管理: the policy in force as the console shows it, a change, the changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from hpf.datashare.catalog import catalog
+from hpf.datashare.governance import (
+    CHANGE_KINDS,
+    CHANNEL_PREFIX,
+    Change,
+    GatewayPolicy,
+    Suspension,
+    consumers,
+    providers,
+)
+from hpf.web.schemas import Schema
+
+Rate = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,6}/(second|minute|hour|day)$")]
+
+
+class _Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChangeValues(_Strict):
+    """What a change sets; which fields count depends on its kind (docs/datashare.md, 数据共享管理)."""
+
+    active: bool | None = Field(None, description="机构、用户：true 启用，false 停用")
+    rate: Rate | None = Field(None, description="用户、接口：自有频率限制，如 600/minute；不填为默认")
+    online: bool | None = Field(None, description="接口：true 启用，false 停用（按纸质材料办理）")
+    freshness_seconds: int | None = Field(None, ge=0, le=90 * 86400, description="接口：缓存时效（秒），0 不缓存")
+    scenarios: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{3,40}$")]] | None = Field(
+        None, max_length=40, description="访问授权：允许的业务用途（场景代码）")
+    caller_rate: Rate | None = Field(None, description="设置：每个调用者的默认频率")
+    source_rate: Rate | None = Field(None, description="设置：每个数据源的默认频率")
+    cache_enabled: bool | None = Field(None, description="设置：是否使用缓存")
+
+
+class ChangeBody(_Strict):
+    kind: Literal["organisation", "user", "interface", "access", "settings"] = Field(
+        description="; ".join(f"{k} {v}" for k, v in CHANGE_KINDS.items()))
+    target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
+        description="机构代码或名称、用户标识、接口代码、机构或渠道（channel:app）；设置为 gateway")
+    values: ChangeValues
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    expected_version: int = Field(ge=0, description="修改所依据的配置版本（读取时的 version）")
+
+
+class ChangesQuery(_Strict):
+    limit: int = Field(100, ge=1, le=500)
+
+
+class StateView(Schema):
+    active: bool
+    reason: str = ""
+    by: str = ""
+    at: datetime | None = None
+
+    @classmethod
+    def of(cls, suspension: Suspension | None) -> StateView:
+        if suspension is None:
+            return cls(active=True)
+        return cls(active=False, reason=suspension.reason, by=suspension.by, at=suspension.at)
+
+
+class OrganisationView(Schema):
+    code: str
+    name: str
+    kind: Literal["office", "channel", "provider"] = Field(description="office 中心管理部, channel 自助渠道, "
+                                                                     "provider 数据提供机构")
+    sources: list[str] = Field(description="提供机构的数据源")
+    state: StateView
+
+
+class UserView(Schema):
+    subject: str
+    state: StateView
+    rate: str | None
+
+
+class InterfaceView(Schema):
+    code: str
+    name: str
+    agency: str
+    interface: str
+    state: StateView = Field(description="接口启用状态（停用即按纸质材料办理）")
+    freshness_seconds: int = Field(description="生效的缓存时效")
+    catalogue_freshness_seconds: int = Field(description="目录规定的缓存时效")
+    own_freshness: bool
+    rate: str | None = Field(description="接口自有频率限制")
+
+
+class AccessView(Schema):
+    consumer: str
+    name: str
+    scenarios: list[str]
+
+
+class SettingsView(Schema):
+    caller_rate: str | None
+    source_rate: str | None
+    cache_enabled: bool
+    default_caller_rate: str
+    default_source_rate: str
+
+
+class PolicyView(Schema):
+    version: int
+    organisations: list[OrganisationView]
+    users: list[UserView]
+    interfaces: list[InterfaceView]
+    access: list[AccessView]
+    settings: SettingsView
+
+    @classmethod
+    def of(cls, p: GatewayPolicy, default_caller_rate: str, default_source_rate: str) -> PolicyView:
+        offices = [OrganisationView(code=c, name=n, kind="channel" if c.startswith(CHANNEL_PREFIX) else "office",
+                                    sources=[], state=StateView.of(p.organisations.get(c)))
+                   for c, n in consumers().items()]
+        agencies = [OrganisationView(code=a, name=a, kind="provider", sources=codes,
+                                     state=StateView.of(p.organisations.get(a))) for a, codes in providers().items()]
+        interfaces = []
+        for code, s in catalog().items():
+            own = p.interfaces.get(code)
+            interfaces.append(InterfaceView(
+                code=code, name=s.name, agency=s.agency, interface=s.interface,
+                state=StateView.of(own.offline if own else None), freshness_seconds=p.freshness_seconds(code),
+                catalogue_freshness_seconds=int(s.freshness.total_seconds()),
+                own_freshness=bool(own and own.freshness_seconds is not None), rate=own.rate if own else None))
+        users = [UserView(subject=u, state=StateView.of(p.users.get(u)), rate=p.user_rates.get(u))
+                 for u in sorted(set(p.users) | set(p.user_rates))]
+        names = consumers()
+        return cls(version=p.version, organisations=offices + agencies, users=users, interfaces=interfaces,
+                   access=[AccessView(consumer=c, name=names.get(c, c), scenarios=sorted(p.access.get(c, ())))
+                           for c in names],
+                   settings=SettingsView(caller_rate=p.settings.caller_rate, source_rate=p.settings.source_rate,
+                                         cache_enabled=p.settings.cache_enabled,
+                                         default_caller_rate=default_caller_rate,
+                                         default_source_rate=default_source_rate))
+
+
+class ChangeView(Schema):
+    version: int
+    kind: str
+    kind_name: str
+    target: str
+    values: dict[str, Any]
+    reason: str
+    by: str
+    by_name: str
+    at: datetime
+
+    @classmethod
+    def of(cls, c: Change) -> ChangeView:
+        return cls(version=c.version, kind=c.kind, kind_name=CHANGE_KINDS.get(c.kind, c.kind), target=c.target,
+                   values=c.values, reason=c.reason, by=c.by, by_name=c.by_name, at=c.at)
+
+
+class ChangeList(Schema):
+    changes: list[ChangeView]
+

@@ -17,7 +17,7 @@ app = api.app
 handler = api.lambda_handler
 
 ASKERS = {Role.COUNTER_CLERK, Role.APPROVER, Role.DEPOSITOR}
-WATCHERS = {Role.OPERATOR, Role.AUDITOR, Role.LEADER, Role.COUNTER_CLERK, Role.APPROVER}
+WATCHERS = {Role.OPERATOR, Role.AUDITOR, Role.LEADER, Role.COUNTER_CLERK, Role.APPROVER, Role.DATA_ADMIN}
 
 
 @api.route("/authorizations", method="POST", roles={Role.COUNTER_CLERK, Role.APPROVER, Role.DEPOSITOR},

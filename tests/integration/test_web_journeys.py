@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hpf.datashare.scenarios import scenarios
 from hpf.sandbox.identity import SandboxUser
 from tests.integration.conftest import eventually, fresh_credit_code, fresh_resident_id
 
@@ -1220,4 +1221,62 @@ def test_opening_a_unit_and_an_account_checks_them_against_shared_data_on_the_fo
                       json={"subject_kind": "person", "subject_id": person}).json()["records"]
     assert trail and trail[0]["business_id"] == f"KH-{person}" and trail[0]["caller_name"] == "王敏"
     assert unit_account
+    page.context.close()
+
+
+@pytest.mark.feature("6.3.4")
+def test_the_data_administrator_takes_an_interface_offline_the_counter_meets_it_and_the_auditor_reads_why(
+        platform, browser, http, auth):
+    person = fresh_resident_id()
+    platform.bigdata.add_records("low_rent_housing", [{"SFZH": person, "XM": "韩梅"}])
+    purpose = next(code for code, s in scenarios().items() if "low_rent_housing" in s.sources)
+    consent = http.post("/datashare/authorizations", headers=auth("clerk01"), json={
+        "subject_kind": "person", "subject_id": person, "subject_name": "韩梅", "scenarios": [purpose],
+        "valid_days": 30, "evidence_kind": "signed_form", "evidence_reference": f"DOC-AUTH-{person}"}).json()
+    query = {"source": "low_rent_housing", "scenario": purpose, "subject_id": person, "business_id": "GOV-PAGE-1",
+             "authorization_id": consent["authorization_id"]}
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/")
+    sign_in(page, "dataadmin01", "demo-dataadmin01")
+    page.locator("[data-testid=policy-version]").wait_for()  # the administrator lands on 数据共享管理
+    page.get_by_role("tab", name="接口管理").click()
+    row = page.locator("[aria-label=接口] tr", has=page.get_by_text("廉租房信息"))
+    try:
+        row.get_by_role("button", name="治理").click()
+        dialog = page.get_by_role("dialog", name="接口：廉租房信息")
+        dialog.locator(".el-switch").first.click()
+        dialog.get_by_role("button", name="确认变更").click()
+        dialog.get_by_text("请填写变更原因").wait_for()  # no change without its reason
+        page.fill("#change-reason", "住建局廉租房数据核对中")
+        shot(page, "console-datashare-4-governance-change")
+        no_serious_accessibility_violations(page)
+        dialog.get_by_role("button", name="确认变更").click()
+        dialog.wait_for(state="hidden")
+        row.get_by_text("停用").wait_for()
+        assert page.locator(".el-alert--error").count() == 0
+        shot(page, "console-datashare-5-governance")
+        no_serious_accessibility_violations(page)
+
+        down = http.post("/datashare/queries", headers=auth("clerk01"), json=query)
+        assert (down.status_code, down.json()["code"]) == (503, "SOURCE_UNAVAILABLE")
+        assert "住建局廉租房数据核对中" in down.json()["message"]
+    finally:
+        policy = http.get("/datashare/governance", headers=auth("dataadmin01")).json()
+        restored = http.post("/datashare/governance/changes", headers=auth("dataadmin01"), json={
+            "kind": "interface", "target": "low_rent_housing", "values": {"online": True}, "reason": "核对完毕",
+            "expected_version": policy["version"]})
+        assert restored.status_code == 200, restored.text
+    assert http.post("/datashare/queries", headers=auth("clerk01"), json=query).status_code == 200
+    page.context.close()
+
+    page = page_of(browser, 1366, 768)
+    page.goto(f"{platform.gateway_url}/console/datashare/governance")
+    sign_in(page, "auditor01", "demo-auditor01")
+    page.get_by_role("tab", name="变更记录").click()
+    changes = page.locator("[aria-label=变更记录]")
+    changes.get_by_text("住建局廉租房数据核对中").wait_for()
+    assert "钱进" in changes.inner_text() and "核对完毕" in changes.inner_text()
+    assert page.get_by_role("button", name="治理").count() == 0  # the auditor reads, does not change
+    shot(page, "console-datashare-6-governance-changes")
+    no_serious_accessibility_violations(page)
     page.context.close()

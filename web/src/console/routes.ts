@@ -1,8 +1,11 @@
 // The console's pages: an area adds its folder, its routes here and its menu group — nothing else. A route
 // carries the roles that may see it (menus follow them; the API still decides).
 import type { RouteRecordRaw } from "vue-router";
+import { hasRole } from "@/shared/auth";
 
 export const STAFF = ["counter_clerk", "approver", "finance", "auditor", "leader", "archivist", "operator"];
+// who may open the console at all: the staff above and the data-sharing administrator, whose one page is 数据共享管理
+export const CONSOLE_ROLES = [...STAFF, "data_admin"];
 
 export interface MenuGroup {
   title: string;
@@ -50,6 +53,7 @@ export const menu: MenuGroup[] = [
       { path: "/datashare/trail", title: "查询留痕", roles: ["auditor"] },
       { path: "/datashare/sources", title: "接口与统计", roles: ["counter_clerk", "approver", "auditor", "leader",
         "operator"] },
+      { path: "/datashare/governance", title: "数据共享管理", roles: ["data_admin", "auditor", "leader", "operator"] },
     ],
   },
   {
@@ -63,7 +67,8 @@ export const menu: MenuGroup[] = [
 ];
 
 export const routes: RouteRecordRaw[] = [
-  { path: "/", redirect: "/units" },
+  // the first page the signed-in role may see (a data-sharing administrator has no 单位查询)
+  { path: "/", redirect: () => menu.flatMap((g) => g.items).find((item) => hasRole(...item.roles))?.path ?? "/units" },
   { path: "/units", component: () => import("./pages/UnitsPage.vue"), meta: { title: "单位查询" } },
   { path: "/units/open", component: () => import("./pages/UnitOpenPage.vue"), meta: { title: "单位开户" } },
   { path: "/units/:unitAccount(\\d{12})", component: () => import("./pages/UnitPage.vue"), meta: { title: "单位详情" } },
@@ -82,11 +87,6 @@ export const routes: RouteRecordRaw[] = [
   { path: "/loans/:loanNo", component: () => import("./pages/loans/LoanPage.vue"), meta: { title: "贷款详情" } },
   { path: "/finance/deductions", component: () => import("./pages/finance/DeductionRunPage.vue"),
     meta: { title: "批量扣款" } },
-  { path: "/loans", component: () => import("./pages/loans/LoansPage.vue"), meta: { title: "贷款台账" } },
-  { path: "/loans/register", component: () => import("./pages/loans/LoanRegisterPage.vue"), meta: { title: "贷款登记" } },
-  { path: "/loans/:loanNo", component: () => import("./pages/loans/LoanPage.vue"), meta: { title: "贷款详情" } },
-  { path: "/finance/deductions", component: () => import("./pages/finance/DeductionRunPage.vue"),
-    meta: { title: "批量扣款" } },
   { path: "/datashare/authorizations", component: () => import("./pages/datashare/AuthorizationsPage.vue"),
     meta: { title: "数据查询授权" } },
   { path: "/datashare/checks", component: () => import("./pages/datashare/CheckPage.vue"),
@@ -94,6 +94,8 @@ export const routes: RouteRecordRaw[] = [
   { path: "/datashare/trail", component: () => import("./pages/datashare/TrailPage.vue"), meta: { title: "查询留痕" } },
   { path: "/datashare/sources", component: () => import("./pages/datashare/SourcesPage.vue"),
     meta: { title: "接口与统计" } },
+  { path: "/datashare/governance", component: () => import("./pages/datashare/GovernancePage.vue"),
+    meta: { title: "数据共享管理" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

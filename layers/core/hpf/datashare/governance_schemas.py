@@ -148,6 +148,7 @@ class ChangeView(Schema):
     kind: str
     kind_name: str
     target: str
+    target_name: str = Field(description="对象的名称：接口、机构或渠道的名称；用户为其账号")
     values: dict[str, Any]
     reason: str
     by: str
@@ -156,8 +157,10 @@ class ChangeView(Schema):
 
     @classmethod
     def of(cls, c: Change) -> ChangeView:
+        named = {**{code: src.name for code, src in catalog().items()}, **consumers(), "gateway": "共享交换设置"}
         return cls(version=c.version, kind=c.kind, kind_name=CHANGE_KINDS.get(c.kind, c.kind), target=c.target,
-                   values=c.values, reason=c.reason, by=c.by, by_name=c.by_name, at=c.at)
+                   target_name=named.get(c.target, c.target), values=c.values, reason=c.reason, by=c.by,
+                   by_name=c.by_name, at=c.at)
 
 
 class ChangeList(Schema):

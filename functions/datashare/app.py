@@ -128,6 +128,40 @@ def governance_changes(ctx: RequestContext) -> g.ChangeList:
         ctx.query.limit)])
 
 
+# -- 证书管理 (6.3.2) ---------------------------------------------------------------------------------------------
+@api.route("/keys", roles={Role.DATA_ADMIN, Role.AUDITOR, Role.OPERATOR}, response=g.KeyList,
+           summary="证书管理：国密对接方的SM2密钥、对方公钥与SM4传输密钥（指纹、有效期、状态）")
+def keys(ctx: RequestContext) -> g.KeyList:
+    from hpf.datashare.dialect import dialects
+
+    service = bootstrap.datashare_keys()
+    records = service.listing()
+    expiring = {r.key_id for r in service.expiring(records)}
+    return g.KeyList(gateways=sorted(n for n, d in dialects().items() if d.national),
+                     keys=[g.KeyView.of(r, r.key_id in expiring) for r in records])
+
+
+@api.route("/keys", method="POST", roles={Role.DATA_ADMIN}, body=g.KeyBody, response=g.CreatedKeyView, status=201,
+           summary="生成本方SM2密钥、导入对方公钥或设定SM4传输密钥（待启用）")
+def create_key(ctx: RequestContext) -> g.CreatedKeyView:
+    b = ctx.body
+    created = bootstrap.datashare_keys().create(b.gateway, b.kind, b.valid_days, b.reason, ctx.principal,
+                                                public_key=b.public_key, transport_key=b.transport_key)
+    return g.CreatedKeyView(key=g.KeyView.of(created.record), handover=created.handover)
+
+
+@api.route("/keys/{key_id}/activation", method="POST", roles={Role.DATA_ADMIN}, path_model=g.KeyPath,
+           body=g.KeyActionBody, response=g.KeyView, summary="启用密钥（替换同类在用密钥；对方公钥可并用）")
+def activate_key(ctx: RequestContext, key_id: str) -> g.KeyView:
+    return g.KeyView.of(bootstrap.datashare_keys().activate(key_id, ctx.body.reason, ctx.principal))
+
+
+@api.route("/keys/{key_id}/retirement", method="POST", roles={Role.DATA_ADMIN}, path_model=g.KeyPath,
+           body=g.KeyActionBody, response=g.KeyView, summary="停用密钥")
+def retire_key(ctx: RequestContext, key_id: str) -> g.KeyView:
+    return g.KeyView.of(bootstrap.datashare_keys().retire(key_id, ctx.body.reason, ctx.principal))
+
+
 def _policy_view(policy: GatewayPolicy) -> g.PolicyView:
     rates = bootstrap.datashare().rates
     return g.PolicyView.of(policy, rates.per_caller, rates.per_source)

@@ -191,3 +191,58 @@ def test_changes_need_the_administrator_a_reason_and_the_version_read_and_are_re
         "changes"]
     assert (latest["kind"], latest["target"], latest["reason"], latest["by"]) == \
         ("user", "nobody-x", "测试停用", "dataadmin01")
+
+
+def _bank_query(platform, http, auth) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A new person with a CCB loan (a new subject each time: the answers are cached a day)."""
+    person = fresh_resident_id()
+    platform.bank_data["ccb"].add_records("ccb_loan_repayments", [{"CRDT_NO": person, "LN_ACCNO": "CCB-LN-KEY"}])
+    return {"source": "ccb_loan_repayments", "scenario": "loan_application", "subject_id": person,
+            "business_id": "DKSQ-KEY", "authorization_id": authorize(http, auth, "person", person, "loan_application")}
+
+
+@pytest.mark.feature("6.3.2")
+@pytest.mark.feature("S.6.2")
+def test_the_administrator_rotates_a_national_algorithm_banks_keys_and_a_mismatch_is_the_paper_path(
+        platform, http, auth, clerk):
+    admin = auth("dataadmin01")
+    listed = http.get("/datashare/keys", headers=auth("auditor01")).json()
+    assert listed["gateways"] == ["ccb"] and "sealed" not in str(listed)
+    active = {k["kind"]: k for k in listed["keys"] if k["gateway"] == "ccb" and k["state"] == "active"}
+    assert set(active) == {"own_sm2", "peer_sm2", "sm4"}
+    assert active["peer_sm2"]["public_key"] == platform.bank_data["ccb"].public_key and active["sm4"]["public_key"] == ""
+    answer = http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth))
+    assert answer.status_code == 200 and answer.json()["records"][0]["loan_no"] == "CCB-LN-KEY"  # signed, SM4 both ways
+
+    made = http.post("/datashare/keys", headers=admin, json={"gateway": "ccb", "kind": "own_sm2", "valid_days": 366,
+                                                             "reason": "年度换钥"})
+    assert made.status_code == 201, made.text
+    new = made.json()
+    assert new["key"]["state"] == "pending" and new["handover"] == new["key"]["public_key"]
+    assert http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth)).status_code \
+        == 200  # pending: the old key still signs
+    activated = http.post(f"/datashare/keys/{new['key']['key_id']}/activation", headers=admin,
+                          json={"reason": "约定时间切换"})
+    assert activated.json()["state"] == "active"
+    early = http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth))
+    assert (early.status_code, early.json()["code"]) == (503, "SOURCE_UNAVAILABLE")  # the bank has not got it yet
+    bank = platform.bank_data["ccb"]
+    bank.trust(next(iter(bank.clients)), new["handover"], bank.transport_key)  # handed over
+    assert http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth)).status_code \
+        == 200
+
+    retired = http.post(f"/datashare/keys/{active['sm4']['key_id']}/retirement", headers=admin,
+                        json={"reason": "疑似泄露"})
+    assert retired.json()["state"] == "retired"
+    try:
+        gap = http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth))
+        assert gap.status_code == 503 and "纸质材料" in gap.json()["message"]
+        assert "接入密钥未就绪（SM4传输密钥）" in gap.json()["details"]["reason"]  # what the operator reads
+    finally:
+        sm4 = http.post("/datashare/keys", headers=admin, json={"gateway": "ccb", "kind": "sm4", "reason": "更换SM4密钥"})
+        http.post(f"/datashare/keys/{sm4.json()['key']['key_id']}/activation", headers=admin, json={"reason": "启用"})
+        bank.trust(next(iter(bank.clients)), new["handover"], sm4.json()["handover"])
+    assert http.post("/datashare/queries", headers=auth(clerk), json=_bank_query(platform, http, auth)).status_code \
+        == 200
+    assert http.post("/datashare/keys", headers=auth("auditor01"), json={
+        "gateway": "ccb", "kind": "sm4", "reason": "无权"}).json()["code"] == "FORBIDDEN_ROLE"

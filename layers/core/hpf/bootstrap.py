@@ -8,7 +8,7 @@ service its callers depend on, never an adapter's class: the entrypoints cannot 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from hpf import settings
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hpf.archive.treehead import TreeHeadSigner
     from hpf.common.clock import Clock
     from hpf.datashare.checks import ScenarioChecks
+    from hpf.datashare.keys import GatewayKeys, KeyService
     from hpf.datashare.management import GovernanceService
     from hpf.datashare.ports import SolidificationLog, SourceGateway, TrailStore
     from hpf.datashare.service import DataShareService
@@ -480,8 +481,25 @@ def exchange_gateway() -> SourceGateway:
     clients = {"bigdata": ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
                                                 settings.env("HPF_BIGDATA_SECRET"), dialects()["bigdata"])}
     for name, link in json.loads(settings.optional("HPF_BANK_DATA_GATEWAYS") or "{}").items():
-        clients[name] = ExchangeGatewayClient(link["url"], link["client_id"], link["secret"], dialects()[name])
+        clients[name] = ExchangeGatewayClient(link["url"], link["client_id"], link.get("secret", ""), dialects()[name],
+                                              keys=partial(_ring, name))
     return GatewayRouter(clients)
+
+
+def _ring(gateway: str) -> GatewayKeys:
+    return datashare_keys().ring(gateway)
+
+
+def datashare_keys() -> KeyService:
+    """证书管理 over the datashare table; the secret halves sealed with HPF_CONFIG_KEY (an encrypted parameter)."""
+    from hpf.adapters.aws.datashare_management_store import DynamoKeyStore
+    from hpf.datashare.gm import ConfigSealer
+    from hpf.datashare.keys import KeyService, KeysMissing
+
+    configured = settings.optional("HPF_CONFIG_KEY")
+    if not configured:
+        raise KeysMissing("配置密钥（HPF_CONFIG_KEY）未设置")
+    return KeyService(DynamoKeyStore(settings.env("HPF_DATASHARE_TABLE")), ConfigSealer(configured), clock())
 
 
 def datashare_trail() -> TrailStore:
@@ -492,7 +510,7 @@ def datashare_trail() -> TrailStore:
 
 @lru_cache(maxsize=1)
 def datashare() -> DataShareService:
-    from hpf.adapters.aws.datashare_policy_store import DynamoPolicyStore
+    from hpf.adapters.aws.datashare_management_store import DynamoPolicyStore
     from hpf.adapters.aws.datashare_store import (
         DynamoAnswerCache,
         DynamoAuthorizationStore,
@@ -510,7 +528,7 @@ def datashare() -> DataShareService:
 
 
 def datashare_governance() -> GovernanceService:
-    from hpf.adapters.aws.datashare_policy_store import DynamoPolicyStore
+    from hpf.adapters.aws.datashare_management_store import DynamoPolicyStore
     from hpf.datashare.management import GovernanceService
 
     return GovernanceService(DynamoPolicyStore(settings.env("HPF_DATASHARE_TABLE")), clock())

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-SIGNATURES = ("hmac-sha256-base64", "hmac-sm3-hex")
+SIGNATURES = ("hmac-sha256-base64", "hmac-sm3-hex", "sm2-sm3")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,20 @@ class Dialect:
     paging: dict[str, Any]  # page, size (parameter names), first (the first page's number), max_size
     envelope: dict[str, Any]  # code, message, data, records, total (field names), ok (the codes of success)
     errors: dict[str, str]  # the gateway's code → refused | not_found | throttled | unavailable
+    encryption_field: str | None = None  # SM4: the body travels as {field: Base64(IV‖SM4-CBC(JSON))}, both ways
+    response_signature: str | None = None  # SM2: the header the counterpart signs its answers in
+
+    @property
+    def national(self) -> bool:
+        """Signed with SM2 keys (证书管理) rather than a shared secret."""
+        return self.signature == "sm2-sm3"
+
+    @staticmethod
+    def signed_message(client_id: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+        """What an SM2 signature covers: the caller, the time, the nonce and the SM3 of the exact body sent."""
+        from hpf.datashare.gm import sm3_hex
+
+        return f"{client_id}{timestamp}{nonce}{sm3_hex(body)}".encode()
 
     def sign(self, client_id: str, timestamp: str, nonce: str, secret: str) -> str:
         message = f"{client_id}{timestamp}{nonce}".encode()
@@ -51,5 +65,6 @@ def dialects() -> dict[str, Dialect]:
             raise ValueError(f"{name}: signature {d['signature']!r}")
         found[name] = Dialect(name, d["path"], d["method"], dict(d["headers"]), d["signature"], d["timestamp_unit"],
                               int(d["window_seconds"]), dict(d["paging"]), dict(d["envelope"]),
-                              {str(k): v for k, v in d["errors"].items()})
+                              {str(k): v for k, v in d["errors"].items()}, (d.get("encryption") or {}).get("field"),
+                              d.get("response_signature"))
     return found

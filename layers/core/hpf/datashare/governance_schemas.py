@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -17,6 +17,7 @@ from hpf.datashare.governance import (
     consumers,
     providers,
 )
+from hpf.datashare.keys import KEY_KINDS, KEY_STATES, KeyRecord
 from hpf.web.schemas import Schema
 
 Rate = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,6}/(second|minute|hour|day)$")]
@@ -166,3 +167,61 @@ class ChangeView(Schema):
 class ChangeList(Schema):
     changes: list[ChangeView]
 
+
+
+# -- 证书管理 (6.3.2) ------------------------------------------------------------------------------------------------
+KeyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,20}\.(own_sm2|peer_sm2|sm4)\.[0-9]{14}\.[0-9a-f]{6}$")]
+
+
+class KeyBody(_Strict):
+    gateway: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,20}$")] = Field(description="对接方（国密接入）")
+    kind: Literal["own_sm2", "peer_sm2", "sm4"] = Field(description="; ".join(f"{k} {v}" for k, v in KEY_KINDS.items()))
+    valid_days: int = Field(366, ge=1, le=5 * 366)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    public_key: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        "", description="对方SM2公钥（十六进制，04开头的非压缩点）；仅 peer_sm2")
+    transport_key: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9A-Fa-f]{32})?$")] = Field(
+        "", description="对方签发的SM4密钥（32位十六进制）；不填则生成；仅 sm4")
+
+
+class KeyPath(_Strict):
+    key_id: KeyId
+
+
+class KeyActionBody(_Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+
+
+class KeyView(Schema):
+    key_id: str
+    gateway: str
+    kind: str
+    kind_name: str
+    public_key: str = Field(description="SM2公钥（本方的交给对方，对方的用于验签）；SM4密钥不显示")
+    fingerprint: str = Field(description="SM3指纹：双方核对")
+    created_at: datetime
+    valid_until: date
+    state: str
+    state_name: str
+    expiring: bool = Field(description="在用且30天内到期")
+    by: str
+    reason: str
+    changed_at: datetime | None
+    changed_by: str
+
+    @classmethod
+    def of(cls, r: KeyRecord, expiring: bool = False) -> KeyView:
+        return cls(key_id=r.key_id, gateway=r.gateway, kind=r.kind, kind_name=KEY_KINDS[r.kind],
+                   public_key=r.public_key, fingerprint=r.fingerprint, created_at=r.created_at,
+                   valid_until=r.valid_until, state=r.state, state_name=KEY_STATES[r.state], expiring=expiring,
+                   by=r.by, reason=r.reason, changed_at=r.changed_at, changed_by=r.changed_by)
+
+
+class KeyList(Schema):
+    gateways: list[str] = Field(description="使用国密签名、需要密钥的对接方")
+    keys: list[KeyView]
+
+
+class CreatedKeyView(Schema):
+    key: KeyView
+    handover: str = Field(description="交给对方的内容：本方公钥，或新生成的SM4密钥（仅此一次显示）")

@@ -4,11 +4,14 @@ cache of answers, the rate limits, the archive's log the trail is solidified int
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hpf.datashare.catalog import Source
 from hpf.datashare.governance import Change, GatewayPolicy
 from hpf.datashare.model import Authorization, TrailRecord
+
+if TYPE_CHECKING:
+    from hpf.datashare.keys import KeyRecord
 
 
 class SourceGateway(Protocol):
@@ -70,3 +73,11 @@ class PolicyStore(Protocol):
         ...
 
     def changes(self, limit: int) -> list[Change]: ...  # newest first
+
+
+class KeyStore(Protocol):
+    def add(self, record: KeyRecord) -> None: ...  # a new key; an id twice is refused
+    def save(self, record: KeyRecord) -> None: ...  # its state changed
+    def get(self, key_id: str) -> KeyRecord | None: ...
+    def of_gateway(self, gateway: str) -> list[KeyRecord]: ...  # oldest first
+    def all(self) -> list[KeyRecord]: ...

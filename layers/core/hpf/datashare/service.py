@@ -161,7 +161,8 @@ class DataShareService:
             raw = self._gateway.fetch(src, {src.keys[0]: (q.key or q.subject_id).strip()})
         except SourceUnavailable as down:
             self._trail.add(_with(record, "unavailable", detail=down.message))
-            raise SourceUnavailable(f"“{src.name}”暂不可用，请按纸质材料办理", details={"source": src.code}) from down
+            raise SourceUnavailable(f"“{src.name}”暂不可用，请按纸质材料办理",
+                                    details={"source": src.code, "reason": down.message}) from down
         except DataShareThrottled:
             self._trail.add(_with(record, "throttled", detail="数据源限流"))
             raise

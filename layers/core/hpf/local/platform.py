@@ -88,13 +88,14 @@ class LocalPlatform:
                       "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex(),
                       "BigDataUrl": self.bigdata_url, "BigDataClientId": next(iter(self.bigdata.clients)),
                       "BigDataSecret": next(iter(self.bigdata.clients.values())),
-                      "BankDataGateways": self._start_bank_data_gateways()}
+                      "BankDataGateways": self._start_bank_data_gateways(), "ConfigKey": self._config_key()}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
         for logical_id, source in packaged.functions.items():
             self.registry.register(self.physical[logical_id], source)
         self._adopt_function_environments()
+        self._hand_over_bank_keys()
 
         for definition in packaged.event_sources:
             function = self.physical[definition.function_logical_id]
@@ -172,6 +173,37 @@ class LocalPlatform:
             client_id, secret = next(iter(sandbox.clients.items()))
             links[name] = {"url": server.url, "client_id": client_id, "secret": secret}
         return json.dumps(links)
+
+    def _config_key(self) -> str:
+        """配置加密's key, kept with the state: the sealed secrets of an earlier run stay readable."""
+        kept = self.state_dir / "config.key"
+        if not kept.exists():
+            kept.write_text(os.urandom(16).hex())
+            kept.chmod(0o600)
+        return kept.read_text().strip()
+
+    def _hand_over_bank_keys(self) -> None:
+        """证书管理 as the administrator does it before a national-algorithm bank's first query: our SM2 key and an
+        SM4 key made and handed to the bank, the bank's public key imported, all three activated."""
+        from hpf import bootstrap
+        from hpf.identity.principal import Principal
+        from hpf.identity.roles import CENTER_ORG, Channel, Role
+
+        setup = Principal("platform-setup", "staff", frozenset({Role.DATA_ADMIN}), "平台初始化", org=CENTER_ORG,
+                          channel=Channel.SYSTEM)
+        keys = bootstrap.datashare_keys()
+        for name, sandbox in self.bank_data.items():
+            if not sandbox.dialect.national:
+                continue
+            made = [keys.create(name, kind, 366, "本地平台初始化：与沙箱交换密钥", setup,
+                                public_key=sandbox.public_key if kind == "peer_sm2" else "")
+                    for kind in ("own_sm2", "sm4", "peer_sm2")]
+            for old in keys.listing():  # an earlier run's bank (another sandbox, another key) is gone
+                if old.gateway == name and old.kind == "peer_sm2" and old.state == "active":
+                    keys.retire(old.key_id, "沙箱已重启", setup)
+            for created in made:
+                keys.activate(created.record.key_id, "本地平台初始化", setup)
+            sandbox.trust(next(iter(sandbox.clients)), made[0].handover, made[1].handover)
 
     def _connect_bank_fronts(self) -> None:
         """The center's front machine: each bank's arrival notices go to the settlement-notices queue."""

@@ -12,6 +12,13 @@ log of every request, and injects faults per interface: ``down`` (HTTP 503), ``s
 - ``POST /admin/faults``        ``{"source": code | "*", "mode": "down"|"slow"|"wrong"|"throttle"|"error"|null,
                                    "seconds": n}``
 - ``GET  /admin/requests``      the request log (interface, client, outcome)
+- ``GET  /admin/keys``          a national-algorithm gateway's SM2 public key (what it hands the center)
+- ``POST /admin/keys``          ``{"client": id, "public_key": hex, "transport_key": hex}``: the center's public key
+                                 and the SM4 key, as the center hands them over
+
+A gateway in the national algorithms (``signature: sm2-sm3``) verifies the center's SM2 signature over the exact
+body, decrypts the SM4 body, and encrypts and signs its answers. It verifies and signs with gmssl, another
+implementation than the client's gmalg: the two agreeing is a check, not an echo.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from hpf.datashare import gm
 from hpf.datashare.catalog import Source, catalog
 from hpf.datashare.dialect import Dialect, dialects
 
@@ -48,6 +56,17 @@ class ExchangeGatewaySandbox:
         self._lock = threading.Lock()
         pattern = re.escape(self.dialect.path).replace(re.escape("{interface}"), r"(?P<interface>[A-Za-z0-9_.]+)")
         self._path = re.compile(f"^{pattern}$")
+        # the national algorithms: our key pair, the clients' public keys and the SM4 key, handed over beforehand
+        self._private_key, self.public_key = gm.sm2_keypair() if self.dialect.national else ("", "")
+        self.trusted: dict[str, str] = {}
+        self.transport_key = ""
+
+    def trust(self, client: str, public_key: str, transport_key: str) -> None:
+        """What the center hands over out of band: its SM2 public key and the SM4 key."""
+        with self._lock:
+            self.clients.setdefault(client, "")
+            self.trusted[client] = gm.sm2_public_key(public_key)
+            self.transport_key = transport_key
 
     # -- administration ------------------------------------------------------------------------------------------
     def add_records(self, code: str, records: list[dict[str, Any]]) -> None:
@@ -79,6 +98,10 @@ class ExchangeGatewaySandbox:
             body = json.loads(request.get_data() or b"{}")
         except ValueError:
             return self._envelope("400", "请求体不是合法的JSON")
+        if request.path == "/admin/keys":
+            if request.method == "POST":
+                self.trust(body["client"], body["public_key"], body["transport_key"])
+            return _json({"public_key": self.public_key})
         if request.path == "/admin/records" and request.method == "POST":
             self.add_records(body["source"], body["records"])
             return _json({"added": len(body["records"])}, 201)
@@ -98,8 +121,11 @@ class ExchangeGatewaySandbox:
             outcome, response = "401", self._envelope(self._code("refused"), why)
         elif interface not in self.sources:
             outcome, response = "404", self._envelope(self._code("not_found"), "接口不存在或未授权")
+        elif self.dialect.encryption_field and not isinstance(body := self._opened(body), dict):
+            outcome, response = "401", self._envelope(self._code("refused"), "报文解密失败")
         else:
             outcome, response = self._answer(self.sources[interface], body)
+            response = self._sealed(response)
         with self._lock:
             self.requests.append({"interface": interface, "client": client, "outcome": outcome})
         return response
@@ -115,7 +141,13 @@ class ExchangeGatewaySandbox:
         seconds = int(stamp) / (1000 if self.dialect.timestamp_unit == "ms" else 1)
         if abs(time.time() - seconds) > self.dialect.window_seconds:
             return "时间戳已过期"
-        if not secrets.compare_digest(signature, self.dialect.sign(client, stamp, nonce, self.clients[client])):
+        if self.dialect.national:
+            if client not in self.trusted:
+                return "应用公钥未登记"
+            message = self.dialect.signed_message(client, stamp, nonce, request.get_data())
+            if not _gmssl(public=self.trusted[client]).verify_with_sm3(signature, message):
+                return "签名校验失败"
+        elif not secrets.compare_digest(signature, self.dialect.sign(client, stamp, nonce, self.clients[client])):
             return "签名校验失败"
         with self._lock:
             if nonce in self._seen:
@@ -152,6 +184,26 @@ class ExchangeGatewaySandbox:
         e = self.dialect.envelope
         return "200", self._envelope(e["ok"][0], "成功", {e["total"]: len(found), e["records"]: stamped})
 
+    def _opened(self, body: Any) -> Any:
+        """The decrypted body of a national-algorithm request, or None when it cannot be read."""
+        try:
+            return json.loads(gm.sm4_cbc_decrypt(self.transport_key, str(body[self.dialect.encryption_field])))
+        except (KeyError, TypeError, ValueError, gm.CryptoRefused):
+            return None
+
+    def _sealed(self, response: Response) -> Response:
+        """A national-algorithm answer: its JSON encrypted under the SM4 key, the body signed with our key."""
+        if not self.dialect.national or response.mimetype != "application/json":
+            return response
+        body = response.get_data()
+        if self.dialect.encryption_field:
+            body = json.dumps({self.dialect.encryption_field: gm.sm4_cbc_encrypt(self.transport_key, body)}).encode()
+        sealed = Response(body, status=response.status_code, mimetype="application/json")
+        if self.dialect.response_signature:
+            sealed.headers[self.dialect.response_signature] = _gmssl(self._private_key, self.public_key).sign_with_sm3(
+                body)
+        return sealed
+
     def _code(self, meaning: str) -> str:
         return next((code for code, means in self.dialect.errors.items() if means == meaning), _MEANINGS[meaning])
 
@@ -159,6 +211,12 @@ class ExchangeGatewaySandbox:
         e = self.dialect.envelope
         return _json({e["code"]: code, e["message"]: message, e["data"]: data,
                       "requestId": secrets.token_hex(8), "timestamp": int(time.time() * 1000)})
+
+
+def _gmssl(private: str = "", public: str = "") -> Any:
+    from gmssl import sm2  # the local platform's extra: only the sandboxes verify with it
+
+    return sm2.CryptSM2(private_key=private, public_key=public[2:] if public.startswith("04") else public)
 
 
 def _json(body: Any, status: int = 200) -> Response:

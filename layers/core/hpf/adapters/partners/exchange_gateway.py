@@ -8,20 +8,29 @@ dialects.yaml. The well-kept libraries do the resilience (docs/datashare.md says
 
 The gateway's answer is read tolerantly: fields and envelope members it adds are kept or ignored, never an error;
 what cannot be read as the envelope at all (an HTML maintenance page with status 200) is the source being down.
+
+A counterpart in the national algorithms (a dialect with ``signature: sm2-sm3``) gets the exact body bytes signed
+with our SM2 key, the body SM4-encrypted when it asks, and its answers verified against its public key before they
+are believed: the keys come from 证书管理 at each call (``keys``), so an activation takes effect on the next query.
+An error envelope may come in clear and unsigned (a gateway refuses before it decrypts); a success may not.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pybreaker
 import stamina
 
+from hpf.datashare import gm
 from hpf.datashare.catalog import Source
 from hpf.datashare.dialect import Dialect
+from hpf.datashare.keys import GatewayKeys, KeysMissing
 from hpf.datashare.model import DataShareThrottled, SourceUnavailable
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -54,17 +63,19 @@ class _Refused(Exception):
 
 class ExchangeGatewayClient:
     def __init__(self, base_url: str, client_id: str, secret: str, dialect: Dialect, *, attempts: int = 3,
-                 budget_seconds: float = 8.0, fail_max: int = 5, reset_seconds: float = 30.0):
+                 budget_seconds: float = 8.0, fail_max: int = 5, reset_seconds: float = 30.0,
+                 keys: Callable[[], GatewayKeys] | None = None):
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=TIMEOUT)
-        self._client_id, self._secret, self._dialect = client_id, secret, dialect
+        self._client_id, self._secret, self._dialect, self._keys = client_id, secret, dialect, keys
         self._attempts, self._budget = attempts, budget_seconds
         self._breakers: dict[str, pybreaker.CircuitBreaker] = {}
         self._fail_max, self._reset = fail_max, reset_seconds
 
     def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
+        ring = self._ring(source)
         breaker = self._breaker(source.code)
         try:
-            return breaker.call(self._all_pages, source, keys)
+            return breaker.call(self._all_pages, source, keys, ring)
         except pybreaker.CircuitBreakerError as open_circuit:
             raise SourceUnavailable(f"“{source.name}”连续不可用，已暂停调用", details={"source": source.code,
                                                                                 "circuit": "open"}) from open_circuit
@@ -75,12 +86,23 @@ class ExchangeGatewayClient:
         return {code: str(b.current_state) for code, b in sorted(self._breakers.items())}
 
     # -- one source, every page ----------------------------------------------------------------------------------
-    def _all_pages(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
+    def _ring(self, source: Source) -> GatewayKeys | None:
+        if not self._dialect.national:
+            return None
+        try:
+            if self._keys is None:
+                raise KeysMissing("全部密钥")
+            return self._keys()
+        except KeysMissing as missing:  # not the source's failure: its circuit is not touched
+            raise SourceUnavailable(f"“{source.name}”的接入密钥未就绪（{missing.message}），请按纸质材料办理",
+                                    details={"source": source.code, "keys": missing.message}) from missing
+
+    def _all_pages(self, source: Source, keys: dict[str, str], ring: GatewayKeys | None) -> list[dict[str, Any]]:
         p, e = self._dialect.paging, self._dialect.envelope
         records: list[dict[str, Any]] = []
         page = int(p["first"])
         for _ in range(MAX_PAGES):
-            data = self._page(source, {**keys, p["page"]: page, p["size"]: int(p["max_size"])})
+            data = self._page(source, {**keys, p["page"]: page, p["size"]: int(p["max_size"])}, ring)
             chunk = (data or {}).get(e["records"]) or []
             if not isinstance(chunk, list):
                 raise _Transient("records not a list")
@@ -91,18 +113,21 @@ class ExchangeGatewayClient:
             page += 1
         raise _Transient(f"more than {MAX_PAGES} pages")
 
-    def _page(self, source: Source, body: dict[str, Any]) -> Any:
+    def _page(self, source: Source, body: dict[str, Any], ring: GatewayKeys | None) -> Any:
         for attempt in stamina.retry_context(on=_Transient, attempts=self._attempts, timeout=self._budget,
                                              wait_initial=0.2, wait_max=1.0):
             with attempt:
-                return self._once(source, body)
+                return self._once(source, body, ring)
         raise AssertionError("unreachable: stamina re-raises the last failure")
 
-    def _once(self, source: Source, body: dict[str, Any]) -> Any:
+    def _once(self, source: Source, body: dict[str, Any], ring: GatewayKeys | None) -> Any:
         d, e = self._dialect, self._dialect.envelope
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        if ring is not None and d.encryption_field:
+            payload = json.dumps({d.encryption_field: gm.sm4_cbc_encrypt(ring.transport_key, payload)}).encode()
         try:
-            response = self._http.request(d.method, d.url_path(source.interface), json=body,
-                                          headers=self._signed())
+            response = self._http.request(d.method, d.url_path(source.interface), content=payload,
+                                          headers={"Content-Type": "application/json", **self._signed(payload, ring)})
         except httpx.TransportError as error:
             raise _Transient(type(error).__name__) from error
         if response.status_code >= 500:
@@ -111,10 +136,18 @@ class ExchangeGatewayClient:
             envelope = response.json()
         except ValueError:
             raise _Transient("not JSON") from None
+        signed = ring is not None and self._answer_signed(response, ring)
+        if ring is not None and d.encryption_field and isinstance(envelope, dict) and d.encryption_field in envelope:
+            try:
+                envelope = json.loads(gm.sm4_cbc_decrypt(ring.transport_key, str(envelope[d.encryption_field])))
+            except (gm.CryptoRefused, ValueError):
+                raise _Refused("应答无法解密（SM4密钥不一致）") from None
         if not isinstance(envelope, dict) or e["code"] not in envelope:
             raise _Transient("not the gateway's envelope")
         code = str(envelope[e["code"]])
         if code in e["ok"]:
+            if ring is not None and d.response_signature and not signed:
+                raise _Refused("应答验签失败（对方公钥不符或应答被改动）")
             return envelope.get(e["data"])
         meaning = d.errors.get(code, "unavailable")
         message = str(envelope.get(e["message"], ""))
@@ -124,13 +157,23 @@ class ExchangeGatewayClient:
             raise _Refused(f"{code} {message}")
         raise _Transient(f"{code} {message}")
 
-    def _signed(self) -> dict[str, str]:
+    def _signed(self, payload: bytes, ring: GatewayKeys | None) -> dict[str, str]:
         d = self._dialect
         stamp = str(int(time.time() * 1000) if d.timestamp_unit == "ms" else int(time.time()))
         nonce = secrets.token_hex(12)
         h = d.headers
-        return {h["client"]: self._client_id, h["timestamp"]: stamp, h["nonce"]: nonce,
-                h["signature"]: d.sign(self._client_id, stamp, nonce, self._secret)}
+        if ring is not None:
+            signature = gm.sm2_sign(ring.private_key, ring.public_key,
+                                    d.signed_message(self._client_id, stamp, nonce, payload))
+        else:
+            signature = d.sign(self._client_id, stamp, nonce, self._secret)
+        return {h["client"]: self._client_id, h["timestamp"]: stamp, h["nonce"]: nonce, h["signature"]: signature}
+
+    def _answer_signed(self, response: httpx.Response, ring: GatewayKeys) -> bool:
+        header = self._dialect.response_signature
+        signature = response.headers.get(header, "") if header else ""
+        return bool(signature) and any(gm.sm2_verify(key, response.content, signature)
+                                       for key in ring.peer_public_keys)
 
     def _breaker(self, code: str) -> pybreaker.CircuitBreaker:
         # a throttled call says nothing about the source's health: it does not count towards opening the circuit

@@ -1,7 +1,8 @@
-"""The data-sharing management policy on DynamoDB (the datashare table), one partition:
+"""Data-sharing management on DynamoDB (the datashare table): the policy and the keys, a partition each.
 
   GOVERNANCE / CURRENT              the policy in force, as one JSON document with its version
   GOVERNANCE / CHANGE#<version:08d>  each change, append-only: the history the auditors read
+  KEYS / <key id>                   a counterpart's key (证书管理): the secret halves sealed (配置加密)
 
 A change is written with the version it made, in one transaction with the document whose version it moves on
 from: two administrators changing at once, one wins and the other is told to refresh; a version never has two
@@ -11,12 +12,15 @@ changes. Before the first change there is no item and the baseline (access.yaml)
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
 
 from hpf.adapters.aws.clients import client
-from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key
+from hpf.adapters.aws.dynamodb import TransactionBuffer, from_item, key, to_item
+from hpf.common.errors import Conflict
 from hpf.datashare.governance import Change, GatewayPolicy, PolicyVersionMoved, as_document, baseline, from_document
+from hpf.datashare.keys import KeyRecord
 
 PARTITION = "GOVERNANCE"
 
@@ -60,3 +64,49 @@ def _change_dict(c: Change) -> dict[str, Any]:
 def _change(d: dict[str, Any]) -> Change:
     return Change(d["version"], d["kind"], d["target"], d["values"], d["reason"], d["by"], d["by_name"],
                   datetime.fromisoformat(d["at"]))
+
+
+class DynamoKeyStore:
+    def __init__(self, table: str):
+        self._table = table
+
+    def add(self, record: KeyRecord) -> None:
+        writes = TransactionBuffer()
+        writes.put(self._table, _key_item(record), condition="attribute_not_exists(pk)",
+                   on_conflict=Conflict("密钥已存在", code="KEY_EXISTS"))
+        writes.commit()
+
+    def save(self, record: KeyRecord) -> None:
+        client("dynamodb").put_item(TableName=self._table, Item=to_item(_key_item(record)))
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key("KEYS", key_id),
+                                           ConsistentRead=True).get("Item")
+        return _key(from_item(item)) if item else None
+
+    def of_gateway(self, gateway: str) -> list[KeyRecord]:
+        return self._query({"KeyConditionExpression": "pk = :p AND begins_with(sk, :g)",
+                            "ExpressionAttributeValues": {":p": {"S": "KEYS"}, ":g": {"S": f"{gateway}."}}})
+
+    def all(self) -> list[KeyRecord]:
+        return self._query({"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "KEYS"}}})
+
+    def _query(self, condition: dict[str, Any]) -> list[KeyRecord]:
+        pages = client("dynamodb").get_paginator("query").paginate(TableName=self._table, ConsistentRead=True,
+                                                                  **condition)
+        found = [_key(from_item(i)) for page in pages for i in page.get("Items", [])]
+        return sorted(found, key=lambda r: r.created_at)
+
+
+def _key_item(r: KeyRecord) -> dict[str, Any]:
+    values = asdict(r)
+    values.update(created_at=r.created_at.isoformat(), valid_until=r.valid_until.isoformat(),
+                  changed_at=r.changed_at.isoformat() if r.changed_at else None)
+    return {"pk": "KEYS", "sk": r.key_id, "record": json.dumps(values, ensure_ascii=False)}
+
+
+def _key(item: dict[str, Any]) -> KeyRecord:
+    v = json.loads(item["record"])
+    return KeyRecord(**{**v, "created_at": datetime.fromisoformat(v["created_at"]),
+                        "valid_until": date.fromisoformat(v["valid_until"]),
+                        "changed_at": datetime.fromisoformat(v["changed_at"]) if v["changed_at"] else None})

@@ -132,12 +132,15 @@ def governance_changes(ctx: RequestContext) -> g.ChangeList:
 @api.route("/keys", roles={Role.DATA_ADMIN, Role.AUDITOR, Role.OPERATOR}, response=g.KeyList,
            summary="证书管理：国密对接方的SM2密钥、对方公钥与SM4传输密钥（指纹、有效期、状态）")
 def keys(ctx: RequestContext) -> g.KeyList:
+    from hpf.datashare.catalog import catalog
     from hpf.datashare.dialect import dialects
 
     service = bootstrap.datashare_keys()
     records = service.listing()
     expiring = {r.key_id for r in service.expiring(records)}
-    return g.KeyList(gateways=sorted(n for n, d in dialects().items() if d.national),
+    agencies = {src.gateway: src.agency for src in catalog().values()}
+    return g.KeyList(gateways=[g.GatewayName(code=n, name=agencies.get(n, n)) for n, d in sorted(dialects().items())
+                               if d.national],
                      keys=[g.KeyView.of(r, r.key_id in expiring) for r in records])
 
 

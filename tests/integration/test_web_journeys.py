@@ -1260,6 +1260,18 @@ def test_the_data_administrator_takes_an_interface_offline_the_counter_meets_it_
         down = http.post("/datashare/queries", headers=auth("clerk01"), json=query)
         assert (down.status_code, down.json()["code"]) == (503, "SOURCE_UNAVAILABLE")
         assert "住建局廉租房数据核对中" in down.json()["message"]
+
+        page.get_by_role("tab", name="证书管理").click()  # a new key of ours for CCB, shown once to hand over
+        keys = page.locator("form[aria-label=新增密钥]")
+        page.fill("#key-reason", "年度换钥演练")
+        keys.get_by_role("button", name="新增（待启用）").click()
+        assert re.fullmatch(r"04[0-9a-f]{128}", page.locator("[data-testid=handover]").inner_text().strip())
+        pending = page.locator("[aria-label=密钥] tr", has=page.get_by_text("待启用"))
+        pending.get_by_text("年度换钥演练").wait_for()
+        shot(page, "console-datashare-7-keys")
+        no_serious_accessibility_violations(page)
+        pending.get_by_role("button", name="停用").click()  # not handed over after all: it never signs
+        page.locator("[aria-label=密钥] tr", has=page.get_by_text("年度换钥演练")).get_by_text("已停用").wait_for()
     finally:
         policy = http.get("/datashare/governance", headers=auth("dataadmin01")).json()
         restored = http.post("/datashare/governance/changes", headers=auth("dataadmin01"), json={

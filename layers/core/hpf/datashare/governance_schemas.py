@@ -217,8 +217,13 @@ class KeyView(Schema):
                    by=r.by, reason=r.reason, changed_at=r.changed_at, changed_by=r.changed_by)
 
 
+class GatewayName(Schema):
+    code: str
+    name: str
+
+
 class KeyList(Schema):
-    gateways: list[str] = Field(description="使用国密签名、需要密钥的对接方")
+    gateways: list[GatewayName] = Field(description="使用国密签名、需要密钥的对接方")
     keys: list[KeyView]
 
 

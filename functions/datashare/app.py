@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hpf import bootstrap
+from hpf.datashare import bad_record_schemas as b
 from hpf.datashare import governance_schemas as g
 from hpf.datashare import schemas as s
 from hpf.datashare.governance import GatewayPolicy
@@ -165,9 +166,46 @@ def retire_key(ctx: RequestContext, key_id: str) -> g.KeyView:
     return g.KeyView.of(bootstrap.datashare_keys().retire(key_id, ctx.body.reason, ctx.principal))
 
 
+# -- 不良信息处理 (6.3.8), 电子信息上报 (6.3.7) ------------------------------------------------------------------------
+@api.route("/bad-records", method="POST", roles={Role.COUNTER_CLERK}, body=b.BadRecordBody,
+           response=b.BadRecordView, status=201, summary="登记不良信息（附证据材料；同一业务同一类型只登记一次）")
+def record_bad(ctx: RequestContext) -> b.BadRecordView:
+    x = ctx.body
+    return b.BadRecordView.of(bootstrap.bad_records().record(x.kind, x.subject_id, x.subject_name, x.business_id,
+                                                            x.amount, x.evidence_reference, x.reason, ctx.principal))
+
+
+@api.route("/bad-records", roles={Role.COUNTER_CLERK, Role.APPROVER, Role.AUDITOR, Role.DATA_ADMIN},
+           query=b.BadRecordQuery, response=b.BadRecordList, summary="不良信息：按状态查询")
+def bad_records(ctx: RequestContext) -> b.BadRecordList:
+    return b.BadRecordList(records=[b.BadRecordView.of(r) for r in bootstrap.bad_records().in_state(ctx.query.state)])
+
+
+@api.route("/bad-records/{record_id}/decisions", method="POST", roles={Role.COUNTER_CLERK, Role.APPROVER},
+           path_model=b.BadRecordPath, body=b.DecisionBody, response=b.BadRecordView,
+           summary="不良信息处理：审核认定、异议登记与处理、信用修复")
+def decide_bad(ctx: RequestContext, record_id: str) -> b.BadRecordView:
+    return b.BadRecordView.of(bootstrap.bad_records().decide(record_id, ctx.body.action, ctx.body.reason,
+                                                             ctx.principal))
+
+
+@api.route("/bad-record-reports", method="POST", roles={Role.DATA_ADMIN, Role.OPERATOR}, response=b.ReportRunView,
+           summary="电子信息上报：立即上报待上报的不良信息（每十分钟亦自动上报）")
+def report_bad(ctx: RequestContext) -> b.ReportRunView:
+    return b.ReportRunView.of(bootstrap.bad_records().report())
+
+
 def _policy_view(policy: GatewayPolicy) -> g.PolicyView:
     rates = bootstrap.datashare().rates
     return g.PolicyView.of(policy, rates.per_caller, rates.per_source)
+
+
+@app.lambda_function(name="report_bad_records")
+def report_bad_records(event, context):
+    """Schedule (each ten minutes): what the public credit platform is owed of the bad-credit records."""
+    from hpf.entrypoints import datashare as entrypoints
+
+    return entrypoints.report_bad_records(event, context)
 
 
 @app.lambda_function(name="solidify_trail")

@@ -39,7 +39,7 @@ SAMPLE_PATH_VALUES = {"unit_account": "360600999999", "account_no": "36060099999
                       "batch_id": "BAT-360600-20260101", "machine": "settlement", "name": "settle-WDR-0001",
                       "queue": "ledger-events-dlq", "org": "360600",
                       "authorization_id": "DSA-0123456789abcdef01234567", "credit_code": "91360600MA35KF008A",
-                      "key_id": "ccb.sm4.20260101000000.abcdef"}
+                      "key_id": "ccb.sm4.20260101000000.abcdef", "record_id": "BAD-0123456789ABCDEF"}
 
 
 def url(area: str, path: str, values: dict[str, str] = SAMPLE_PATH_VALUES) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hpf.archive.text import ArchiveText, TextStore
     from hpf.archive.treehead import TreeHeadSigner
     from hpf.common.clock import Clock
+    from hpf.datashare.bad_records import BadRecordService
     from hpf.datashare.checks import ScenarioChecks
     from hpf.datashare.keys import GatewayKeys, KeyService
     from hpf.datashare.management import GovernanceService
@@ -471,11 +472,19 @@ def workflow_monitor() -> WorkflowMonitor:
 
 @lru_cache(maxsize=1)
 def exchange_gateway() -> SourceGateway:
-    """Kept per warm instance: its circuits remember which sources just failed. The big-data center's exchange,
-    and each bank's gateway configured in HPF_BANK_DATA_GATEWAYS ({"icbc": {"url", "client_id", "secret"}, …})."""
+    """Kept per warm instance: its circuits remember which sources just failed."""
+    from hpf.adapters.partners.exchange_gateway import GatewayRouter
+
+    return GatewayRouter(_exchange_clients())
+
+
+@lru_cache(maxsize=1)
+def _exchange_clients() -> dict[str, Any]:
+    """The big-data center's exchange, and each bank's gateway configured in HPF_BANK_DATA_GATEWAYS ({"icbc":
+    {"url", "client_id", "secret"}, …}); a national-algorithm gateway's keys come from 证书管理 at each call."""
     import json
 
-    from hpf.adapters.partners.exchange_gateway import ExchangeGatewayClient, GatewayRouter
+    from hpf.adapters.partners.exchange_gateway import ExchangeGatewayClient
     from hpf.datashare.dialect import dialects
 
     clients = {"bigdata": ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
@@ -483,7 +492,19 @@ def exchange_gateway() -> SourceGateway:
     for name, link in json.loads(settings.optional("HPF_BANK_DATA_GATEWAYS") or "{}").items():
         clients[name] = ExchangeGatewayClient(link["url"], link["client_id"], link.get("secret", ""), dialects()[name],
                                               keys=partial(_ring, name))
-    return GatewayRouter(clients)
+    return clients
+
+
+def bad_records() -> BadRecordService:
+    """不良信息处理 over the datashare table, reported through the exchange its platform sits behind (reports.yaml)."""
+    from hpf.adapters.aws.datashare_management_store import DynamoBadRecordStore
+    from hpf.adapters.partners.credit_platform import ExchangeCreditPlatform
+    from hpf.datashare.bad_records import BadRecordService
+    from hpf.datashare.report_specs import report_specs
+
+    spec = report_specs()["bad_records"]
+    return BadRecordService(DynamoBadRecordStore(settings.env("HPF_DATASHARE_TABLE")),
+                            ExchangeCreditPlatform(_exchange_clients()[spec.gateway], spec), clock())
 
 
 def _ring(gateway: str) -> GatewayKeys:
@@ -563,5 +584,6 @@ def reset() -> None:
                     reconciliation, loan_service, deduction_run, queue_sender, seal_system, pdf_sealer, archive_service,
                     voucher_service, analytics_files,
                     borrowing_service, shared_licences, public_verification,
-                    operation_log, token_verifier, outbox_relay, workflows, cockpit, exchange_gateway, datashare):
+                    operation_log, token_verifier, outbox_relay, workflows, cockpit, exchange_gateway, _exchange_clients,
+                    datashare):
         factory.cache_clear()

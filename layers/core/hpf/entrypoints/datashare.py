@@ -1,4 +1,5 @@
-"""Scheduled data-sharing work: the query trail solidified into the archive's log each minute."""
+"""Scheduled data-sharing work: the query trail solidified into the archive's log each minute; the bad-credit
+records reported to the public credit platform each ten minutes."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def solidify_trail(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if done:
         logger.info("query trail solidified", extra={"records": done})
     return {"solidified": done}
+
+
+@recorded
+def report_bad_records(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Schedule (each ten minutes): 电子信息上报 of what is owed; an unanswered batch is sent again next time."""
+    run = bootstrap.bad_records().report()
+    if run.sent:
+        logger.info("bad-credit records reported", extra={"sent": run.sent, "accepted": run.accepted,
+                                                          "rejected": run.rejected, "unknown": run.unknown,
+                                                          "failed": run.failed})
+    return {"sent": run.sent, "accepted": run.accepted, "rejected": run.rejected, "unknown": run.unknown}

@@ -23,6 +23,7 @@ implementation than the client's gmalg: the two agreeing is a check, not an echo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -36,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 from hpf.datashare import gm
 from hpf.datashare.catalog import Source, catalog
 from hpf.datashare.dialect import Dialect, dialects
+from hpf.datashare.report_specs import ReportSpec, report_specs
 
 CLIENT_ID, CLIENT_SECRET = "YTGJJ-HPF", "sandbox-bigdata-secret"
 # what the dialect's own codes mean; a fault answers with the dialect's code of that meaning (its 429 may be "42900")
@@ -48,6 +50,9 @@ class ExchangeGatewaySandbox:
         self.dialect: Dialect = dialects()[dialect]
         self.clients = clients or {CLIENT_ID: f"sandbox-{dialect}-secret"}
         self.sources: dict[str, Source] = {s.interface: s for s in catalog().values() if s.gateway == dialect}
+        # what is reported to platforms behind this gateway (电子信息上报): the items each keeps, one per id
+        self.reports: dict[str, ReportSpec] = {r.interface: r for r in report_specs().values() if r.gateway == dialect}
+        self.reported: dict[str, dict[str, Any]] = {}
         self._records: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._faults: dict[str, tuple[str, float]] = {}
         self._nonces: deque[str] = deque(maxlen=_STALE_NONCES)
@@ -77,7 +82,9 @@ class ExchangeGatewaySandbox:
                 self._records.setdefault((src.interface, str(record[src.keys[0]])), []).append(dict(record))
 
     def fault(self, code: str, mode: str | None, seconds: float = 0.0) -> None:
-        interface = "*" if code == "*" else catalog()[code].interface
+        """A source's code, a report's (reports.yaml), or "*"."""
+        interface = "*" if code == "*" else (report_specs()[code].interface if code in report_specs()
+                                             else catalog()[code].interface)
         with self._lock:
             if mode:
                 self._faults[interface] = (mode, seconds)
@@ -119,6 +126,8 @@ class ExchangeGatewaySandbox:
         why = self._refusal(request)
         if why:
             outcome, response = "401", self._envelope(self._code("refused"), why)
+        elif interface in self.reports:
+            outcome, response = self._take(self.reports[interface], body)
         elif interface not in self.sources:
             outcome, response = "404", self._envelope(self._code("not_found"), "接口不存在或未授权")
         elif self.dialect.encryption_field and not isinstance(body := self._opened(body), dict):
@@ -183,6 +192,44 @@ class ExchangeGatewaySandbox:
         stamped = [{**r, "GXSJ": time.strftime("%Y-%m-%d %H:%M:%S")} for r in found[start:start + size]]
         e = self.dialect.envelope
         return "200", self._envelope(e["ok"][0], "成功", {e["total"]: len(found), e["records"]: stamped})
+
+    def _take(self, spec: ReportSpec, body: dict[str, Any]) -> tuple[str, Response]:
+        """A submission: each item checked and kept by its id (the same id again is the same item, same receipt);
+        faults as for queries — ``slow`` keeps the items and answers late, as a platform that got them would."""
+        mode, seconds = self._faults.get(spec.interface) or self._faults.get("*") or ("", 0.0)
+        if mode == "down":
+            return "503", _json({"code": "503", "msg": "服务不可用"}, 503)
+        items = body.get(spec.items)
+        if not isinstance(items, list) or not items:
+            return "400", self._envelope("400", f"参数错误：{spec.items}")
+        r, receipts = spec.receipts, []
+        for item in items:
+            item_id = str(item.get(spec.id_field, "")) if isinstance(item, dict) else ""
+            missing = [f for f in spec.required if not str(item.get(f, "")).strip()] if item_id else [spec.id_field]
+            if missing or item.get(spec.action_field) not in spec.actions.values():
+                receipts.append({r["id"]: item_id, r["status"]: "0",
+                                 r["message"]: f"缺少或错误的字段：{'、'.join(missing) or spec.action_field}"})
+                continue
+            with self._lock:
+                self.reported.setdefault(item_id, dict(item))
+            receipts.append({r["id"]: item_id, r["status"]: r["accepted"][0], r["message"]: "接收成功",
+                             r["number"]: "HZ" + hashlib.sha256(item_id.encode()).hexdigest()[:12].upper()})
+        if mode == "slow":
+            time.sleep(seconds)
+        return "200", self._envelope(self.dialect.envelope["ok"][0], "成功", {r["items"]: receipts})
+
+    def published(self, spec_code: str = "bad_records") -> dict[str, dict[str, Any]]:
+        """What the platform shows now: per subject and business, the last item's action decides."""
+        spec = report_specs()[spec_code]
+        shown: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for item in self.reported.values():
+                key = f"{item.get(spec.fields['business_id'])}|{item.get(spec.fields['kind'])}"
+                if item[spec.action_field] == spec.actions["publish"]:
+                    shown[key] = item
+                else:
+                    shown.pop(key, None)
+        return shown
 
     def _opened(self, body: Any) -> Any:
         """The decrypted body of a national-algorithm request, or None when it cannot be read."""

@@ -53,8 +53,16 @@ class _Alerting(pybreaker.CircuitBreakerListener):
             logger.info("shared-data source back", extra={"source": cb.name})
 
 
+class SubmissionUnanswered(Exception):
+    """A submission went out and no answer came back: whether it arrived is unknown."""
+
+
 class _Transient(Exception):
     """A failure worth one more try (transport, timeout, 5xx)."""
+
+
+class _Silent(_Transient):
+    """Sent, and no answer in time: worth another try for a query; for a submission, its fate is unknown."""
 
 
 class _Refused(Exception):
@@ -64,15 +72,15 @@ class _Refused(Exception):
 class ExchangeGatewayClient:
     def __init__(self, base_url: str, client_id: str, secret: str, dialect: Dialect, *, attempts: int = 3,
                  budget_seconds: float = 8.0, fail_max: int = 5, reset_seconds: float = 30.0,
-                 keys: Callable[[], GatewayKeys] | None = None):
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=TIMEOUT)
+                 keys: Callable[[], GatewayKeys] | None = None, timeout: httpx.Timeout = TIMEOUT):
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._client_id, self._secret, self._dialect, self._keys = client_id, secret, dialect, keys
         self._attempts, self._budget = attempts, budget_seconds
         self._breakers: dict[str, pybreaker.CircuitBreaker] = {}
         self._fail_max, self._reset = fail_max, reset_seconds
 
     def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
-        ring = self._ring(source)
+        ring = self._ring(source.name, source.code)
         breaker = self._breaker(source.code)
         try:
             return breaker.call(self._all_pages, source, keys, ring)
@@ -86,7 +94,18 @@ class ExchangeGatewayClient:
         return {code: str(b.current_state) for code, b in sorted(self._breakers.items())}
 
     # -- one source, every page ----------------------------------------------------------------------------------
-    def _ring(self, source: Source) -> GatewayKeys | None:
+    def submit(self, interface: str, label: str, body: dict[str, Any]) -> Any:
+        """One submission (电子信息上报), sent once: a refusal or a transport failure before sending raises
+        SourceUnavailable (nothing was taken); no answer in time raises SubmissionUnanswered (it may have been)."""
+        ring = self._ring(label, interface)
+        try:
+            return self._once(interface, body, ring)
+        except _Silent as silent:
+            raise SubmissionUnanswered(label) from silent
+        except (_Transient, _Refused) as failed:
+            raise SourceUnavailable(f"“{label}”未被接收：{failed}", details={"interface": interface}) from failed
+
+    def _ring(self, label: str, code: str) -> GatewayKeys | None:
         if not self._dialect.national:
             return None
         try:
@@ -94,8 +113,8 @@ class ExchangeGatewayClient:
                 raise KeysMissing("全部密钥")
             return self._keys()
         except KeysMissing as missing:  # not the source's failure: its circuit is not touched
-            raise SourceUnavailable(f"“{source.name}”的接入密钥未就绪（{missing.message}），请按纸质材料办理",
-                                    details={"source": source.code, "keys": missing.message}) from missing
+            raise SourceUnavailable(f"“{label}”的接入密钥未就绪（{missing.message}），请按纸质材料办理",
+                                    details={"source": code, "keys": missing.message}) from missing
 
     def _all_pages(self, source: Source, keys: dict[str, str], ring: GatewayKeys | None) -> list[dict[str, Any]]:
         p, e = self._dialect.paging, self._dialect.envelope
@@ -117,17 +136,19 @@ class ExchangeGatewayClient:
         for attempt in stamina.retry_context(on=_Transient, attempts=self._attempts, timeout=self._budget,
                                              wait_initial=0.2, wait_max=1.0):
             with attempt:
-                return self._once(source, body, ring)
+                return self._once(source.interface, body, ring)
         raise AssertionError("unreachable: stamina re-raises the last failure")
 
-    def _once(self, source: Source, body: dict[str, Any], ring: GatewayKeys | None) -> Any:
+    def _once(self, interface: str, body: dict[str, Any], ring: GatewayKeys | None) -> Any:
         d, e = self._dialect, self._dialect.envelope
         payload = json.dumps(body, ensure_ascii=False).encode()
         if ring is not None and d.encryption_field:
             payload = json.dumps({d.encryption_field: gm.sm4_cbc_encrypt(ring.transport_key, payload)}).encode()
         try:
-            response = self._http.request(d.method, d.url_path(source.interface), content=payload,
+            response = self._http.request(d.method, d.url_path(interface), content=payload,
                                           headers={"Content-Type": "application/json", **self._signed(payload, ring)})
+        except httpx.TimeoutException as error:
+            raise _Silent(type(error).__name__) from error
         except httpx.TransportError as error:
             raise _Transient(type(error).__name__) from error
         if response.status_code >= 500:
@@ -152,7 +173,7 @@ class ExchangeGatewayClient:
         meaning = d.errors.get(code, "unavailable")
         message = str(envelope.get(e["message"], ""))
         if meaning == "throttled":
-            raise DataShareThrottled(f"共享数据源“{source.name}”限流，请稍后再试", details={"source": source.code})
+            raise DataShareThrottled("共享数据源限流，请稍后再试", details={"interface": interface})
         if meaning == "refused" or meaning == "not_found":
             raise _Refused(f"{code} {message}")
         raise _Transient(f"{code} {message}")
@@ -200,3 +221,7 @@ class GatewayRouter:
 
     def status(self) -> dict[str, str]:
         return {code: state for client in self._clients.values() for code, state in client.status().items()}
+
+    def client(self, gateway: str) -> ExchangeGatewayClient:
+        """The client of one gateway, for what is sent rather than asked (电子信息上报)."""
+        return self._clients[gateway]

@@ -1292,3 +1292,60 @@ def test_the_data_administrator_takes_an_interface_offline_the_counter_meets_it_
     shot(page, "console-datashare-6-governance-changes")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("6.3.8")
+@pytest.mark.feature("6.3.7")
+def test_the_counter_records_a_bad_record_an_approver_decides_it_and_it_is_reported_to_the_credit_platform(
+        platform, browser, http, auth):
+    from tests.integration.test_archive import PNG
+
+    unit = fresh_credit_code()
+    business = f"UNIT-{unit[-8:]}"
+    page = page_of(browser, 1366, 900)
+    page.goto(f"{platform.gateway_url}/console/datashare/bad-records")
+    sign_in(page, "clerk01", "demo-clerk01")
+    form = page.locator("form[aria-label=登记不良信息]")
+    page.fill("#bad-subject", unit)
+    page.fill("#bad-name", "鹰潭页面欠缴有限公司")
+    page.fill("#bad-business", business)
+    page.fill("#bad-amount", "9600.5")
+    page.fill("#bad-reason", "连续六个月未缴存，经催缴仍未补缴")
+    form.get_by_role("button", name="登记").click()
+    form.get_by_text("请先上传证据材料").wait_for()  # nothing recorded without its evidence
+    form.get_by_label("上传证据材料").set_input_files(files=[{"name": "notice.png", "mimeType": "image/png",
+                                                            "buffer": PNG}])
+    form.locator("[data-testid=evidence]").wait_for()
+    form.get_by_role("button", name="登记").click()
+    row = page.locator("[aria-label=不良信息] tr", has=page.get_by_text(business))
+    row.get_by_text("待审核").wait_for()
+    assert row.get_by_role("button", name="认定", exact=True).count() == 0  # the recorder does not decide
+    shot(page, "console-bad-records-1-recorded")
+    no_serious_accessibility_violations(page)
+    page.context.close()
+
+    page = page_of(browser, 1366, 900)
+    page.goto(f"{platform.gateway_url}/console/datashare/bad-records")
+    sign_in(page, "approver01", "demo-approver01")
+    row = page.locator("[aria-label=不良信息] tr", has=page.get_by_text(business))
+    row.get_by_role("button", name="认定", exact=True).click()
+    page.get_by_role("dialog").locator("input, textarea").first.fill("欠缴事实清楚，证据充分")
+    page.get_by_role("dialog").get_by_role("button", name="认定", exact=True).click()
+    page.locator("#bad-state").wait_for()
+    page.locator(".el-select", has=page.locator("#bad-state")).click()
+    page.get_by_role("option", name="已认定").click()
+    page.locator("[aria-label=不良信息] tr", has=page.get_by_text(business)).get_by_text("待上报公示").wait_for()
+    page.context.close()
+
+    page = page_of(browser, 1366, 900)
+    page.goto(f"{platform.gateway_url}/console/datashare/bad-records")
+    sign_in(page, "dataadmin01", "demo-dataadmin01")
+    page.locator(".el-select", has=page.locator("#bad-state")).click()
+    page.get_by_role("option", name="已认定").click()
+    page.get_by_role("button", name="立即上报").click()
+    page.locator("[data-testid=report-run]").wait_for()
+    page.locator("[aria-label=不良信息] tr", has=page.get_by_text(business)).get_by_text("公示中").wait_for()
+    assert any(i["YWBH"] == business and i["SXJE"] == "9600.50" for i in platform.bigdata.reported.values())
+    shot(page, "console-bad-records-2-reported")
+    no_serious_accessibility_violations(page)
+    page.context.close()

@@ -54,6 +54,7 @@ export const menu: MenuGroup[] = [
       { path: "/datashare/sources", title: "接口与统计", roles: ["counter_clerk", "approver", "auditor", "leader",
         "operator"] },
       { path: "/datashare/governance", title: "数据共享管理", roles: ["data_admin", "auditor", "leader", "operator"] },
+      { path: "/datashare/bad-records", title: "不良信息处理", roles: ["counter_clerk", "approver", "auditor", "data_admin"] },
     ],
   },
   {
@@ -96,6 +97,8 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: "接口与统计" } },
   { path: "/datashare/governance", component: () => import("./pages/datashare/GovernancePage.vue"),
     meta: { title: "数据共享管理" } },
+  { path: "/datashare/bad-records", component: () => import("./pages/datashare/BadRecordsPage.vue"),
+    meta: { title: "不良信息处理" } },
   { path: "/finance/settlement", component: () => import("./pages/finance/SettlementDeskPage.vue"),
     meta: { title: "结算待办" } },
 ];

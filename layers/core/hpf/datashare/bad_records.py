@@ -133,6 +133,7 @@ class BadRecordService:
             raise ValidationFailed("金额应为非负、精确到分", code="BAD_RECORD_AMOUNT_INVALID")
         if not reason.strip() or not evidence_reference.strip():
             raise ValidationFailed("请填写认定事由并上传证据材料", code="BAD_RECORD_EVIDENCE_REQUIRED")
+        amount = amount.quantize(Decimal("0.01"))  # to the fen, as it is shown and published: 9600.5 → 9600.50
         record_id = "BAD-" + hashlib.sha256(f"{kind}|{business_id.strip().upper()}".encode()).hexdigest()[:16].upper()
         kept = self._store.get(record_id)
         if kept is not None:

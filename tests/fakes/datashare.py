@@ -18,12 +18,14 @@ class FakeGateway:
         self.down: set[str] = set()
         self.throttled: set[str] = set()
         self.asked: list[tuple[str, dict[str, str]]] = []
+        self.endpoints: list[Any] = []  # the registered address each fetch was given (服务注册)
 
     def add(self, source: str, key: str, **fields: Any) -> None:
         self.records.setdefault((source, key), []).append(fields)
 
-    def fetch(self, source, keys):  # type: ignore[no-untyped-def]
+    def fetch(self, source, keys, endpoint=None):  # type: ignore[no-untyped-def]
         self.asked.append((source.code, dict(keys)))
+        self.endpoints.append(endpoint)
         if source.code in self.down:
             raise SourceUnavailable(details={"source": source.code})
         if source.code in self.throttled:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hpf.datashare.catalog import catalog
 from hpf.datashare.scenarios import scenarios
 from hpf.sandbox.identity import SandboxUser
 from tests.integration.conftest import fresh_resident_id
@@ -63,6 +64,9 @@ def _as_it_was(policy: dict[str, Any], kind: str, target: str) -> dict[str, Any]
                 "freshness_seconds": i["freshness_seconds"] if i["own_freshness"] else None}
     if kind == "access":
         return {"scenarios": next(a for a in policy["access"] if a["consumer"] == target)["scenarios"]}
+    if kind == "endpoint":
+        e = next(e for e in policy["endpoints"] if e["gateway"] == target)
+        return {"url": e["url"] or "", "client_id": e["client_id"]}
     s = policy["settings"]
     return {"caller_rate": s["caller_rate"], "source_rate": s["source_rate"], "cache_enabled": s["cache_enabled"]}
 
@@ -246,3 +250,29 @@ def test_the_administrator_rotates_a_national_algorithm_banks_keys_and_a_mismatc
         == 200
     assert http.post("/datashare/keys", headers=auth("auditor01"), json={
         "gateway": "ccb", "kind": "sm4", "reason": "无权"}).json()["code"] == "FORBIDDEN_ROLE"
+
+
+@pytest.mark.feature("6.3.11")
+def test_a_counterpart_that_moves_is_registered_at_its_new_address_and_asked_there(platform, http, auth, clerk,
+                                                                                   govern):
+    from hpf.sandbox.bigdata import CLIENT_ID, ExchangeGatewaySandbox
+    from hpf.sandbox.server import BackgroundServer
+
+    moved = ExchangeGatewaySandbox("icbc")  # ICBC's gateway on a new machine, the same app id and secret
+    server = BackgroundServer(moved).start()
+    try:
+        person = fresh_resident_id()
+        src = catalog()["icbc_loan_repayments"]
+        moved.add_records("icbc_loan_repayments", [{src.keys[0]: person, "MOVED": "新地址"}])
+        query = {"source": "icbc_loan_repayments", "scenario": "loan_application", "subject_id": person,
+                 "business_id": "DKSQ-MOVED", "authorization_id": authorize(http, auth, "person", person,
+                                                                          "loan_application")}
+        old = platform.bank_data["icbc"].asked("icbc_loan_repayments")
+        answer = govern("endpoint", "icbc", "工行网关迁移新机房", url=server.url, client_id=CLIENT_ID)
+        assert next(e for e in answer["endpoints"] if e["gateway"] == "icbc")["url"] == server.url
+        got = http.post("/datashare/queries", headers=auth(clerk), json=query)
+        assert got.status_code == 200 and got.json()["records"][0]["MOVED"] == "新地址", got.text
+        assert moved.asked("icbc_loan_repayments") == 1 and platform.bank_data["icbc"].asked(
+            "icbc_loan_repayments") == old
+    finally:
+        server.stop()

@@ -1272,6 +1272,11 @@ def test_the_data_administrator_takes_an_interface_offline_the_counter_meets_it_
         no_serious_accessibility_violations(page)
         pending.get_by_role("button", name="停用").click()  # not handed over after all: it never signs
         page.locator("[aria-label=密钥] tr", has=page.get_by_text("年度换钥演练")).get_by_text("已停用").wait_for()
+
+        page.get_by_role("tab", name="服务注册").click()
+        page.locator("[aria-label=服务注册] tr", has=page.get_by_text("中国建设银行鹰潭分行")).get_by_text("sm2-sm3").wait_for()
+        shot(page, "console-datashare-8-endpoints")
+        no_serious_accessibility_violations(page)
     finally:
         policy = http.get("/datashare/governance", headers=auth("dataadmin01")).json()
         restored = http.post("/datashare/governance/changes", headers=auth("dataadmin01"), json={

@@ -145,3 +145,18 @@ def test_changes_are_checked_recorded_and_never_made_against_an_older_version(wo
     [change] = world.admin.changes()
     assert (change.version, change.kind, change.target, change.reason, change.by) == \
         (1, "user", "clerk01", "调离岗位", "admin01")
+
+
+def test_a_registered_address_is_what_the_gateway_is_asked_at_until_it_is_unregistered(world: World) -> None:
+    for values in ({"url": "ftp://x", "client_id": "A"}, {"url": "https://gw.example.cn", "client_id": ""}):
+        with pytest.raises(ValidationFailed):
+            world.change("endpoint", "bigdata", **values)
+    with pytest.raises(ValidationFailed):
+        world.change("endpoint", "nowhere", url="https://gw.example.cn", client_id="YTGJJ")
+    world.change("endpoint", "bigdata", "大数据中心迁移新机房", url="https://gw2.example.cn/", client_id="YTGJJ-2")
+    world.ask()
+    assert (world.gateway.endpoints[-1].url, world.gateway.endpoints[-1].client_id) == \
+        ("https://gw2.example.cn", "YTGJJ-2")
+    world.change("endpoint", "bigdata", "回到部署配置", url="")
+    world.ask(source="photo", purpose="identity_verification")  # not cached: the gateway is asked
+    assert world.gateway.endpoints[-1] is None

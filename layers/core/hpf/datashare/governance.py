@@ -5,7 +5,9 @@
 - 用户管理 (6.3.1): a user suspended (left the post, under review), or given a rate of their own;
 - 接口管理 / 服务治理 (6.3.4, 6.3.12): an interface taken offline with the reason, its freshness and rate changed;
 - 设置管理 (6.3.6): the default rates per caller and per source, the answer cache on or off;
-- 访问授权 (6.3.13): which consumers (offices, self-service channels) may query for which purposes.
+- 访问授权 (6.3.13): which consumers (offices, self-service channels) may query for which purposes;
+- 服务注册 (6.3.11): where a counterpart's gateway is reached (its address and our client id there), registered
+  here when it moves, instead of the deployment's parameters.
 
 A change names what it changes and why and the version it was made against; applying it gives the next version
 (a change made against an older version is refused, so two administrators never undo each other unseen). The
@@ -36,7 +38,8 @@ SELF_SERVICE_CHANNELS = {"app": "手机APP", "web": "个人网厅", "mini_progra
 _RATE = re.compile(r"^[1-9]\d{0,6}/(second|minute|hour|day)$")
 MAX_FRESHNESS_SECONDS = 90 * 86400
 CHANGE_KINDS = {"organisation": "机构管理", "user": "用户管理", "interface": "接口管理", "access": "访问授权",
-                "settings": "设置管理"}
+                "settings": "设置管理", "endpoint": "服务注册"}
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 
 
 class PolicyVersionMoved(Conflict):
@@ -58,6 +61,16 @@ class InterfacePolicy:
     offline: Suspension | None = None
     freshness_seconds: int | None = None
     rate: str | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """服务注册 of a counterpart's gateway: where it is reached and as whom; the dialect stays the catalogue's."""
+
+    url: str
+    client_id: str
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class GatewayPolicy:
     interfaces: dict[str, InterfacePolicy] = field(default_factory=dict)
     access: dict[str, frozenset[str]] = field(default_factory=dict)  # consumer → scenario codes
     settings: GatewaySettings = GatewaySettings()
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)  # gateway → registered address (else deployed)
 
     # -- what a query meets ----------------------------------------------------------------------------------------
     def refusal(self, actor: Principal, scenario: str) -> str:
@@ -259,8 +273,24 @@ def _settings(p: GatewayPolicy, target: str, values: dict[str, Any], stamp: Susp
                                                _flag(values, "cache_enabled")))
 
 
+def _endpoint(p: GatewayPolicy, target: str, values: dict[str, Any], stamp: Suspension) -> GatewayPolicy:
+    from hpf.datashare.dialect import dialects
+
+    if target not in dialects():
+        raise ValidationFailed("没有该对接方", code="CHANGE_TARGET_UNKNOWN")
+    url, client_id = str(values.get("url") or "").strip(), str(values.get("client_id") or "").strip()
+    endpoints = dict(p.endpoints)
+    if not url:  # unregistered: the deployment's address again
+        endpoints.pop(target, None)
+        return replace(p, endpoints=endpoints)
+    if not _URL.match(url) or len(url) > 200 or not 1 <= len(client_id) <= 60:
+        raise ValidationFailed("请填写对接方的服务地址（http/https）和本方应用标识", code="CHANGE_VALUES_INVALID")
+    endpoints[target] = Endpoint(url.rstrip("/"), client_id, stamp.by, stamp.at)
+    return replace(p, endpoints=endpoints)
+
+
 _APPLY = {"organisation": _organisation, "user": _user, "interface": _interface, "access": _access,
-          "settings": _settings}
+          "settings": _settings, "endpoint": _endpoint}
 
 
 # -- the document as stored ----------------------------------------------------------------------------------------
@@ -275,7 +305,9 @@ def as_document(p: GatewayPolicy) -> dict[str, Any]:
                                "rate": v.rate} for k, v in p.interfaces.items()},
             "access": {k: sorted(v) for k, v in p.access.items()},
             "settings": {"caller_rate": p.settings.caller_rate, "source_rate": p.settings.source_rate,
-                         "cache_enabled": p.settings.cache_enabled}}
+                         "cache_enabled": p.settings.cache_enabled},
+            "endpoints": {k: {"url": v.url, "client_id": v.client_id, "by": v.by, "at": v.at.isoformat()}
+                          for k, v in p.endpoints.items()}}
 
 
 def from_document(d: dict[str, Any]) -> GatewayPolicy:
@@ -292,4 +324,6 @@ def from_document(d: dict[str, Any]) -> GatewayPolicy:
         {k: required(v) for k, v in d["users"].items()}, dict(d["user_rates"]),
         {k: InterfacePolicy(stamp(v["offline"]), v["freshness_seconds"], v["rate"]) for k, v in d["interfaces"].items()},
         {k: frozenset(v) for k, v in d["access"].items()},
-        GatewaySettings(d["settings"]["caller_rate"], d["settings"]["source_rate"], d["settings"]["cache_enabled"]))
+        GatewaySettings(d["settings"]["caller_rate"], d["settings"]["source_rate"], d["settings"]["cache_enabled"]),
+        {k: Endpoint(v["url"], v["client_id"], v["by"], datetime.fromisoformat(v["at"]))
+         for k, v in d.get("endpoints", {}).items()})

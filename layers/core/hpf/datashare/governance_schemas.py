@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hpf.datashare.catalog import catalog
+from hpf.datashare.dialect import dialects
 from hpf.datashare.governance import (
     CHANGE_KINDS,
     CHANNEL_PREFIX,
@@ -39,10 +40,14 @@ class ChangeValues(_Strict):
     caller_rate: Rate | None = Field(None, description="设置：每个调用者的默认频率")
     source_rate: Rate | None = Field(None, description="设置：每个数据源的默认频率")
     cache_enabled: bool | None = Field(None, description="设置：是否使用缓存")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        None, description="服务注册：对接方网关地址（http/https）；空为恢复部署配置")
+    client_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = Field(
+        None, description="服务注册：本方在对接方的应用标识")
 
 
 class ChangeBody(_Strict):
-    kind: Literal["organisation", "user", "interface", "access", "settings"] = Field(
+    kind: Literal["organisation", "user", "interface", "access", "settings", "endpoint"] = Field(
         description="; ".join(f"{k} {v}" for k, v in CHANGE_KINDS.items()))
     target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
         description="机构代码或名称、用户标识、接口代码、机构或渠道（channel:app）；设置为 gateway")
@@ -109,6 +114,18 @@ class SettingsView(Schema):
     default_source_rate: str
 
 
+class EndpointView(Schema):
+    gateway: str
+    name: str = Field(description="对接方")
+    signature: str = Field(description="签名方式（国密 sm2-sm3 需证书管理的密钥）")
+    sources: int
+    registered: bool = Field(description="已在此注册地址；否则用部署配置的地址")
+    url: str | None
+    client_id: str | None
+    by: str | None
+    at: datetime | None
+
+
 class PolicyView(Schema):
     version: int
     organisations: list[OrganisationView]
@@ -116,6 +133,7 @@ class PolicyView(Schema):
     interfaces: list[InterfaceView]
     access: list[AccessView]
     settings: SettingsView
+    endpoints: list[EndpointView]
 
     @classmethod
     def of(cls, p: GatewayPolicy, default_caller_rate: str, default_source_rate: str) -> PolicyView:
@@ -135,7 +153,16 @@ class PolicyView(Schema):
         users = [UserView(subject=u, state=StateView.of(p.users.get(u)), rate=p.user_rates.get(u))
                  for u in sorted(set(p.users) | set(p.user_rates))]
         names = consumers()
-        return cls(version=p.version, organisations=offices + agencies, users=users, interfaces=interfaces,
+        endpoints = []
+        for gateway, dialect in sorted(dialects().items()):
+            serves = [s for s in catalog().values() if s.gateway == gateway]
+            at = p.endpoints.get(gateway)
+            endpoints.append(EndpointView(
+                gateway=gateway, name=serves[0].agency if gateway != "bigdata" else "鹰潭市大数据中心",
+                signature=dialect.signature, sources=len(serves), registered=at is not None,
+                url=at.url if at else None, client_id=at.client_id if at else None, by=at.by if at else None,
+                at=at.at if at else None))
+        return cls(version=p.version, endpoints=endpoints, organisations=offices + agencies, users=users, interfaces=interfaces,
                    access=[AccessView(consumer=c, name=names.get(c, c), scenarios=sorted(p.access.get(c, ())))
                            for c in names],
                    settings=SettingsView(caller_rate=p.settings.caller_rate, source_rate=p.settings.source_rate,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hpf.datashare.catalog import Source
-from hpf.datashare.governance import Change, GatewayPolicy
+from hpf.datashare.governance import Change, Endpoint, GatewayPolicy
 from hpf.datashare.model import Authorization, TrailRecord
 
 if TYPE_CHECKING:
@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 
 class SourceGateway(Protocol):
-    def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
-        """The source's records for the keys, in the source's own field names (all pages). Raises
+    def fetch(self, source: Source, keys: dict[str, str], endpoint: Endpoint | None = None) -> list[dict[str, Any]]:
+        """The source's records for the keys, in the source's own field names (all pages), from the gateway's
+        registered address (服务注册) when there is one, else the deployment's. Raises
         SourceUnavailable when the source is down, slow or answers what cannot be read, DataShareThrottled when
         the gateway limits us; an empty list is an answer (no record)."""
         ...

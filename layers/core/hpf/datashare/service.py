@@ -158,7 +158,8 @@ class DataShareService:
                 self._trail.add(_with(record, _outcome(records), cached=True, answer=records))
                 return SharedAnswer(src.code, records, fetched_at, True, record.query_id)
         try:
-            raw = self._gateway.fetch(src, {src.keys[0]: (q.key or q.subject_id).strip()})
+            raw = self._gateway.fetch(src, {src.keys[0]: (q.key or q.subject_id).strip()},
+                                      policy.endpoints.get(src.gateway))
         except SourceUnavailable as down:
             self._trail.add(_with(record, "unavailable", detail=down.message))
             raise SourceUnavailable(f"“{src.name}”暂不可用，请按纸质材料办理",

@@ -30,6 +30,7 @@ import stamina
 from hpf.datashare import gm
 from hpf.datashare.catalog import Source
 from hpf.datashare.dialect import Dialect
+from hpf.datashare.governance import Endpoint
 from hpf.datashare.keys import GatewayKeys, KeysMissing
 from hpf.datashare.model import DataShareThrottled, SourceUnavailable
 
@@ -92,6 +93,12 @@ class ExchangeGatewayClient:
 
     def status(self) -> dict[str, str]:
         return {code: str(b.current_state) for code, b in sorted(self._breakers.items())}
+
+    def moved_to(self, base_url: str, client_id: str) -> ExchangeGatewayClient:
+        """The same counterpart at another address (服务注册): its own circuits, the same secret, dialect and keys."""
+        return ExchangeGatewayClient(base_url, client_id, self._secret, self._dialect, attempts=self._attempts,
+                                     budget_seconds=self._budget, fail_max=self._fail_max, reset_seconds=self._reset,
+                                     keys=self._keys, timeout=self._http.timeout)
 
     # -- one source, every page ----------------------------------------------------------------------------------
     def submit(self, interface: str, label: str, body: dict[str, Any]) -> Any:
@@ -207,20 +214,29 @@ class ExchangeGatewayClient:
 
 class GatewayRouter:
     """服务路由 (6.3.9): each source reached through the client of its gateway (sources.yaml's ``gateway``) — the
-    big-data center's exchange for the 21 government sources, each bank's open platform for its loan details."""
+    big-data center's exchange for the 21 government sources, each bank's open platform for its loan details — at
+    the address registered for it (服务注册, 6.3.11) or else the deployment's. A registered address gets a client of
+    its own, kept while it stays registered, with the deployment's secret, dialect and keys."""
 
     def __init__(self, clients: dict[str, ExchangeGatewayClient]):
         self._clients = clients
+        self._registered: dict[tuple[str, str, str], ExchangeGatewayClient] = {}
 
-    def fetch(self, source: Source, keys: dict[str, str]) -> list[dict[str, Any]]:
+    def fetch(self, source: Source, keys: dict[str, str], endpoint: Endpoint | None = None) -> list[dict[str, Any]]:
         client = self._clients.get(source.gateway)
         if client is None:
             raise SourceUnavailable(f"“{source.name}”的接入尚未配置，请按纸质材料办理",
                                     details={"source": source.code, "gateway": source.gateway})
+        if endpoint is not None:
+            where = (source.gateway, endpoint.url, endpoint.client_id)
+            if where not in self._registered:
+                self._registered[where] = client.moved_to(endpoint.url, endpoint.client_id)
+            client = self._registered[where]
         return client.fetch(source, keys)
 
     def status(self) -> dict[str, str]:
-        return {code: state for client in self._clients.values() for code, state in client.status().items()}
+        clients = [*self._clients.values(), *self._registered.values()]  # a registered address's circuits last
+        return {code: state for client in clients for code, state in client.status().items()}
 
     def client(self, gateway: str) -> ExchangeGatewayClient:
         """The client of one gateway, for what is sent rather than asked (电子信息上报)."""

@@ -30,9 +30,10 @@ def sample(code: str, person: str, unit: str) -> tuple[str, str, str, dict[str, 
 
 
 def sandbox_of(platform, code: str):  # type: ignore[no-untyped-def]
-    """The big-data center's gateway, or the bank's whose loan details the source is (S.6.1)."""
+    """The big-data center's gateway, the national platform's (S.9.7), or the bank's whose loan details the source
+    is (S.6.1)."""
     gateway = catalog()[code].gateway
-    return platform.bigdata if gateway == "bigdata" else platform.bank_data[gateway]
+    return {"bigdata": platform.bigdata, "national": platform.national}.get(gateway) or platform.bank_data[gateway]
 
 
 def authorize(http, auth, kind: str, subject: str, scenario: str, who: str = "clerk01") -> str:  # type: ignore[no-untyped-def]
@@ -169,8 +170,8 @@ def test_each_scenario_checks_its_sources_online_and_names_the_paper_it_spares(p
         if s.subject == "project" else {}
     wanted: dict[str, dict[str, Any]] = {}
     for requirement in s.requirements:
-        if requirement.present is False:
-            continue
+        if requirement.present is False or (requirement.refused and not requirement.allowed):
+            continue  # met by no record at all
         record = wanted.setdefault(requirement.source, {})
         if requirement.field:
             record[_their(requirement.source, requirement.field)] = requirement.allowed[0]
@@ -208,21 +209,23 @@ def test_each_scenario_checks_its_sources_online_and_names_the_paper_it_spares(p
 
 @pytest.mark.feature("6.3.9")
 def test_each_source_is_routed_to_its_own_gateway(platform, http, auth):
-    """服务路由: one loan-application check reads the big-data center and the three banks, each request reaching
-    the gateway of its source, signed in that gateway's dialect."""
+    """服务路由: one loan-application check reads the big-data center, the three banks and the national platform,
+    each request reaching the gateway of its source, signed in that gateway's dialect."""
     person = fresh_resident_id()
     platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "李华"}])
     platform.bank_data["ccb"].add_records("ccb_loan_repayments", [{"CRDT_NO": person, "LN_ACCNO": "CCB-LN-1",
                                                                     "RPYMT_AMT": "3120.55"}])
-    before = {name: len(gw.requests) for name, gw in {"bigdata": platform.bigdata, **platform.bank_data}.items()}
+    gateways = {"bigdata": platform.bigdata, "national": platform.national, **platform.bank_data}
+    before = {name: len(gw.requests) for name, gw in gateways.items()}
     consent = authorize(http, auth, "person", person, "loan_application", who="approver01")
     check = http.post("/datashare/checks", headers=auth("approver01"), json={
         "scenario": "loan_application", "subject_id": person, "business_id": "DKSQ-ROUTE-1",
         "authorization_id": consent}).json()
     assert check["online"] is True and set(check["query_ids"]) >= {"icbc_loan_repayments", "ccb_loan_repayments",
                                                                      "boc_loan_repayments"}
-    after = {name: len(gw.requests) for name, gw in {"bigdata": platform.bigdata, **platform.bank_data}.items()}
-    assert {name: after[name] - before[name] for name in after} == {"bigdata": 5, "icbc": 1, "ccb": 1, "boc": 1}
+    after = {name: len(gw.requests) for name, gw in gateways.items()}
+    assert {name: after[name] - before[name] for name in after} == {"bigdata": 5, "icbc": 1, "ccb": 1, "boc": 1,
+                                                                     "national": 2}
     answer = http.post("/datashare/queries", headers=auth("approver01"), json={
         "source": "ccb_loan_repayments", "scenario": "loan_application", "subject_id": person,
         "business_id": "DKSQ-ROUTE-1", "authorization_id": consent}).json()
@@ -253,3 +256,21 @@ def test_a_caller_over_its_rate_is_throttled_in_a_window_every_instance_shares(p
     finally:
         monkeypatch.undo()
         bootstrap.reset()
+
+
+@pytest.mark.feature("S.9.7")
+@pytest.mark.feature("6.2.8")
+def test_a_loan_elsewhere_not_yet_repaid_found_on_the_national_platform_stops_the_online_application(
+        platform, http, auth):
+    person = fresh_resident_id()
+    platform.bigdata.add_records("resident_identity", [{"SFZH": person, "XM": "异地贷"}])
+    platform.national.add_records("national_loans", [{"zjhm": person, "xingming": "异地贷", "zxmc": "南昌住房公积金管理中心",
+                                                      "dkzh": "NC-2019-001", "dkzt": "正常", "dkye": "213000.00"}])
+    consent = authorize(http, auth, "person", person, "loan_application", who="approver01")
+    check = http.post("/datashare/checks", headers=auth("approver01"), json={
+        "scenario": "loan_application", "subject_id": person, "business_id": "DKSQ-NATIONAL-1",
+        "authorization_id": consent}).json()
+    assert check["online"] is False and "全国住房公积金贷款信息" in check["paper"][0] and "正常" in check["paper"][0]
+    trail = http.post("/datashare/trail-searches", headers=auth("auditor01"),
+                      json={"subject_kind": "person", "subject_id": person}).json()["records"]
+    assert {"national_loans", "national_deposit_accounts"} <= {r["source"] for r in trail}  # kept with the rest

@@ -211,7 +211,9 @@ def test_the_administrator_rotates_a_national_algorithm_banks_keys_and_a_mismatc
         platform, http, auth, clerk):
     admin = auth("dataadmin01")
     listed = http.get("/datashare/keys", headers=auth("auditor01")).json()
-    assert listed["gateways"] == [{"code": "ccb", "name": "中国建设银行鹰潭分行"}] and "sealed" not in str(listed)
+    assert listed["gateways"] == [{"code": "ccb", "name": "中国建设银行鹰潭分行"},
+                                  {"code": "national", "name": "全国住房公积金数据共享平台"}]
+    assert "sealed" not in str(listed)
     active = {k["kind"]: k for k in listed["keys"] if k["gateway"] == "ccb" and k["state"] == "active"}
     assert set(active) == {"own_sm2", "peer_sm2", "sm4"}
     assert active["peer_sm2"]["public_key"] == platform.bank_data["ccb"].public_key and active["sm4"]["public_key"] == ""

@@ -26,7 +26,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 USERS = {Role.COUNTER_CLERK: "clerk01", Role.APPROVER: "approver01", Role.FINANCE: "finance01",
          Role.AUDITOR: "auditor01", Role.LEADER: "leader01", Role.OPERATOR: "operator01", Role.TERMINAL: "terminal01",
          Role.DEVELOPER: "developer01", Role.DEPOSITOR: "fuzz-depositor", Role.UNIT_AGENT: "fuzz-agent",
-         Role.REGULATOR: "regulator01", Role.ARCHIVIST: "archivist01"}
+         Role.REGULATOR: "regulator01", Role.ARCHIVIST: "archivist01", Role.DATA_ADMIN: "dataadmin01"}
 
 
 def _operations(http, auth):

@@ -489,7 +489,11 @@ def _exchange_clients() -> dict[str, Any]:
 
     clients = {"bigdata": ExchangeGatewayClient(settings.env("HPF_BIGDATA_URL"), settings.env("HPF_BIGDATA_CLIENT_ID"),
                                                 settings.env("HPF_BIGDATA_SECRET"), dialects()["bigdata"])}
-    for name, link in json.loads(settings.optional("HPF_BANK_DATA_GATEWAYS") or "{}").items():
+    links = json.loads(settings.optional("HPF_BANK_DATA_GATEWAYS") or "{}")
+    national = settings.optional("HPF_NATIONAL_DATA_GATEWAY")  # the national data-sharing platform (S.9.7)
+    if national:
+        links["national"] = json.loads(national)
+    for name, link in links.items():
         clients[name] = ExchangeGatewayClient(link["url"], link["client_id"], link.get("secret", ""), dialects()[name],
                                               keys=partial(_ring, name))
     return clients

@@ -170,6 +170,7 @@ def _print_summary(platform, demo, state_dir: Path) -> None:  # noqa: ANN001
         f"  big-data center    {platform.bigdata_url}   (the exchange gateway's 21 sources: /admin/records, /admin/faults)",
         "  banks' loan data   " + ", ".join(f"{name} {gateway.dialect.name}" for name, gateway in platform.bank_data.items())
         + "   (S.6.1, each its own dialect)",
+        "  national platform  全国住房公积金数据共享平台 sandbox (S.9.7; SM2/SM4, keys in 数据共享管理 → 证书管理)",
         f"  leader cockpit     {platform.gateway_url}/console/leader/cockpit   (leader01; from the nightly ledger "
         f"snapshot: the demo takes one {SNAPSHOT_DELAY_SECONDS} s after start, another: hpf run-schedule ledger-snapshot)",
         "  archive            hpf archive verify | tree-head | bind-month   (the solidification trail, monthly volumes)",

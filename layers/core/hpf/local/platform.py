@@ -42,6 +42,7 @@ class LocalPlatform:
     licences: Any = None  # the e-licence library's sandbox (LicenceLibrarySandbox)
     bigdata: Any = None  # the big-data center's exchange gateway sandbox (ExchangeGatewaySandbox)
     bank_data: dict[str, Any] = field(default_factory=dict)  # icbc, ccb, boc → their loan-detail gateway sandboxes
+    national: Any = None  # the 全国住房公积金数据共享平台's sandbox (S.9.7)
     _servers: list[BackgroundServer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -88,7 +89,8 @@ class LocalPlatform:
                       "LicenceAppKey": self.licences.app_key, "VoucherCodeKey": os.urandom(16).hex(),
                       "BigDataUrl": self.bigdata_url, "BigDataClientId": next(iter(self.bigdata.clients)),
                       "BigDataSecret": next(iter(self.bigdata.clients.values())),
-                      "BankDataGateways": self._start_bank_data_gateways(), "ConfigKey": self._config_key()}
+                      "BankDataGateways": self._start_bank_data_gateways(), "ConfigKey": self._config_key(),
+                      "NationalDataGateway": self._start_national_platform()}
         self.physical = create_stack(STACK, packaged, parameters)
         apply_dropped_properties(template, self.physical, with_defaults(template, parameters))
 
@@ -174,6 +176,15 @@ class LocalPlatform:
             links[name] = {"url": server.url, "client_id": client_id, "secret": secret}
         return json.dumps(links)
 
+    def _start_national_platform(self) -> str:
+        """The national housing-fund data-sharing platform (S.9.7): its link as JSON, as a deployment gives it."""
+        from hpf.sandbox.bigdata import ExchangeGatewaySandbox
+
+        self.national = ExchangeGatewaySandbox("national")
+        server = BackgroundServer(self.national).start()
+        self._servers.append(server)
+        return json.dumps({"url": server.url, "client_id": next(iter(self.national.clients))})
+
     def _config_key(self) -> str:
         """配置加密's key, kept with the state: the sealed secrets of an earlier run stay readable."""
         kept = self.state_dir / "config.key"
@@ -183,8 +194,8 @@ class LocalPlatform:
         return kept.read_text().strip()
 
     def _hand_over_bank_keys(self) -> None:
-        """证书管理 as the administrator does it before a national-algorithm bank's first query: our SM2 key and an
-        SM4 key made and handed to the bank, the bank's public key imported, all three activated."""
+        """证书管理 as the administrator does it before a national-algorithm counterpart's first query (CCB, the
+        national platform): our SM2 key and an SM4 key made and handed over, its public key imported, all activated."""
         from hpf import bootstrap
         from hpf.identity.principal import Principal
         from hpf.identity.roles import CENTER_ORG, Channel, Role
@@ -192,7 +203,7 @@ class LocalPlatform:
         setup = Principal("platform-setup", "staff", frozenset({Role.DATA_ADMIN}), "平台初始化", org=CENTER_ORG,
                           channel=Channel.SYSTEM)
         keys = bootstrap.datashare_keys()
-        for name, sandbox in self.bank_data.items():
+        for name, sandbox in {**self.bank_data, "national": self.national}.items():
             if not sandbox.dialect.national:
                 continue
             made = [keys.create(name, kind, 366, "本地平台初始化：与沙箱交换密钥", setup,

@@ -62,6 +62,9 @@ class FakeTrailStore:
             raise Conflict(code="TRAIL_EXISTS")
         self.records[record.query_id] = record
 
+    def get(self, query_id):  # type: ignore[no-untyped-def]
+        return self.records.get(query_id)
+
     def of_subject(self, subject, limit):  # type: ignore[no-untyped-def]
         return sorted((r for r in self.records.values() if r.subject == subject), key=lambda r: r.at,
                       reverse=True)[:limit]

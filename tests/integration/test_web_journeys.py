@@ -1354,3 +1354,51 @@ def test_the_counter_records_a_bad_record_an_approver_decides_it_and_it_is_repor
     shot(page, "console-bad-records-2-reported")
     no_serious_accessibility_violations(page)
     page.context.close()
+
+
+@pytest.mark.feature("6.2.4")
+def test_a_counter_withdrawal_spares_the_contract_shared_data_proves(platform, browser, http, auth,
+                                                                     deposited_account):
+    from tests.integration.conftest import TEST_CARD
+    from tests.integration.test_archive import PNG
+    from tests.integration.test_datashare import authorize
+
+    _, account = deposited_account()
+    person = account["full_id_number"]
+    platform.bigdata.add_records("contract_filing", [{"SFZH": person, "MSR": account["name_full"],
+                                                      "BAH": f"BA-{account['account_no']}", "HTJE": "500000.00",
+                                                      "BARQ": "2026-11-01"}])
+    authorize(http, auth, "person", person, "purchase_withdrawal")  # the person's signed form, recorded first
+    page = page_of(browser, 1366, 900)
+    page.goto(f"{platform.gateway_url}/console/withdrawals")
+    sign_in(page, "clerk01", "demo-clerk01")
+    page.locator("#account-no").fill(account["account_no"])
+    page.get_by_role("button", name="查找").click()
+    form = page.locator("form[aria-label=提取办理]")
+    form.locator(".el-select", has=page.locator("#reason")).click()
+    page.get_by_role("option", name="购买商品房提取").click()
+    form.locator("#amount").fill("200")
+    form.locator("#payee-name").fill(account["name_full"])
+    form.locator("#id-number").fill(person)
+    form.locator("#card-no").fill(TEST_CARD)
+    form.locator("#bank").fill("中国建设银行鹰潭分行")
+    form.get_by_text("共享数据核验通过，免交：购房合同（网签备案）").wait_for()
+    form.locator("[data-testid=filed-purchase_contract]").get_by_text("共享数据已核验，免交").wait_for()
+    for code in ("id_card", "purchase_invoice"):  # the rest still scanned
+        form.locator(f"#file-{code}").set_input_files(files=[{"name": f"{code}.png", "mimeType": "image/png",
+                                                               "buffer": PNG}])
+        form.locator(f"[data-testid=filed-{code}]").wait_for()
+    # the contract's filing number, price and date filled from the source
+    assert form.locator("#evidence-reference").input_value() == f"BA-{account['account_no']}"
+    assert form.locator("#evidence-amount").input_value() == "500000.00"
+    shot(page, "console-withdrawal-shared-data")
+    no_serious_accessibility_violations(page)
+    form.get_by_role("button", name="提交").click()
+    page.get_by_role("dialog", name="确认提取").get_by_role("button", name="确认提取").click()
+    done = page.wait_for_selector("[data-testid=withdrawal-done]")
+    assert "提取业务" in done.inner_text()
+    filed = http.get("/archive/records", params={"business_id": re.search(r"WDR-\S+?，", done.inner_text()).group(0)
+                                                 .rstrip("，")}, headers=auth("archivist01")).json()
+    assert sorted(r["title"] for r in filed["records"] if r["source"] == "uploaded") == [
+        "提取材料：购房发票", "提取材料：身份证"]  # no scan of the contract: the query stands for it
+    page.context.close()

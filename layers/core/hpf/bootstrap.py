@@ -132,7 +132,16 @@ def withdrawal_service() -> WithdrawalService:
     from hpf.ledger.withdrawal_service import WithdrawalService
 
     return WithdrawalService(_ledger_uow(), clock(), load_withdrawal_rules, interest_service(),
-                             answers_by_hand=not settings.settled_by_bank())
+                             answers_by_hand=not settings.settled_by_bank(), proof=_material_proof())
+
+
+def _material_proof() -> Any:
+    """免交材料's proof: the data-sharing trail, where the ledger is given its table (HPF_DATASHARE_TABLE)."""
+    if not settings.optional("HPF_DATASHARE_TABLE"):
+        return None  # no shared data here: a DSQ- reference proves nothing
+    from hpf.datashare.proof import TrailProof
+
+    return TrailProof(datashare_trail())
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,7 @@ class AuthorizationStore(Protocol):
 
 class TrailStore(Protocol):
     def add(self, record: TrailRecord) -> None: ...  # append-only: an id twice is refused
+    def get(self, query_id: str) -> TrailRecord | None: ...
     def of_subject(self, subject: str, limit: int) -> list[TrailRecord]: ...  # newest first
     def unsolidified(self, limit: int) -> list[TrailRecord]: ...  # oldest first
     def solidified(self, query_id: str, at: datetime, log_index: int) -> None: ...

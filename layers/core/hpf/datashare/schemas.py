@@ -115,10 +115,15 @@ class CheckView(Schema):
     paper: list[str] = Field(description="需按纸质材料办理的原因")
     unavailable: list[str]
     query_ids: dict[str, str]
+    proofs: dict[str, str] = Field(description="免交材料 → 证明它的查询编号（DSQ-…）：业务以此作为该材料的凭据")
 
     @classmethod
     def of(cls, e: Evaluation) -> CheckView:
-        return cls(scenario=e.scenario, online=e.online, review=e.review, prefill=e.prefill,
+        from hpf.datashare.scenarios import scenario
+
+        spared_by = scenario(e.scenario).materials
+        proofs = {m: e.query_ids[spared_by[m]] for m in e.materials if spared_by.get(m) in e.query_ids}
+        return cls(scenario=e.scenario, online=e.online, review=e.review, prefill=e.prefill, proofs=proofs,
                    differences=[DifferenceView(field=d.field, typed=d.typed, shared=d.shared, source=d.source)
                                 for d in e.differences], materials=e.materials,
                    material_names=[MATERIAL_NAMES[m] for m in e.materials], paper=e.paper,

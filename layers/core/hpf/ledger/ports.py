@@ -8,7 +8,7 @@ if its condition fails (a duplicate, a lost race), so the caller gets a precise 
 from __future__ import annotations
 
 import builtins
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from hpf.common.events import DomainEvent
@@ -115,3 +115,10 @@ class GeneralLedgerPort(Protocol):
     def journal_of_month(self, month: str, actor: Principal) -> list[JournalEntry]: ...
 
     def ledger_check(self, day: date, actor: Principal) -> LedgerCheck: ...
+
+
+class MaterialProof(Protocol):
+    """Whether the shared-data queries named as materials' references (DSQ-…) prove them for this person
+    (hpf.datashare.proof.TrailProof)."""
+
+    def unproven(self, materials: list[tuple[str, str]], id_number: str, now: datetime) -> list[str]: ...

@@ -58,6 +58,7 @@ class WithdrawalRule:
     sealed_months: int = 0
     payee: Payee = Payee.HOLDER
     kind: Kind = Kind.WITHDRAWAL
+    scenario: str = ""  # the shared-data scenario (共享数据场景) that checks this reason, if any
 
     @property
     def needs_evidence(self) -> bool:
@@ -253,5 +254,5 @@ def _rule(key: str, spec: dict, materials: dict[str, str]) -> WithdrawalRule:
         per_year=spec.get("per_year"), cap=money("cap"), yearly_cap=money("yearly_cap"),
         keep_balance=money("keep_balance") or ZERO, deposit_months=int(spec.get("deposit_months", 0)),
         sealed_months=int(spec.get("sealed_months", 0)), payee=Payee(spec.get("payee", "holder")),
-        kind=Kind(spec.get("kind", "withdrawal")),
+        kind=Kind(spec.get("kind", "withdrawal")), scenario=spec.get("scenario", ""),
     )

@@ -126,6 +126,7 @@ class RuleView(Schema):
     evidence_within_months: int | None
     deposit_months: int
     sealed_months: int
+    scenario: str = Field(description="核验该提取原因的共享数据场景（空：无）；免交的材料以核验的查询编号（DSQ-…）为凭")
 
     @classmethod
     def of(cls, rule: WithdrawalRule, catalogue: dict[str, str], licences: dict[str, str]) -> RuleView:
@@ -134,7 +135,7 @@ class RuleView(Schema):
                               for m in rule.materials],
                    online="online" in rule.channels, per_year=rule.per_year, cap=rule.cap,
                    yearly_cap=rule.yearly_cap, evidence_within_months=rule.evidence_within_months,
-                   deposit_months=rule.deposit_months, sealed_months=rule.sealed_months)
+                   deposit_months=rule.deposit_months, sealed_months=rule.sealed_months, scenario=rule.scenario)
 
 
 class RuleList(Schema):

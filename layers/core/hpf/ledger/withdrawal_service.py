@@ -39,7 +39,7 @@ from hpf.ledger.model import (
     PersonalAccount,
     deposited_months,
 )
-from hpf.ledger.ports import LedgerUnitOfWork
+from hpf.ledger.ports import LedgerUnitOfWork, MaterialProof
 from hpf.ledger.services import account_of, entries_of
 from hpf.ledger.withdrawal import (
     WITHDRAWAL_LIFECYCLE,
@@ -80,7 +80,7 @@ class RequestWithdrawal:
 class WithdrawalService:
     def __init__(self, uow_factory: Callable[[], LedgerUnitOfWork], clock: Clock,
                  rules: Callable[[], WithdrawalRuleBook], interest: InterestService, *,
-                 answers_by_hand: bool = True):
+                 answers_by_hand: bool = True, proof: MaterialProof | None = None):
         """``answers_by_hand``: False when the bank links settle payouts — a person's answer could then contradict
         what the bank does at that very moment (HPF_SETTLEMENT_MODE=bank)."""
         self._answers_by_hand = answers_by_hand
@@ -88,6 +88,7 @@ class WithdrawalService:
         self._clock = clock
         self._rules = rules
         self._interest = interest
+        self._proof = proof  # materials spared by shared data, proven by the query that spared them
 
     def rules_in_force(self) -> tuple[WithdrawalRuleBook, list[WithdrawalRule]]:
         book = self._rules()
@@ -115,6 +116,7 @@ class WithdrawalService:
                 ACCOUNT_LIFECYCLE.next(account.status, AccountEvent.WITHDRAW if not command.closing
                                        else AccountEvent.CLOSE_TRANSFER if transfer_out else AccountEvent.CLOSE_WITHDRAW)
                 _check_payee(rule, account, payee)
+                self._check_shared_proofs(command, account)
                 request = Request(rule.key, command.closing, command.amount,
                                   frozenset(m.code for m in command.materials), command.evidence,
                                   actor.channel in _ONLINE, bool(payee.id_number))
@@ -133,6 +135,17 @@ class WithdrawalService:
             # refused request changes nothing — and then everything is read again.
             self._interest.settle_account(account_no, latest_settlement(today), correlation_id)
         raise TransientFailure("账户并发业务较多，请稍后重试", code="WITHDRAWAL_CONTENTION")
+
+    def _check_shared_proofs(self, command: RequestWithdrawal, account: PersonalAccount) -> None:
+        """免交材料: a material whose reference is a shared-data query counts only if that query proves it."""
+        shared = [(m.code, m.reference) for m in command.materials if m.reference.startswith("DSQ-")]
+        if not shared:
+            return
+        refused = [c for c, _ in shared] if self._proof is None else \
+            self._proof.unproven(shared, account.id_number, self._clock.now())
+        if refused:
+            raise BusinessRuleViolation(f"共享数据核验不能代替以下材料，请提交：{'、'.join(refused)}",
+                                        code="SHARED_PROOF_INVALID", details={"materials": refused})
 
     def _reserve(self, uow: LedgerUnitOfWork, account: PersonalAccount, withdrawal_id: str, rule: WithdrawalRule,
                  command: RequestWithdrawal, payee: PayeeAccount, amount: Decimal, actor: Principal,

@@ -72,6 +72,11 @@ class DynamoTrailStore:
                 raise Conflict("查询留痕已存在", code="TRAIL_EXISTS") from error
             raise
 
+    def get(self, query_id: str) -> TrailRecord | None:
+        item = client("dynamodb").get_item(TableName=self._table, Key=key(f"TRAIL#{query_id}", "META"),
+                                           ConsistentRead=True).get("Item")
+        return _trail(from_item(item)) if item else None
+
     def of_subject(self, subject: str, limit: int) -> list[TrailRecord]:
         items = client("dynamodb").query(
             TableName=self._table, IndexName="gsi1", ScanIndexForward=False, Limit=limit,

@@ -1402,3 +1402,46 @@ def test_a_counter_withdrawal_spares_the_contract_shared_data_proves(platform, b
     assert sorted(r["title"] for r in filed["records"] if r["source"] == "uploaded") == [
         "提取材料：购房发票", "提取材料：身份证"]  # no scan of the contract: the query stands for it
     page.context.close()
+
+
+@pytest.mark.feature("6.2.4")
+@pytest.mark.feature("7.2.8")
+def test_a_depositor_spares_the_contract_in_the_web_hall_under_their_own_consent(platform, browser, http, auth,
+                                                                                 deposited_account):
+    from tests.integration.conftest import TEST_CARD
+
+    _, account = deposited_account()
+    person = account["full_id_number"]
+    platform.bigdata.add_records("contract_filing", [{"SFZH": person, "MSR": account["name_full"],
+                                                      "BAH": f"BAW-{account['account_no']}", "HTJE": "480000.00",
+                                                      "BARQ": "2026-11-02"}])
+    code = licensed(platform, account)
+    username, password = depositor_of(platform, account, "web")
+    consent = http.post("/datashare/authorizations", headers=auth(username), json={
+        "subject_kind": "person", "subject_id": person, "subject_name": account["name_full"],
+        "scenarios": ["purchase_withdrawal"], "valid_days": 30, "evidence_kind": "online_consent",
+        "evidence_reference": f"web-session-{account['account_no']}"})
+    assert consent.status_code == 201, consent.text
+    page = page_of(browser, 1366, 900)
+    page.goto(f"{platform.gateway_url}/hall/withdraw")
+    sign_in(page, username, password)
+    form = page.locator("form[aria-label=提取申请]")
+    form.get_by_text("购买商品房提取").click()
+    form.get_by_text("¥1,200.00").wait_for()
+    page.fill("#amount", "150")
+    page.fill("#card-no", TEST_CARD)
+    page.fill("#bank", "中国建设银行鹰潭分行")
+    form.get_by_role("button", name="共享数据核验（免交材料）").click()
+    form.locator("[data-testid=shared-note]").get_by_text("共享数据核验通过，免交：购房合同（网签备案）").wait_for()
+    form.locator("[data-testid=material-purchase_contract]").get_by_text("共享数据已核验，免交").wait_for()
+    assert page.locator("#evidence-reference").input_value() == f"BAW-{account['account_no']}"
+    page.fill("#licence-code", code)
+    form.get_by_role("button", name="调用电子证照").click()
+    form.locator("[data-testid=material-id_card]").get_by_text("已调用").wait_for()
+    page.fill("#material-purchase_invoice", "36062600000012345888")
+    shot(page, "hall-5-withdrawal-shared-data")
+    no_serious_accessibility_violations(page)
+    form.get_by_role("button", name="提交申请").click()
+    page.get_by_role("dialog").get_by_role("button", name="提交申请").click()
+    page.locator("[data-testid=accepted]").wait_for()
+    page.context.close()

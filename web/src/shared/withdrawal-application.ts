@@ -2,12 +2,14 @@
 // open online, the amount (or the whole balance when the reason closes the account), the holder's own card
 // (checked with the bank before anything is sent), the materials — fetched from the e-licence library under the
 // authorization code the holder gave the center in 赣服通, or a number where no licence stands for one (an
-// e-invoice) — and the document the amount rests on. The platform decides; these checks spare a round trip. One
-// request id per visit to the page: a retry or a double click is the same request.
+// e-invoice) — or spared by shared data: the reason's scenario checked under the holder's own online consent, each
+// material the data stands for sent with the query that proves it (DSQ-…; the ledger checks it against the trail);
+// and the document the amount rests on. The platform decides; these checks spare a round trip. One request id per
+// visit to the page: a retry or a double click is the same request.
 import { computed, reactive, ref } from "vue";
 import type { components as ArchiveSchemas } from "@/api/archive";
 import type { components } from "@/api/ledger";
-import { archive, ledger, settlement, unwrap } from "./api";
+import { archive, datashare, ledger, settlement, unwrap } from "./api";
 import { session } from "./auth";
 import { useFieldErrors } from "./field-errors";
 import { yuan } from "./format";
@@ -37,6 +39,8 @@ export function useWithdrawalApplication(channel: string, confirm: (summary: str
   });
   const fetched = reactive<Record<string, string>>({}); // material code → the archived licence's title
   const fetching = useTask();
+  const checking = useTask();
+  const sharedNote = ref(""); // what the shared-data check said: spared materials, or why the paper way
   const submitting = useTask();
   const fieldErrors = useFieldErrors({
     WITHDRAWAL_OVER_AVAILABLE: "amount", WITHDRAWAL_OVER_CAP: "amount", WITHDRAWAL_OVER_EVIDENCE: "amount",
@@ -67,7 +71,7 @@ export function useWithdrawalApplication(channel: string, confirm: (summary: str
   function fetchLicences(): void {
     clear();
     void fetching.run(async () => {
-      for (const material of byLicence.value) {
+      for (const material of byLicence.value.filter((m) => !form.references[m.code]?.startsWith("DSQ-"))) {
         const record = unwrap(await archive.POST("/licences", {
           body: { licence_type: material.licence, authorization_code: form.licenceCode.trim(),
             business_id: requestId, purpose: `住房公积金${rule.value?.name ?? "提取"}` },
@@ -75,6 +79,39 @@ export function useWithdrawalApplication(channel: string, confirm: (summary: str
         form.references[material.code] = record.document_key;
         fetched[material.code] = record.title;
       }
+    });
+  }
+
+  /** The reason's scenario checked under the holder's own online consent (授权 on the consents page first). */
+  function checkShared(): void {
+    sharedNote.value = "";
+    void checking.run(async () => {
+      const me = session.claims?.id_number ?? "";
+      const scenario = rule.value?.scenario ?? "";
+      const mine = unwrap(await datashare.POST("/authorization-searches", {
+        body: { subject_kind: "person", subject_id: me } })).authorizations;
+      const consent = mine.find((a) => !a.revoked_on && a.scenarios.includes(scenario));
+      if (!consent) {
+        sharedNote.value = "尚未授权本中心为此业务查询共享数据：请先在“数据授权”中授权，或提供材料";
+        return;
+      }
+      const result = unwrap(await datashare.POST("/checks", { body: {
+        scenario, subject_id: me, business_id: requestId, authorization_id: consent.authorization_id } }));
+      if (!result.online) {
+        sharedNote.value = `请提供材料：${result.paper.join("；")}`;
+        return;
+      }
+      for (const [code, queryId] of Object.entries(result.proofs)) {
+        if (materials.value.some((m) => m.code === code)) {
+          form.references[code] = queryId;
+          fetched[code] = "共享数据已核验，免交";
+        }
+      }
+      form.evidence.reference ||= result.prefill.evidence_reference ?? "";
+      form.evidence.amount ||= result.prefill.evidence_amount ?? "";
+      form.evidence.issued_on ||= result.prefill.evidence_date ?? "";
+      sharedNote.value = result.material_names.length ? `共享数据核验通过，免交：${result.material_names.join("、")}`
+        : "共享数据核验通过";
     });
   }
 
@@ -116,6 +153,6 @@ export function useWithdrawalApplication(channel: string, confirm: (summary: str
     });
   }
 
-  return { account, rules, loadError, form, fetched, fetching, submitting, ...fieldErrors, rule, materials, byLicence,
-    holderName, closing, load, fetchLicences, submit };
+  return { account, rules, loadError, form, fetched, fetching, checking, sharedNote, submitting, ...fieldErrors, rule,
+    materials, byLicence, holderName, closing, load, fetchLicences, checkShared, submit };
 }

@@ -180,3 +180,29 @@ def test_a_national_algorithm_bank_is_asked_signed_and_encrypted_and_its_answer_
     with pytest.raises(SourceUnavailable, match="数据源"):
         impostor.fetch(src, {src.keys[0]: PERSON})
     assert sandbox.requests[-1]["outcome"] == "200"  # the bank answered; we refused to believe it
+
+
+def test_the_fixed_width_forms_survive_leading_zeros_in_both_libraries():
+    """Found when the two implementations disagreed one call in a hundred: gmalg drops an integer's leading zero
+    bytes (a short r or s, a short private key), gmssl's constructor strips "04" character by character (eating an
+    x that begins with 0 or 4). Each case is sought out here rather than left to chance."""
+    import os
+
+    import gmalg
+
+    from hpf.sandbox.bigdata import _gmssl
+
+    while True:  # a public key whose x begins with the character 0 or 4: one in eight
+        private, public = gm.sm2_keypair()
+        if public[2] in "04":
+            break
+    message = os.urandom(32)
+    assert len(private) == 64 and _gmssl(public=public).verify_with_sm3(gm.sm2_sign(private, public, message),
+                                                                         message)
+    while True:  # a signature whose r or s has a leading zero byte: one in 128
+        r, s = gmalg.SM2(bytes.fromhex(private), gm.SM2_UID, bytes.fromhex(public)).sign(message)
+        if len(r) < 32 or len(s) < 32:
+            break
+    padded = (r.rjust(32, b"\0") + s.rjust(32, b"\0")).hex()
+    assert len(padded) == 128 and gm.sm2_verify(public, message, padded)
+    assert _gmssl(public=public).verify_with_sm3(padded, message)

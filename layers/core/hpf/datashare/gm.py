@@ -34,9 +34,10 @@ def sm3_hex(data: bytes) -> str:
 
 
 def sm2_keypair() -> tuple[str, str]:
-    """(private key hex, public key hex 04‖x‖y)."""
+    """(private key hex, public key hex 04‖x‖y). gmalg gives the private key without its leading zero bytes (one
+    key in 256): padded to its 32 bytes, as every partner's tools expect."""
     private, public = gmalg.SM2().generate_keypair()
-    return private.hex(), public.hex()
+    return private.rjust(32, b"\0").hex(), public.hex()
 
 
 def sm2_public_key(text: str) -> str:
@@ -57,8 +58,10 @@ def sm2_public_key(text: str) -> str:
 
 
 def sm2_sign(private_hex: str, public_hex: str, message: bytes) -> str:
+    """r‖s, each its full 32 bytes: gmalg drops an integer's leading zero bytes (r or s, about one signature in 128),
+    which would shift s into r for whoever reads the fixed-width form."""
     r, s = gmalg.SM2(bytes.fromhex(private_hex), SM2_UID, bytes.fromhex(public_hex)).sign(message)
-    return (r + s).hex()
+    return (r.rjust(32, b"\0") + s.rjust(32, b"\0")).hex()
 
 
 def sm2_verify(public_hex: str, message: bytes, signature_hex: str) -> bool:

@@ -263,7 +263,11 @@ class ExchangeGatewaySandbox:
 def _gmssl(private: str = "", public: str = "") -> Any:
     from gmssl import sm2  # the local platform's extra: only the sandboxes verify with it
 
-    return sm2.CryptSM2(private_key=private, public_key=public[2:] if public.startswith("04") else public)
+    signer = sm2.CryptSM2(private_key=private, public_key="")
+    # set after construction: gmssl's constructor strips "04" with lstrip, which also eats an x that begins with
+    # the characters 0 or 4 (one key in eight)
+    signer.public_key = public[2:] if len(public) == 130 else public
+    return signer
 
 
 def _json(body: Any, status: int = 200) -> Response:

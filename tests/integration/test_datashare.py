@@ -232,6 +232,7 @@ def test_each_source_is_routed_to_its_own_gateway(platform, http, auth):
     assert answer["records"][0]["loan_no"] == "CCB-LN-1" and answer["cached"] is True  # a day's freshness
 
 
+@pytest.mark.feature("S.6.2")
 def test_a_caller_over_its_rate_is_throttled_in_a_window_every_instance_shares(platform, http, auth, add_user,
                                                                                monkeypatch):
     """The per-caller rate through the real path: the limits library's fixed window over the DynamoDB counters."""

@@ -166,6 +166,7 @@ def test_the_settings_set_every_callers_rate_and_turn_the_cache_off(platform, ht
 
 
 @pytest.mark.feature("6.3.13")
+@pytest.mark.feature("S.6.2")
 def test_an_office_queries_only_for_the_purposes_it_is_granted(platform, http, auth, clerk, govern):
     query = person_with_identity(platform, http, auth, "identity_verification")
     assert http.post("/datashare/queries", headers=auth(clerk), json=query).status_code == 200

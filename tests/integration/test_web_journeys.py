@@ -1162,6 +1162,7 @@ def test_the_counter_records_a_signed_authorization_checks_a_person_and_the_audi
 
 @pytest.mark.feature("6.3.5")
 @pytest.mark.feature("6.3.10")
+@pytest.mark.feature("S.6.2")
 def test_an_operator_sees_each_sources_figures_and_a_failing_source_cut_off(platform, browser, http, auth):
     unit = fresh_credit_code()
     consent = http.post("/datashare/authorizations", headers=auth("clerk01"), json={

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from hpf.ledger.interest_service import InterestService
     from hpf.ledger.maintenance import LedgerMaintenance
     from hpf.ledger.policy import PolicyBook
-    from hpf.ledger.ports import GeneralLedgerPort, LedgerUnitOfWork
+    from hpf.ledger.ports import GeneralLedgerPort, LedgerUnitOfWork, MaterialProof
     from hpf.ledger.services import LedgerService
     from hpf.ledger.settlement_port import SettlementPort
     from hpf.ledger.withdrawal_service import WithdrawalService
@@ -135,7 +135,7 @@ def withdrawal_service() -> WithdrawalService:
                              answers_by_hand=not settings.settled_by_bank(), proof=_material_proof())
 
 
-def _material_proof() -> Any:
+def _material_proof() -> MaterialProof | None:
     """免交材料's proof: the data-sharing trail, where the ledger is given its table (HPF_DATASHARE_TABLE)."""
     if not settings.optional("HPF_DATASHARE_TABLE"):
         return None  # no shared data here: a DSQ- reference proves nothing

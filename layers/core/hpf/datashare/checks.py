@@ -31,10 +31,12 @@ class ScenarioChecks:
         s = scenario(request.scenario)
         answers: dict[str, list[dict[str, Any]] | None] = {}
         ids: dict[str, str] = {}
+        policy = self._service.policy()  # one read for every source the scenario asks
         for code in s.sources:
             try:
                 answer = self._service.query(ShareQuery(code, s.code, request.subject_id, request.business_id,
-                                                        request.authorization_id, request.keys.get(code, "")), actor)
+                                                        request.authorization_id, request.keys.get(code, "")), actor,
+                                             policy)
             except SourceUnavailable:
                 answers[code] = None
                 continue

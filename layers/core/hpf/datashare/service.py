@@ -114,7 +114,11 @@ class DataShareService:
         return self._authorizations.of_subject(subject_digest(subject_kind, subject_id))
 
     # -- queries ---------------------------------------------------------------------------------------------------
-    def query(self, q: ShareQuery, actor: Principal) -> SharedAnswer:
+    def policy(self) -> GatewayPolicy:
+        """The management policy in force (one read; a scenario's check reads it once for all its sources)."""
+        return self._policies.current()
+
+    def query(self, q: ShareQuery, actor: Principal, policy: GatewayPolicy | None = None) -> SharedAnswer:
         src = source(q.source)
         purpose = scenario(q.scenario)
         if src.code not in purpose.sources:
@@ -127,7 +131,7 @@ class DataShareService:
         now = self._clock.now()
         record = TrailRecord(f"DSQ-{now:%Y%m%d}-{uuid.uuid4().hex[:20]}", now, src.code, purpose.code, q.business_id,
                              q.authorization_id, purpose.subject, subject, _caller(actor), "answered")
-        policy = self._policies.current()
+        policy = policy or self._policies.current()
         barred = policy.refusal(actor, purpose.code)
         if barred:  # the caller itself (访问授权, 用户管理, 机构管理), before anything about the person
             self._trail.add(_with(record, "refused", detail=barred))
